@@ -1,0 +1,51 @@
+"""Constraint and variable names of the form `family[key]`, and the registry that maps them to plan targets.
+
+Every constraint a builder adds is registered with the plan target it enforces, so a conflict or a
+binding constraint can be reported in the planner's words without parsing names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulp
+
+
+def name(family: str, *keys: object) -> str:
+    """Return `family[k1,k2,...]`; PuLP-safe because keys are codes or short ids."""
+    return f"{family}[{','.join(str(k) for k in keys)}]" if keys else family
+
+
+@dataclass(frozen=True)
+class ConstraintTag:
+    """What a named constraint stands for in the plan."""
+
+    family: str
+    target_id: str | None
+    area: str | None
+    resource: str | None
+    description: str
+
+
+@dataclass
+class ConstraintRegistry:
+    """Constraint name → `ConstraintTag`, filled while a model is built."""
+
+    tags: dict[str, ConstraintTag] = field(default_factory=dict)
+
+    def add(
+        self,
+        problem: pulp.LpProblem,
+        constraint: pulp.LpConstraint,
+        constraint_name: str,
+        tag: ConstraintTag,
+    ) -> None:
+        """Add `constraint` to `problem` under `constraint_name` and remember what it enforces."""
+        if constraint_name in self.tags:
+            raise ValueError(f"constraint name {constraint_name!r} is used twice")
+        problem += constraint, constraint_name
+        self.tags[constraint_name] = tag
+
+    def families(self) -> set[str]:
+        """The constraint families present in the model."""
+        return {tag.family for tag in self.tags.values()}

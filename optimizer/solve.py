@@ -1,0 +1,251 @@
+"""The one place where a solver is chosen, run and its answer classified.
+
+Builders in `models/` never name a solver. This adapter turns `SolverSettings` into a PuLP solver
+(HiGHS through highspy, or CBC from the `cbcbox` wheel), runs it, and classifies the answer from
+PuLP's `sol_status` plus the solver's own termination: PuLP 3.3 reports a HiGHS time-limit
+incumbent as `status=Optimal`, so `status` alone would call a non-optimal answer optimal.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib.metadata
+import logging
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pulp
+from pydantic import BaseModel, ConfigDict, Field
+
+from optimizer.errors import SolverError
+
+logger = logging.getLogger(__name__)
+
+SolverName = Literal["highs", "cbc"]
+
+
+class SolverSettings(BaseModel):
+    """Solver options of a scenario; the CLI may override them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: SolverName = "highs"
+    time_limit_s: float = Field(default=300.0, gt=0)
+    mip_rel_gap: float = Field(default=1e-6, ge=0, le=1)
+    threads: int = Field(default=1, ge=1)
+    random_seed: int = Field(default=20250101, ge=0)
+    fallback: bool = Field(
+        default=True, description="use the other solver, with a warning, when this one is not installed"
+    )
+
+
+class SolveOutcome(enum.Enum):
+    """How a solve ended, in the planner's terms."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE_GAP = "feasible_with_gap"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    NO_SOLUTION = "no_solution"
+
+    @property
+    def has_solution(self) -> bool:
+        """True when variable values can be read."""
+        return self in (SolveOutcome.OPTIMAL, SolveOutcome.FEASIBLE_GAP)
+
+
+@dataclass(frozen=True)
+class SolveReport:
+    """What the solver said: outcome, objective, best bound, relative gap, and which solver ran."""
+
+    outcome: SolveOutcome
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    solver: str
+    solver_version: str
+    seconds: float
+    pulp_status: str
+    pulp_sol_status: int
+    detail: str
+
+
+def classify(status: int, sol_status: int) -> SolveOutcome:
+    """Map PuLP's `(status, sol_status)` pair to a `SolveOutcome`.
+
+    `sol_status` decides between a proven optimum and an incumbent: HiGHS and CBC both return
+    `status=Optimal` with `sol_status=IntegerFeasible` when a time limit stops them with a solution.
+    Solvers disagree on the infeasible code (Infeasible, NotSolved or Undefined), so only
+    `sol_status` is trusted for infeasibility and unboundedness.
+    """
+    if sol_status == pulp.LpSolutionOptimal and status == pulp.LpStatusOptimal:
+        return SolveOutcome.OPTIMAL
+    if sol_status == pulp.LpSolutionIntegerFeasible:
+        return SolveOutcome.FEASIBLE_GAP
+    if sol_status == pulp.LpSolutionInfeasible or status == pulp.LpStatusInfeasible:
+        return SolveOutcome.INFEASIBLE
+    if sol_status == pulp.LpSolutionUnbounded or status == pulp.LpStatusUnbounded:
+        return SolveOutcome.UNBOUNDED
+    return SolveOutcome.NO_SOLUTION
+
+
+def available_solvers() -> list[SolverName]:
+    """The solvers that can run on this machine, in preference order."""
+    found: list[SolverName] = []
+    if pulp.HiGHS(msg=False).available():
+        found.append("highs")
+    if _cbc_path() is not None:
+        found.append("cbc")
+    return found
+
+
+def solve(problem: pulp.LpProblem, settings: SolverSettings) -> SolveReport:
+    """Solve `problem` in place with the configured solver and classify the answer.
+
+    Raises
+    ------
+    SolverError
+        When no usable solver is installed, or the solver crashes.
+    """
+    name = _resolve_solver_name(settings)
+    started = time.perf_counter()
+    try:
+        if name == "highs":
+            report = _solve_highs(problem, settings)
+        else:
+            report = _solve_cbc(problem, settings)
+    except pulp.PulpSolverError as exc:
+        raise SolverError(
+            f"the {name} solver failed on problem '{problem.name}': {exc}. "
+            "Try the other solver with `--solver cbc` or `--solver highs`."
+        ) from exc
+    seconds = time.perf_counter() - started
+    logger.info("%s: %s in %.2f s (objective %s, gap %s)", name, report.outcome.value, seconds,
+                report.objective, report.gap)
+    return SolveReport(**{**report.__dict__, "seconds": seconds})
+
+
+def _resolve_solver_name(settings: SolverSettings) -> SolverName:
+    available = available_solvers()
+    if settings.name in available:
+        return settings.name
+    if settings.fallback and available:
+        other = available[0]
+        logger.warning("solver '%s' is not installed; falling back to '%s'", settings.name, other)
+        return other
+    raise SolverError(
+        f"solver '{settings.name}' is not installed (available: {available or 'none'}). "
+        "Install the project with `pip install -e .` (it brings highspy and cbcbox)."
+    )
+
+
+def _solve_highs(problem: pulp.LpProblem, settings: SolverSettings) -> SolveReport:
+    solver = pulp.HiGHS(
+        msg=False,
+        timeLimit=settings.time_limit_s,
+        gapRel=settings.mip_rel_gap,
+        threads=settings.threads,
+        random_seed=settings.random_seed,
+    )
+    problem.solve(solver)
+    outcome = classify(problem.status, problem.sol_status)
+    highs = problem.solverModel
+    model_status = highs.modelStatusToString(highs.getModelStatus())
+    info = highs.getInfo()
+    objective = _objective(problem, outcome)
+    bound: float | None
+    if problem.isMIP():
+        # PuLP hands HiGHS a maximisation as the minimisation of the negated objective.
+        sign = -1.0 if problem.sense == pulp.LpMaximize else 1.0
+        bound = sign * float(info.mip_dual_bound) if outcome.has_solution else None
+    else:
+        bound = objective
+    return SolveReport(
+        outcome=outcome,
+        objective=objective,
+        bound=bound,
+        gap=_relative_gap(objective, bound, problem.sense),
+        solver="highs",
+        solver_version=importlib.metadata.version("highspy"),
+        seconds=0.0,
+        pulp_status=pulp.LpStatus[problem.status],
+        pulp_sol_status=problem.sol_status,
+        detail=model_status,
+    )
+
+
+def _cbc_path() -> str | None:
+    try:
+        import cbcbox
+    except ImportError:
+        return None
+    path = cbcbox.cbc_bin_path()
+    return str(path) if path and Path(path).exists() else None
+
+
+_CBC_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(-?[0-9.eE+-]+)", re.MULTILINE)
+
+
+def _solve_cbc(problem: pulp.LpProblem, settings: SolverSettings) -> SolveReport:
+    path = _cbc_path()
+    if path is None:
+        raise SolverError("CBC is not installed: `pip install cbcbox`.")
+    with tempfile.TemporaryDirectory(prefix="cbc-") as tmp:
+        log_path = Path(tmp) / "cbc.log"
+        solver = pulp.COIN_CMD(
+            path=path,
+            msg=False,
+            timeLimit=settings.time_limit_s,
+            gapRel=settings.mip_rel_gap,
+            threads=settings.threads,
+            logPath=str(log_path),
+            options=[f"randomCbcSeed {settings.random_seed or 1}", f"randomSeed {settings.random_seed or 1}"],
+        )
+        problem.solve(solver)
+        log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+    outcome = classify(problem.status, problem.sol_status)
+    objective = _objective(problem, outcome)
+    bound: float | None = None
+    if outcome is SolveOutcome.OPTIMAL:
+        bound = objective
+    elif outcome is SolveOutcome.FEASIBLE_GAP:
+        match = _CBC_BOUND.search(log)
+        bound = float(match.group(1)) if match else None
+    return SolveReport(
+        outcome=outcome,
+        objective=objective,
+        bound=bound,
+        gap=_relative_gap(objective, bound, problem.sense),
+        solver="cbc",
+        solver_version=importlib.metadata.version("cbcbox"),
+        seconds=0.0,
+        pulp_status=pulp.LpStatus[problem.status],
+        pulp_sol_status=problem.sol_status,
+        detail=_cbc_result_line(log),
+    )
+
+
+def _cbc_result_line(log: str) -> str:
+    for line in log.splitlines():
+        if line.startswith("Result - "):
+            return line.removeprefix("Result - ").strip()
+    return ""
+
+
+def _objective(problem: pulp.LpProblem, outcome: SolveOutcome) -> float | None:
+    if not outcome.has_solution:
+        return None
+    value = pulp.value(problem.objective)
+    return float(value) if value is not None else 0.0
+
+
+def _relative_gap(objective: float | None, bound: float | None, sense: int) -> float | None:
+    """Relative gap |objective − bound| / max(|objective|, 1e-9), in the solver's convention."""
+    if objective is None or bound is None:
+        return None
+    difference = objective - bound if sense == pulp.LpMinimize else bound - objective
+    return max(0.0, difference) / max(abs(objective), 1e-9)

@@ -40,11 +40,17 @@ class ConstraintRegistry:
         constraint_name: str,
         tag: ConstraintTag,
     ) -> None:
-        """Add `constraint` to `problem` under `constraint_name` and remember what it enforces."""
-        if constraint_name in self.tags:
+        """Add `constraint` to `problem` under `constraint_name` and remember what it enforces.
+
+        The registry is keyed by the name as PuLP stores it (PuLP turns `[`, `]`, `-` and spaces
+        into `_`), so a key found in `problem.constraints` looks up its tag directly.
+        """
+        constraint.name = constraint_name
+        stored = str(constraint.name)
+        if stored in self.tags:
             raise ValueError(f"constraint name {constraint_name!r} is used twice")
-        problem += constraint, constraint_name
-        self.tags[constraint_name] = tag
+        problem += constraint
+        self.tags[stored] = tag
 
     def families(self) -> set[str]:
         """The constraint families present in the model."""

@@ -35,7 +35,7 @@ class SolverSettings(BaseModel):
 
     name: SolverName = "highs"
     time_limit_s: float = Field(default=300.0, gt=0)
-    mip_rel_gap: float = Field(default=1e-6, ge=0, le=1)
+    mip_rel_gap: float = Field(default=1e-4, ge=0, le=1)
     threads: int = Field(default=1, ge=1)
     random_seed: int = Field(default=20250101, ge=0)
     fallback: bool = Field(
@@ -159,9 +159,11 @@ def _solve_highs(problem: pulp.LpProblem, settings: SolverSettings) -> SolveRepo
     objective = _objective(problem, outcome)
     bound: float | None
     if problem.isMIP():
-        # PuLP hands HiGHS a maximisation as the minimisation of the negated objective.
+        # PuLP hands HiGHS a maximisation as the minimisation of the negated objective, and keeps
+        # the objective's constant to itself.
         sign = -1.0 if problem.sense == pulp.LpMaximize else 1.0
-        bound = sign * float(info.mip_dual_bound) if outcome.has_solution else None
+        constant = float(problem.objective.constant) if problem.objective is not None else 0.0
+        bound = sign * float(info.mip_dual_bound) + constant if outcome.has_solution else None
     else:
         bound = objective
     return SolveReport(

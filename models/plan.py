@@ -1,0 +1,108 @@
+"""The integrated planning MIP: allocation, ambulances and sub-centres in one problem under one budget.
+
+Formulation
+-----------
+The blocks and their constraints are documented in their own modules:
+    models/allocation.py   (R1)–(R5), (T1), (L1)–(L2), (C1)–(C4)  beds and staff
+    models/ambulances.py   (A1)–(A4)                                fleet and stationing
+    models/subcentres.py   (S1)–(S5)                                sub-centre siting
+This module adds the coupling:
+    (B1) budget:  Σ_r c_r g_r + c_amb δ + c_sub Σ_s o_s ≤ budget (CNY)
+and the objective, a weighted sum of normalised terms (each term lies in about [0, 1] per unit weight):
+    min   Σ_k w_k (s_k + e_k) / scale_k      (w_k = the binding or the expected weight; fleet shortfall too)
+        + W_amb  · (population share NOT covered by an ambulance within its standard)
+        + W_bak  · (population share without a second, backup vehicle)
+        + W_subc · (population share outside the sub-centre radius)
+        + W_subt · (mean travel to the assigned sub-centre / access limit)
+        + W_acc  · (mean travel of resource demand to its facility / access limit)
+        + W_cost · (cost / budget)
+Every term is non-negative, so the objective is 0 for a plan that meets everything at no travel
+and no cost, and the relative gap the solver reports is meaningful. The default weights put any shortfall of a plan target far above coverage, coverage above travel,
+and travel above cost, so money is spent only where it buys compliance, coverage or access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulp
+
+from models.allocation import AllocationHandles, AllocationInputs, add_allocation
+from models.ambulances import AmbulanceHandles, AmbulanceInputs, add_ambulances
+from models.naming import ConstraintRegistry, ConstraintTag, name
+from models.subcentres import SubcentreHandles, SubcentreInputs, add_subcentres
+
+
+@dataclass(frozen=True)
+class PlanWeights:
+    """Weights of the normalised objective terms."""
+
+    ambulance_coverage: float
+    ambulance_backup: float
+    subcentre_coverage: float
+    subcentre_travel: float
+    access_travel: float
+    cost: float
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """The whole plan: each block's inputs (None = block switched off), the budget and the weights."""
+
+    name: str
+    allocation: AllocationInputs
+    ambulances: AmbulanceInputs | None
+    subcentres: SubcentreInputs | None
+    budget_cny: float
+    budget_target_id: str
+    weights: PlanWeights
+
+
+@dataclass(frozen=True)
+class PlanModel:
+    """The built problem with typed handles to every block."""
+
+    problem: pulp.LpProblem
+    registry: ConstraintRegistry
+    allocation: AllocationHandles
+    ambulances: AmbulanceHandles | None
+    subcentres: SubcentreHandles | None
+    cost: pulp.LpAffineExpression
+
+
+def build_plan_model(inputs: PlanInputs) -> PlanModel:
+    """Build the integrated MIP; pure: reads only `inputs`, never files or solvers."""
+    problem = pulp.LpProblem(inputs.name, pulp.LpMinimize)
+    registry = ConstraintRegistry()
+    weights = inputs.weights
+
+    subcentres = add_subcentres(problem, inputs.subcentres, registry) if inputs.subcentres else None
+    allocation = add_allocation(
+        problem, inputs.allocation, registry, subcentres.is_open if subcentres else {}
+    )
+    ambulances = add_ambulances(problem, inputs.ambulances, registry) if inputs.ambulances else None
+
+    cost = allocation.cost.copy()
+    objective = allocation.shortfall_term + weights.access_travel * allocation.access_term
+    if ambulances is not None:
+        cost += ambulances.cost
+        objective += (
+            ambulances.shortfall_term
+            + weights.ambulance_coverage * ambulances.uncovered_term
+            + weights.ambulance_backup * ambulances.no_backup_term
+        )
+    if subcentres is not None:
+        cost += subcentres.cost
+        objective += (
+            weights.subcentre_travel * subcentres.travel_term
+            + weights.subcentre_coverage * subcentres.uncovered_term
+        )
+    registry.add(
+        problem,
+        cost <= inputs.budget_cny,
+        name("budget"),
+        ConstraintTag("budget", inputs.budget_target_id, None, None, f"spend at most {inputs.budget_cny:,.0f} CNY"),
+    )
+    budget_scale = max(inputs.budget_cny, 1.0)
+    problem += objective + (weights.cost / budget_scale) * cost
+    return PlanModel(problem, registry, allocation, ambulances, subcentres, cost)

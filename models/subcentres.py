@@ -1,0 +1,129 @@
+"""Township sub-centre siting (县域医疗卫生次中心): pick k central towns for population coverage and access.
+
+Formulation (added to the plan model by `add_subcentres`)
+---------------------------------------------------------
+Sets
+    T             towns (township-level units), sorted by division code
+    S             candidate facilities (central township health centres), sorted by id
+    N_r(t) ⊆ S    candidates within the sub-centre radius r of town t (km)
+    A(t) ⊆ S      candidates reachable from t within the access limit (minutes)
+Parameters
+    p_t           resident population of t (persons)
+    τ_ts          travel time from t to s (minutes)
+    k             number of sub-centres the plan asks for
+    F ⊆ S         candidates the plan names (fixed open when honoured)
+Variables
+    o_s ∈ {0,1}   s is a sub-centre
+    v_t ∈ [0,1]   t lies OUTSIDE radius r of every open sub-centre
+    a_ts ∈ [0,1]  share of t's population assigned to sub-centre s (s ∈ A(t))
+    w_t ∈ [0,1]   share of t with no reachable sub-centre
+Constraints
+    (S1) subcentre_count:        Σ_s o_s = k
+    (S2) subcentre_named[s]:     o_s = 1                 for s ∈ F (when honoured)
+    (S3) subcentre_cover[t]:     Σ_{s ∈ N_r(t)} o_s + v_t ≥ 1
+    (S4) subcentre_assign[t]:    Σ_{s ∈ A(t)} a_ts + w_t = 1
+    (S5) subcentre_open[t,s]:    a_ts ≤ o_s
+Objective terms (minimised by the plan model, weights from the scenario)
+    W_cov · Σ_t p_t v_t / P        (maximal covering, Church & ReVelle 1974, as uncovered population)
+    + W_tr  · Σ_t p_t (Σ_s τ_ts a_ts + τ̄ w_t) / (P τ̄)   (p-median, Hakimi 1964; τ̄ = access limit)
+With o fixed, (S4)–(S5) assign each town to its nearest open sub-centre, so a needs no integrality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulp
+
+from models.naming import ConstraintRegistry, ConstraintTag, name
+
+
+@dataclass(frozen=True)
+class SubcentreInputs:
+    """Everything the sub-centre block needs, keyed by division code and facility id."""
+
+    towns: tuple[str, ...]
+    population: Mapping[str, float]
+    candidates: tuple[str, ...]
+    count: int
+    named: tuple[str, ...]
+    honour_named: bool
+    covering: Mapping[str, tuple[str, ...]]
+    travel_min: Mapping[tuple[str, str], float]
+    access_limit_min: float
+    upgrade_cost_cny: float
+    target_id: str
+
+
+@dataclass(frozen=True)
+class SubcentreHandles:
+    """Typed handles to the sub-centre variables and the block's objective and cost parts."""
+
+    is_open: dict[str, pulp.LpVariable]
+    uncovered: dict[str, pulp.LpVariable]
+    assigned: dict[tuple[str, str], pulp.LpVariable]
+    unreachable: dict[str, pulp.LpVariable]
+    uncovered_term: pulp.LpAffineExpression
+    travel_term: pulp.LpAffineExpression
+    cost: pulp.LpAffineExpression
+
+
+def add_subcentres(
+    problem: pulp.LpProblem, inputs: SubcentreInputs, registry: ConstraintRegistry
+) -> SubcentreHandles:
+    """Add variables and constraints (S1)–(S5) to `problem`; return handles and objective terms."""
+    total_population = sum(inputs.population[t] for t in inputs.towns) or 1.0
+    is_open = {s: pulp.LpVariable(name("subcentre", s), cat=pulp.LpBinary) for s in inputs.candidates}
+    uncovered = {t: pulp.LpVariable(name("subcentre_uncovered", t), 0, 1) for t in inputs.towns}
+    unreachable = {t: pulp.LpVariable(name("subcentre_unreachable", t), 0, 1) for t in inputs.towns}
+    assigned = {
+        (t, s): pulp.LpVariable(name("subcentre_assigned", t, s), 0, 1)
+        for t in inputs.towns
+        for s in inputs.candidates
+        if (t, s) in inputs.travel_min
+    }
+    tag = ConstraintTag("subcentre", inputs.target_id, None, "subcentres", "")
+
+    registry.add(
+        problem,
+        pulp.lpSum(is_open.values()) == inputs.count,
+        name("subcentre_count"),
+        _with(tag, f"exactly {inputs.count} sub-centres"),
+    )
+    if inputs.honour_named:
+        for s in inputs.named:
+            registry.add(problem, is_open[s] == 1, name("subcentre_named", s), _with(tag, f"plan names {s}"))
+    for t in inputs.towns:
+        registry.add(
+            problem,
+            pulp.lpSum(is_open[s] for s in inputs.covering.get(t, ())) + uncovered[t] >= 1,
+            name("subcentre_cover", t),
+            _with(tag, f"town {t} within the sub-centre radius"),
+        )
+        options = [assigned[t, s] for s in inputs.candidates if (t, s) in assigned]
+        registry.add(
+            problem,
+            pulp.lpSum(options) + unreachable[t] == 1,
+            name("subcentre_assign", t),
+            _with(tag, f"town {t} assigned to one sub-centre"),
+        )
+    for (t, s), variable in assigned.items():
+        registry.add(problem, variable <= is_open[s], name("subcentre_open", t, s), _with(tag, "assign to open"))
+
+    uncovered_term = pulp.LpAffineExpression(
+        [(uncovered[t], inputs.population[t] / total_population) for t in inputs.towns]
+    )
+    limit = inputs.access_limit_min
+    travel_pairs = [
+        (var, inputs.population[t] * inputs.travel_min[t, s] / (total_population * limit))
+        for (t, s), var in assigned.items()
+    ]
+    travel_pairs += [(unreachable[t], inputs.population[t] / total_population) for t in inputs.towns]
+    travel_term = pulp.LpAffineExpression(travel_pairs)
+    cost = pulp.LpAffineExpression([(is_open[s], inputs.upgrade_cost_cny) for s in inputs.candidates])
+    return SubcentreHandles(is_open, uncovered, assigned, unreachable, uncovered_term, travel_term, cost)
+
+
+def _with(tag: ConstraintTag, description: str) -> ConstraintTag:
+    return ConstraintTag(tag.family, tag.target_id, tag.area, tag.resource, description)

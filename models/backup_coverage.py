@@ -1,0 +1,314 @@
+"""Backup coverage for ambulances: the double standard model (DSM) and MEXCLP.
+
+* DSM — Gendreau, Laporte & Semet (1997, "Solving an ambulance location model by tabu search",
+  Location Science 5(2)): all demand within r2, a share α within r1, and as much demand as possible
+  covered twice within r1.
+* MEXCLP — Daskin (1983, "A maximum expected covering location model: formulation, properties and
+  heuristic solution", Transportation Science 17(1)): each ambulance is busy with probability q,
+  independently; maximise the expected demand covered.
+
+Both take sparse coverage sets: site → demand ids within the radius (see
+`models.location_common.coverage_from_distance`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulp
+
+from models.location_common import (
+    Key,
+    affine,
+    constraint,
+    id_problems,
+    invert,
+    raise_if,
+    sorted_ids,
+)
+from models.naming import ConstraintRegistry, ConstraintTag, name
+
+logger = logging.getLogger(__name__)
+
+ROUND_TOL = 1e-6
+
+
+def _common_problems(
+    demand_ids: tuple[Key, ...],
+    site_ids: tuple[Key, ...],
+    weight: tuple[float, ...],
+    p: int,
+    site_capacity: tuple[int, ...] | None,
+    coverages: dict[str, Mapping[Key, tuple[Key, ...]]],
+) -> list[str]:
+    problems = id_problems("demand_ids", demand_ids) + id_problems("site_ids", site_ids)
+    if len(weight) != len(demand_ids) or any(w < 0 for w in weight):
+        problems.append(f"weight needs {len(demand_ids)} entries, all ≥ 0")
+    if p < 1:
+        problems.append(f"p (ambulances) was {p} but must be ≥ 1")
+    if site_capacity is not None:
+        if len(site_capacity) != len(site_ids) or any(c < 0 for c in site_capacity):
+            problems.append(f"site_capacity needs {len(site_ids)} entries, all ≥ 0")
+        elif sum(site_capacity) < p:
+            problems.append(f"the sites hold {sum(site_capacity)} ambulances in total but p = {p}; "
+                            "raise site_capacity or lower p")
+    sites, demands = set(site_ids), set(demand_ids)
+    for label, coverage in coverages.items():
+        bad_sites = sorted_ids(set(coverage) - sites)
+        if bad_sites:
+            problems.append(f"{label} names sites {bad_sites[:5]} that are not in site_ids")
+        bad_demand = sorted_ids({d for ds in coverage.values() for d in ds} - demands)
+        if bad_demand:
+            problems.append(f"{label} names demand ids {bad_demand[:5]} that are not in demand_ids")
+    return problems
+
+
+def _ambulance_vars(
+    problem: pulp.LpProblem, site_ids: tuple[Key, ...], p: int, site_capacity: tuple[int, ...] | None
+) -> dict[Key, pulp.LpVariable]:
+    cap = dict(zip(site_ids, site_capacity or (p,) * len(site_ids), strict=True))
+    return {
+        s: problem.add_variable(name("y", s), lowBound=0, upBound=min(p, cap[s]), cat=pulp.LpInteger)
+        for s in sorted_ids(site_ids)
+    }
+
+
+def _count(problem: pulp.LpProblem, registry: ConstraintRegistry, y: dict[Key, pulp.LpVariable], p: int,
+           number: int) -> None:
+    registry.add(
+        problem, constraint(affine((v, 1.0) for v in y.values()), pulp.LpConstraintEQ, float(p)), "count",
+        ConstraintTag("count", None, None, "ambulance", f"station exactly p = {p} ambulances ({number})"),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class DSMInputs:
+    """Inputs of the double standard model.
+
+    Attributes
+    ----------
+    demand_ids, site_ids
+        Demand points and candidate stations.
+    weight
+        Demand of each point (calls/year or persons), aligned with `demand_ids`.
+    cover_r1, cover_r2
+        Site → demand ids within r1 and within r2 (r1 < r2, km or min).
+    p
+        Ambulances to station.
+    alpha
+        Share of total demand that must be covered within r1 (0..1).
+    site_capacity
+        Most ambulances per station (default p; GLS 1997 use 2).
+    """
+
+    demand_ids: tuple[Key, ...]
+    site_ids: tuple[Key, ...]
+    weight: tuple[float, ...]
+    cover_r1: Mapping[Key, tuple[Key, ...]]
+    cover_r2: Mapping[Key, tuple[Key, ...]]
+    p: int
+    alpha: float
+    site_capacity: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        """Collect every input problem, including obvious infeasibility, then raise once."""
+        problems = _common_problems(self.demand_ids, self.site_ids, self.weight, self.p, self.site_capacity,
+                                    {"cover_r1": self.cover_r1, "cover_r2": self.cover_r2})
+        if not 0 <= self.alpha <= 1:
+            problems.append(f"alpha was {self.alpha} but must be a share in [0, 1]")
+        if not problems:
+            reach2 = invert(self.cover_r2, self.demand_ids)
+            lost = [d for d, near in reach2.items() if not near]
+            if lost:
+                problems.append(f"{len(lost)} demand point(s) have no station within r2 (e.g. {lost[:5]}); "
+                                "add candidate stations or enlarge r2")
+            weight = dict(zip(self.demand_ids, self.weight, strict=True))
+            reach1 = invert(self.cover_r1, self.demand_ids)
+            coverable = sum(weight[d] for d, near in reach1.items() if near)
+            if coverable < self.alpha * sum(self.weight) - ROUND_TOL:
+                problems.append(f"at most {coverable:g} of {sum(self.weight):g} demand can be within r1, below "
+                                f"alpha = {self.alpha}; lower alpha or add stations")
+        raise_if("DSM", problems)
+
+
+@dataclass(frozen=True, eq=False)
+class DSMModel:
+    """The built DSM and typed handles."""
+
+    problem: pulp.LpProblem
+    inputs: DSMInputs
+    ambulances: dict[Key, pulp.LpVariable]
+    """y[site] — ambulances stationed at the site (integer)."""
+    once: dict[Key, pulp.LpVariable]
+    """x1[demand] — covered at least once within r1."""
+    twice: dict[Key, pulp.LpVariable]
+    """x2[demand] — covered at least twice within r1."""
+    registry: ConstraintRegistry = field(default_factory=ConstraintRegistry)
+
+    def stationed(self) -> dict[Key, int]:
+        """Site → ambulances (only sites with at least one)."""
+        return {s: round(v.varValue or 0) for s, v in self.ambulances.items() if round(v.varValue or 0) > 0}
+
+
+def build_dsm_model(inputs: DSMInputs) -> DSMModel:
+    """Build the double standard model (Gendreau, Laporte & Semet 1997).
+
+    Sets
+        I   demand points;  J   stations;  W1_i, W2_i ⊆ J   stations within r1 and r2 of i (sparse).
+    Parameters
+        w_i   demand (calls/year);  p   ambulances;  α   share to cover within r1;  p_j   station capacity.
+    Variables
+        y_j  ∈ {0, …, p_j}  ambulances at j                               ("y[j]")
+        x1_i ∈ {0, 1}       i covered at least once within r1             ("x1[i]")
+        x2_i ∈ {0, 1}       i covered at least twice within r1            ("x2[i]")
+
+    max  Σ_i w_i x2_i                                  (demand covered twice within r1)
+    (1) cover_r2[i]:  Σ_{j ∈ W2_i} y_j ≥ 1             ∀ i
+    (2) share_r1:     Σ_i w_i x1_i ≥ α Σ_i w_i
+    (3) double[i]:    Σ_{j ∈ W1_i} y_j ≥ x1_i + x2_i    ∀ i
+    (4) order[i]:     x2_i ≤ x1_i                       ∀ i
+    (5) count:        Σ_j y_j = p
+    (6) y_j ≤ p_j is the variable's upper bound.
+    Points with W1_i = ∅ get no x variables.
+    """
+    problem = pulp.LpProblem("dsm", pulp.LpMaximize)
+    registry = ConstraintRegistry()
+    y = _ambulance_vars(problem, inputs.site_ids, inputs.p, inputs.site_capacity)
+    weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
+    reach1, reach2 = invert(inputs.cover_r1, inputs.demand_ids), invert(inputs.cover_r2, inputs.demand_ids)
+    once: dict[Key, pulp.LpVariable] = {}
+    twice: dict[Key, pulp.LpVariable] = {}
+    for d in sorted_ids(inputs.demand_ids):
+        registry.add(
+            problem, constraint(affine((y[s], 1.0) for s in reach2[d]), pulp.LpConstraintGE, 1.0), name("cover_r2", d),
+            ConstraintTag("cover_r2", None, str(d), "ambulance", "every point within r2 of an ambulance (1)"),
+        )
+        if not reach1[d]:
+            continue
+        once[d] = problem.add_variable(name("x1", d), lowBound=0, upBound=1, cat=pulp.LpBinary)
+        twice[d] = problem.add_variable(name("x2", d), lowBound=0, upBound=1, cat=pulp.LpBinary)
+        terms = [(y[s], 1.0) for s in reach1[d]] + [(once[d], -1.0), (twice[d], -1.0)]
+        registry.add(
+            problem, constraint(affine(terms), pulp.LpConstraintGE, 0.0), name("double", d),
+            ConstraintTag("double", None, str(d), "ambulance", "covered once/twice needs that many in r1 (3)"),
+        )
+        registry.add(
+            problem, constraint(affine([(twice[d], 1.0), (once[d], -1.0)]), pulp.LpConstraintLE, 0.0),
+            name("order", d), ConstraintTag("order", None, str(d), None, "twice implies once (4)"),
+        )
+    problem += affine((twice[d], float(weight[d])) for d in twice)
+    registry.add(
+        problem,
+        constraint(affine((once[d], float(weight[d])) for d in once), pulp.LpConstraintGE,
+                   inputs.alpha * float(sum(inputs.weight))),
+        "share_r1", ConstraintTag("share_r1", None, None, "ambulance", f"share α = {inputs.alpha} within r1 (2)"),
+    )
+    _count(problem, registry, y, inputs.p, 5)
+    return DSMModel(problem, inputs, y, once, twice, registry)
+
+
+@dataclass(frozen=True, eq=False)
+class MEXCLPInputs:
+    """Inputs of the maximum expected covering location problem.
+
+    Attributes
+    ----------
+    demand_ids, site_ids
+        Demand points and candidate stations.
+    weight
+        Demand of each point (calls/year), aligned with `demand_ids`.
+    coverage
+        Site → demand ids within the response standard (km or min).
+    p
+        Ambulances to station.
+    busy_fraction
+        q, the probability that an ambulance is busy (0 ≤ q < 1).
+    site_capacity
+        Most ambulances per station (default p).
+    """
+
+    demand_ids: tuple[Key, ...]
+    site_ids: tuple[Key, ...]
+    weight: tuple[float, ...]
+    coverage: Mapping[Key, tuple[Key, ...]]
+    p: int
+    busy_fraction: float
+    site_capacity: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        """Collect every input problem, then raise once."""
+        problems = _common_problems(self.demand_ids, self.site_ids, self.weight, self.p, self.site_capacity,
+                                    {"coverage": self.coverage})
+        if not 0 <= self.busy_fraction < 1:
+            problems.append(f"busy_fraction was {self.busy_fraction} but must be in [0, 1)")
+        raise_if("MEXCLP", problems)
+
+
+@dataclass(frozen=True, eq=False)
+class MEXCLPModel:
+    """The built MEXCLP and typed handles."""
+
+    problem: pulp.LpProblem
+    inputs: MEXCLPInputs
+    ambulances: dict[Key, pulp.LpVariable]
+    """y[site] — ambulances stationed at the site (integer)."""
+    kth: dict[tuple[Key, int], pulp.LpVariable]
+    """x[demand, k] — the demand is covered by at least k ambulances."""
+    registry: ConstraintRegistry = field(default_factory=ConstraintRegistry)
+
+    def stationed(self) -> dict[Key, int]:
+        """Site → ambulances (only sites with at least one)."""
+        return {s: round(v.varValue or 0) for s, v in self.ambulances.items() if round(v.varValue or 0) > 0}
+
+
+def expected_coverage(inputs: MEXCLPInputs, stationed: Mapping[Key, int]) -> float:
+    """Σ_i w_i (1 − q^{n_i}), n_i ambulances within reach of i (independent of any model)."""
+    reach = invert(inputs.coverage, inputs.demand_ids)
+    weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
+    q = inputs.busy_fraction
+    return float(sum(weight[d] * (1 - q ** sum(stationed.get(s, 0) for s in near)) for d, near in reach.items()))
+
+
+def build_mexclp_model(inputs: MEXCLPInputs) -> MEXCLPModel:
+    """Build MEXCLP (Daskin 1983).
+
+    Sets
+        I   demand points;  J   stations;  N_i ⊆ J   stations within the standard of i (sparse);
+        K_i = 1..min(p, Σ_{j ∈ N_i} p_j)   possible coverage counts of i.
+    Parameters
+        w_i   demand (calls/year);  p   ambulances;  q   busy fraction;  p_j   station capacity.
+    Variables
+        y_j  ∈ {0, …, p_j}   ambulances at j                                        ("y[j]")
+        x_ik ∈ [0, 1]        i is covered by at least k ambulances (integral at the
+                             optimum: the gains (1 − q) q^{k−1} fall with k)         ("x[i,k]")
+
+    max  Σ_i Σ_{k ∈ K_i} w_i (1 − q) q^{k−1} x_ik     (expected covered demand: Σ_i w_i (1 − q^{n_i}))
+    (1) expected[i]:  Σ_{k ∈ K_i} x_ik ≤ Σ_{j ∈ N_i} y_j   ∀ i with N_i ≠ ∅
+    (2) count:        Σ_j y_j = p
+    (3) y_j ≤ p_j is the variable's upper bound.
+    """
+    problem = pulp.LpProblem("mexclp", pulp.LpMaximize)
+    registry = ConstraintRegistry()
+    y = _ambulance_vars(problem, inputs.site_ids, inputs.p, inputs.site_capacity)
+    cap = dict(zip(inputs.site_ids, inputs.site_capacity or (inputs.p,) * len(inputs.site_ids), strict=True))
+    weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
+    q = inputs.busy_fraction
+    kth: dict[tuple[Key, int], pulp.LpVariable] = {}
+    objective: list[tuple[pulp.LpVariable, float]] = []
+    for d, near in invert(inputs.coverage, inputs.demand_ids).items():
+        if not near:
+            continue
+        count = min(inputs.p, sum(min(inputs.p, cap[s]) for s in near))
+        xs = [problem.add_variable(name("x", d, k), lowBound=0, upBound=1) for k in range(1, count + 1)]
+        kth.update(((d, k), x) for k, x in enumerate(xs, start=1))
+        objective.extend((x, float(weight[d]) * (1 - q) * q ** (k - 1)) for k, x in enumerate(xs, start=1))
+        terms = [(x, 1.0) for x in xs] + [(y[s], -1.0) for s in near]
+        registry.add(
+            problem, constraint(affine(terms), pulp.LpConstraintLE, 0.0), name("expected", d),
+            ConstraintTag("expected", None, str(d), "ambulance", "k-th coverage needs k ambulances in reach (1)"),
+        )
+    problem += affine(objective)
+    _count(problem, registry, y, inputs.p, 2)
+    return MEXCLPModel(problem, inputs, y, kth, registry)

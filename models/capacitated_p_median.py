@@ -1,0 +1,199 @@
+"""Capacitated p-median: p medians, each serving at most its capacity, every demand served by one median.
+
+The single-source model of Osman & Christofides (1994, "Capacitated clustering problems by hybrid
+simulated annealing and tabu search", Int Trans Oper Res 1(3)), the one the OR-Library pmedcap
+instances use. Pairs farther apart than `max_assignment_distance` are never materialised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+
+from models.location_common import (
+    FloatArray,
+    Key,
+    affine,
+    constraint,
+    id_problems,
+    is_on,
+    matrix_problems,
+    raise_if,
+    sorted_ids,
+)
+from models.naming import ConstraintRegistry, ConstraintTag, name
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class CapacitatedPMedianInputs:
+    """Inputs of the capacitated p-median model.
+
+    Attributes
+    ----------
+    demand_ids, site_ids
+        Rows and columns of `distance`.
+    distance
+        Demand × site distance (km) or travel time (min).
+    demand
+        Load each demand puts on its median (persons, beds), shape (n_demand,).
+    capacity
+        Capacity of each site in the unit of `demand`, shape (n_site,).
+    p
+        Number of medians to open.
+    weight
+        Cost multiplier of each demand (default 1: cost = distance, as in pmedcap).
+    max_assignment_distance
+        Only pairs with d_ij ≤ this are modelled (default: all pairs).
+    """
+
+    demand_ids: tuple[Key, ...]
+    site_ids: tuple[Key, ...]
+    distance: FloatArray
+    demand: FloatArray
+    capacity: FloatArray
+    p: int
+    weight: FloatArray | None = None
+    max_assignment_distance: float | None = None
+
+    def __post_init__(self) -> None:
+        """Collect every input problem (including obvious infeasibility), then raise once."""
+        n, m = len(self.demand_ids), len(self.site_ids)
+        problems = id_problems("demand_ids", self.demand_ids) + id_problems("site_ids", self.site_ids)
+        dist = np.asarray(self.distance, dtype=float)
+        problems += matrix_problems("distance", dist, (n, m))
+        demand, capacity = np.asarray(self.demand, dtype=float), np.asarray(self.capacity, dtype=float)
+        if demand.shape != (n,) or np.any(demand < 0):
+            problems.append(f"demand must have shape ({n},) and be ≥ 0 (got shape {demand.shape})")
+        if capacity.shape != (m,) or np.any(capacity < 0):
+            problems.append(f"capacity must have shape ({m},) and be ≥ 0 (got shape {capacity.shape})")
+        if self.weight is not None and np.asarray(self.weight).shape != (n,):
+            problems.append(f"weight must have shape ({n},)")
+        if not 1 <= self.p <= m:
+            problems.append(f"p was {self.p} but is expected to be in 1..{m} (the number of sites)")
+        elif capacity.shape == (m,) and demand.shape == (n,):
+            best = float(np.sort(capacity)[::-1][: self.p].sum())
+            if demand.sum() > best:
+                problems.append(
+                    f"Demand greater than capacity ({demand.sum():g} > {best:g}, the {self.p} largest "
+                    "capacities); raise p or the capacities"
+                )
+        if not problems and self.max_assignment_distance is not None:
+            alone = [self.demand_ids[i] for i in np.flatnonzero(dist.min(axis=1) > self.max_assignment_distance)]
+            if alone:
+                problems.append(f"{len(alone)} demand(s) have no site within max_assignment_distance "
+                                f"(e.g. {sorted_ids(alone)[:5]}); enlarge it")
+        raise_if("capacitated p-median", problems)
+
+
+@dataclass(frozen=True, eq=False)
+class CapacitatedPMedianModel:
+    """The built capacitated p-median model and typed handles."""
+
+    problem: pulp.LpProblem
+    inputs: CapacitatedPMedianInputs
+    open: dict[Key, pulp.LpVariable]
+    """y[site]."""
+    assign: dict[tuple[Key, Key], pulp.LpVariable]
+    """x[demand, site] — 1 when the demand is served by the site (only modelled pairs)."""
+    registry: ConstraintRegistry = field(default_factory=ConstraintRegistry)
+
+    def open_sites(self) -> list[Key]:
+        """The opened medians, sorted."""
+        return [s for s, v in self.open.items() if is_on(v)]
+
+    def assignment(self) -> dict[Key, Key]:
+        """Demand → the median serving it."""
+        return {d: s for (d, s), v in self.assign.items() if is_on(v)}
+
+
+def capacitated_cost(inputs: CapacitatedPMedianInputs, assignment: Mapping[Key, Key]) -> float:
+    """Σ w_i d_{i, a(i)} of an assignment (independent of any model)."""
+    row_of = {d: r for r, d in enumerate(inputs.demand_ids)}
+    col_of = {s: c for c, s in enumerate(inputs.site_ids)}
+    weight = np.ones(len(row_of)) if inputs.weight is None else np.asarray(inputs.weight, dtype=float)
+    dist = np.asarray(inputs.distance, dtype=float)
+    return float(sum(weight[row_of[d]] * dist[row_of[d], col_of[s]] for d, s in assignment.items()))
+
+
+def capacity_violations(inputs: CapacitatedPMedianInputs, assignment: Mapping[Key, Key]) -> dict[Key, float]:
+    """Site → load above its capacity, for an assignment (empty when feasible)."""
+    row_of = {d: r for r, d in enumerate(inputs.demand_ids)}
+    col_of = {s: c for c, s in enumerate(inputs.site_ids)}
+    load: dict[Key, float] = {}
+    for d, s in assignment.items():
+        load[s] = load.get(s, 0.0) + float(np.asarray(inputs.demand)[row_of[d]])
+    capacity = np.asarray(inputs.capacity, dtype=float)
+    return {s: q - capacity[col_of[s]] for s, q in load.items() if q > capacity[col_of[s]] + 1e-9}
+
+
+def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> CapacitatedPMedianModel:
+    """Build the single-source capacitated p-median model.
+
+    Sets
+        I   demands, sorted;  J   candidate medians, sorted;
+        A_i = { j : d_ij ≤ max_assignment_distance }   (all of J by default).
+    Parameters
+        d_ij   distance (km) or time (min);  w_i  cost weight (1 in pmedcap);
+        q_i    load of demand i (persons);  Q_j   capacity of median j (persons);  p  medians.
+    Variables
+        y_j  ∈ {0, 1}   j is a median                         ("y[j]")
+        x_ij ∈ {0, 1}   i is served by j, j ∈ A_i             ("x[i,j]")
+
+    min  Σ_i Σ_{j ∈ A_i} w_i d_ij x_ij
+    (1) assign[i]:    Σ_{j ∈ A_i} x_ij = 1             ∀ i        (single source)
+    (2) capacity[j]:  Σ_{i: j ∈ A_i} q_i x_ij ≤ Q_j y_j  ∀ j
+    (3) link[i,j]:    x_ij ≤ y_j                        ∀ i, j ∈ A_i  (valid, tightens the LP)
+    (4) count:        Σ_j y_j = p
+    """
+    problem = pulp.LpProblem("capacitated_p_median", pulp.LpMinimize)
+    registry = ConstraintRegistry()
+    row_of = {d: r for r, d in enumerate(inputs.demand_ids)}
+    col_of = {s: c for c, s in enumerate(inputs.site_ids)}
+    demands, sites = sorted_ids(inputs.demand_ids), sorted_ids(inputs.site_ids)
+    rows, cols = [row_of[d] for d in demands], [col_of[s] for s in sites]
+    dist = np.asarray(inputs.distance, dtype=float)[np.ix_(rows, cols)]
+    load = np.asarray(inputs.demand, dtype=float)[rows]
+    capacity = np.asarray(inputs.capacity, dtype=float)[cols]
+    weight = np.ones(len(rows)) if inputs.weight is None else np.asarray(inputs.weight, dtype=float)[rows]
+    limit = np.inf if inputs.max_assignment_distance is None else inputs.max_assignment_distance
+    open_vars = {s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites}
+    y_list = [open_vars[s] for s in sites]
+    assign: dict[tuple[Key, Key], pulp.LpVariable] = {}
+    by_site: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in sites]
+    objective: list[tuple[pulp.LpVariable, float]] = []
+    for r, d in enumerate(demands):
+        row_vars = []
+        for c in np.flatnonzero(dist[r] <= limit).tolist():
+            x = problem.add_variable(name("x", d, sites[c]), lowBound=0, upBound=1, cat=pulp.LpBinary)
+            assign[(d, sites[c])] = x
+            row_vars.append(x)
+            objective.append((x, float(weight[r] * dist[r, c])))
+            by_site[c].append((x, float(load[r])))
+            registry.add(
+                problem, constraint(affine([(x, 1.0), (y_list[c], -1.0)]), pulp.LpConstraintLE, 0.0),
+                name("link", d, sites[c]),
+                ConstraintTag("link", None, str(d), str(sites[c]), "served only by an open median (3)"),
+            )
+        registry.add(
+            problem, constraint(affine((x, 1.0) for x in row_vars), pulp.LpConstraintEQ, 1.0), name("assign", d),
+            ConstraintTag("assign", None, str(d), None, "each demand served by exactly one median (1)"),
+        )
+    problem += affine(objective)
+    for c, s in enumerate(sites):
+        terms = [*by_site[c], (y_list[c], -float(capacity[c]))]
+        registry.add(
+            problem, constraint(affine(terms), pulp.LpConstraintLE, 0.0), name("capacity", s),
+            ConstraintTag("capacity", None, None, str(s), "load of a median within its capacity (2)"),
+        )
+    registry.add(
+        problem, constraint(affine((y, 1.0) for y in y_list), pulp.LpConstraintEQ, float(inputs.p)), "count",
+        ConstraintTag("count", None, None, "site", f"open exactly p = {inputs.p} medians (4)"),
+    )
+    return CapacitatedPMedianModel(problem, inputs, open_vars, assign, registry)
+

@@ -1,0 +1,199 @@
+"""Set covering (LSCP) and maximal covering (MCLP) on sparse coverage sets.
+
+Coverage is given as site → demand ids within the radius (build it with
+`models.location_common.coverage_from_distance`), so only covering pairs are ever materialised: a
+province with 30,000 demand points and 3,000 sites needs the pairs within, say, 15 km, not 90 million.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulp
+
+from models.location_common import (
+    Key,
+    affine,
+    constraint,
+    id_problems,
+    invert,
+    is_on,
+    raise_if,
+    sorted_ids,
+)
+from models.naming import ConstraintRegistry, ConstraintTag, name
+
+logger = logging.getLogger(__name__)
+
+CoverageKind = Literal["lscp", "mclp"]
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageInputs:
+    """Inputs of the covering models.
+
+    Attributes
+    ----------
+    demand_ids, site_ids
+        Demand points (towns, villages) and candidate sites.
+    coverage
+        Site → demand ids within the coverage radius (km) or time (min); sites not listed cover nothing.
+    kind
+        ``lscp``: cover every demand at least cost. ``mclp``: cover the most demand with p sites.
+    weight
+        MCLP: demand of each id (persons), aligned with `demand_ids`. Ignored by LSCP.
+    p
+        MCLP: number of sites to open (exactly). Ignored by LSCP.
+    site_cost
+        LSCP: cost of opening each site (CNY, or 1 to count sites), aligned with `site_ids`; default 1.
+    fixed_open
+        Sites that must be open (existing facilities).
+    """
+
+    demand_ids: tuple[Key, ...]
+    site_ids: tuple[Key, ...]
+    coverage: Mapping[Key, tuple[Key, ...]]
+    kind: CoverageKind = "lscp"
+    weight: tuple[float, ...] | None = None
+    p: int | None = None
+    site_cost: tuple[float, ...] | None = None
+    fixed_open: tuple[Key, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Collect every input problem (including uncoverable demand for LSCP), then raise once."""
+        problems = id_problems("demand_ids", self.demand_ids) + id_problems("site_ids", self.site_ids)
+        sites, demands = set(self.site_ids), set(self.demand_ids)
+        unknown_sites = sorted_ids(set(self.coverage) - sites)
+        if unknown_sites:
+            problems.append(f"coverage names sites {unknown_sites[:5]} that are not in site_ids")
+        unknown_demand = sorted_ids({d for ds in self.coverage.values() for d in ds} - demands)
+        if unknown_demand:
+            problems.append(f"coverage names demand ids {unknown_demand[:5]} that are not in demand_ids")
+        if self.kind not in ("lscp", "mclp"):
+            problems.append(f"kind was {self.kind!r} but is expected to be in {{'lscp', 'mclp'}}")
+        if self.kind == "lscp":
+            covered = {d for ds in self.coverage.values() for d in ds}
+            uncovered = sorted_ids(demands - covered)
+            if uncovered:
+                problems.append(
+                    f"{len(uncovered)} demand point(s) have no candidate site within the radius "
+                    f"(e.g. {uncovered[:5]}); add candidate sites near them or enlarge the radius"
+                )
+            if self.site_cost is not None and len(self.site_cost) != len(self.site_ids):
+                problems.append(f"site_cost has {len(self.site_cost)} entries but there are "
+                                f"{len(self.site_ids)} sites")
+        if self.kind == "mclp":
+            if self.weight is None or len(self.weight) != len(self.demand_ids):
+                problems.append("MCLP needs weight with one entry per demand id")
+            elif any(w < 0 for w in self.weight):
+                problems.append("weight has negative entries; demand must be ≥ 0")
+            if self.p is None or not 1 <= self.p <= len(self.site_ids):
+                problems.append(f"p was {self.p} but MCLP needs 1 ≤ p ≤ {len(self.site_ids)}")
+            elif len(set(self.fixed_open)) > self.p:
+                problems.append(f"{len(set(self.fixed_open))} sites are fixed open but p is only {self.p}")
+        missing_fixed = sorted_ids(set(self.fixed_open) - sites)
+        if missing_fixed:
+            problems.append(f"fixed_open names sites {missing_fixed[:5]} that are not in site_ids")
+        raise_if(f"covering ({self.kind})", problems)
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageModel:
+    """The built covering model and typed handles."""
+
+    problem: pulp.LpProblem
+    inputs: CoverageInputs
+    open: dict[Key, pulp.LpVariable]
+    """y[site] — 1 when the site is opened."""
+    covered: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    """MCLP: u[demand] — 1 when the demand is covered (demand with no covering site has no variable)."""
+    registry: ConstraintRegistry = field(default_factory=ConstraintRegistry)
+
+    def open_sites(self) -> list[Key]:
+        """The opened sites, sorted."""
+        return [s for s, v in self.open.items() if is_on(v)]
+
+
+def covered_demand(inputs: CoverageInputs, open_sites: list[Key]) -> set[Key]:
+    """The demand ids covered by `open_sites` (independent of any model)."""
+    return {d for s in open_sites for d in inputs.coverage.get(s, ())}
+
+
+def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
+    """Build the location set covering (LSCP) or maximal covering (MCLP) model.
+
+    Sets
+        I   demand points, sorted;  J   candidate sites, sorted;
+        N_i ⊆ J   sites within the radius of i (sparse; from `inputs.coverage`);  F ⊆ J  fixed open.
+    Parameters
+        c_j   cost of opening j (CNY, or 1);  w_i   demand of i (persons);  p   sites to open.
+    Variables
+        y_j ∈ {0, 1}   site j is opened                                          ("y[j]")
+        u_i ∈ [0, 1]   MCLP: i is covered (integral at the optimum, since y is)   ("u[i]")
+
+    LSCP — Toregas, Swain, ReVelle & Bergman (1971)
+        min  Σ_j c_j y_j
+        (1) cover[i]:    Σ_{j ∈ N_i} y_j ≥ 1             ∀ i
+        (3) fixed[j]:    y_j = 1                          ∀ j ∈ F
+
+    MCLP — Church & ReVelle (1974)
+        max  Σ_i w_i u_i
+        (2) covered[i]:  u_i ≤ Σ_{j ∈ N_i} y_j            ∀ i with N_i ≠ ∅
+        (3) fixed[j]:    y_j = 1                          ∀ j ∈ F
+        (4) count:       Σ_j y_j = p
+
+    Demand with N_i = ∅ cannot be covered: LSCP refuses it before the solve, MCLP leaves u_i out.
+    """
+    kind = inputs.kind
+    sense = pulp.LpMinimize if kind == "lscp" else pulp.LpMaximize
+    problem = pulp.LpProblem(f"coverage_{kind}", sense)
+    registry = ConstraintRegistry()
+    sites = sorted_ids(inputs.site_ids)
+    open_vars = {s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites}
+    reach = invert(inputs.coverage, inputs.demand_ids)
+    covered: dict[Key, pulp.LpVariable] = {}
+    if kind == "lscp":
+        cost = dict(zip(inputs.site_ids, inputs.site_cost or (1.0,) * len(inputs.site_ids), strict=True))
+        problem += affine((open_vars[s], float(cost[s])) for s in sites)
+        for d, near in reach.items():
+            registry.add(
+                problem,
+                constraint(affine((open_vars[s], 1.0) for s in near), pulp.LpConstraintGE, 1.0),
+                name("cover", d),
+                ConstraintTag("cover", None, str(d), None, "every demand point within the radius of a site (1)"),
+            )
+    else:
+        weight = dict(zip(inputs.demand_ids, inputs.weight or (), strict=True))
+        objective = []
+        for d, near in reach.items():
+            if not near:
+                continue
+            u = problem.add_variable(name("u", d), lowBound=0, upBound=1)
+            covered[d] = u
+            objective.append((u, float(weight[d])))
+            terms = [(open_vars[s], -1.0) for s in near]
+            terms.append((u, 1.0))
+            registry.add(
+                problem,
+                constraint(affine(terms), pulp.LpConstraintLE, 0.0),
+                name("covered", d),
+                ConstraintTag("covered", None, str(d), None, "covered only by an open site in reach (2)"),
+            )
+        problem += affine(objective)
+        registry.add(
+            problem,
+            constraint(affine((open_vars[s], 1.0) for s in sites), pulp.LpConstraintEQ, float(inputs.p or 0)),
+            "count",
+            ConstraintTag("count", None, None, "site", f"open exactly p = {inputs.p} sites (4)"),
+        )
+    for s in sorted_ids(set(inputs.fixed_open)):
+        registry.add(
+            problem,
+            constraint(affine([(open_vars[s], 1.0)]), pulp.LpConstraintEQ, 1.0),
+            name("fixed", s),
+            ConstraintTag("fixed", None, None, str(s), "existing facility stays open (3)"),
+        )
+    return CoverageModel(problem, inputs, open_vars, covered, registry)

@@ -1,0 +1,47 @@
+"""Tiny seeded location instances and brute-force optima shared by the location-model tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.solve import SolveOutcome, SolveReport, SolverSettings, solve
+
+TOL = 1e-6
+"""The one tolerance of the location tests (objective comparisons)."""
+
+SOLVERS = ["highs", "cbc"]
+SEEDS = [1, 2, 3]
+
+
+@dataclass(frozen=True)
+class Tiny:
+    """A tiny seeded instance on a 10 km × 10 km square: points, integer-km distances, weights."""
+
+    demand_ids: tuple[str, ...]
+    site_ids: tuple[str, ...]
+    distance: np.ndarray
+    weight: np.ndarray
+
+
+def tiny(seed: int, n_demand: int = 7, n_site: int = 6) -> Tiny:
+    """Random demand points and sites; distances rounded to whole km so ties occur."""
+    rng = np.random.default_rng(seed)
+    demand_xy = rng.uniform(0, 10, size=(n_demand, 2))
+    site_xy = rng.uniform(0, 10, size=(n_site, 2))
+    distance = np.rint(np.linalg.norm(demand_xy[:, None, :] - site_xy[None, :, :], axis=2))
+    weight = rng.integers(1, 20, size=n_demand).astype(float)
+    # ids deliberately not in sorted order, to exercise the builders' sorting
+    demand_ids = tuple(f"d{i}" for i in rng.permutation(n_demand))
+    site_ids = tuple(f"s{j}" for j in rng.permutation(n_site))
+    return Tiny(demand_ids, site_ids, distance, weight)
+
+
+def run(problem: object, solver: str) -> SolveReport:
+    """Solve with deterministic settings and insist on a proven optimum."""
+    report = solve(problem, SolverSettings(name=solver, time_limit_s=60, mip_rel_gap=0.0, threads=1,
+                                           fallback=False))  # type: ignore[arg-type]
+    assert report.outcome is SolveOutcome.OPTIMAL, report
+    assert report.objective is not None
+    return report

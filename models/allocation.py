@@ -179,7 +179,7 @@ def add_allocation(
     """Add (R1)–(R5), (T1), (L1)–(L2) and (C1)–(C4) to `problem`; return handles and objective terms."""
     resources = {r.name: r for r in inputs.resources}
     amount = {
-        (r.name, f): pulp.LpVariable(name("amount", r.name, f), 0, cat=pulp.LpInteger)
+        (r.name, f): problem.add_variable(name("amount", r.name, f), 0, cat=pulp.LpInteger)
         for r in inputs.resources
         for f in r.eligible
     }
@@ -248,12 +248,12 @@ def _add_access(
                 minutes = inputs.access_min.get((t, members[0]))
                 if minutes is None:
                     continue
-                var = pulp.LpVariable(name("flow", r, t, site), 0)
+                var = problem.add_variable(name("flow", r, t, site), 0)
                 flow[r, t, site] = var
                 options.append(var)
                 by_site[site].append(var)
                 pairs.append((var, minutes / scale))
-            unserved[r, t] = pulp.LpVariable(name("unserved", r, t), 0)
+            unserved[r, t] = problem.add_variable(name("unserved", r, t), 0)
             pairs.append((unserved[r, t], 2.0 * limit / scale))
             share = inputs.population[t] / total_population
             registry.add(
@@ -290,7 +290,7 @@ def _add_stock_rules(
                 name("stock_floor", r),
                 _tag("stock_floor", None, r, f"keep the base-year {r} ({baseline:g})"),
             )
-        added[r] = pulp.LpVariable(name("added", r), 0)
+        added[r] = problem.add_variable(name("added", r), 0)
         registry.add(
             problem,
             added[r] >= stock[r] - (baseline or 0.0),
@@ -338,7 +338,7 @@ def _add_targets(
         if target.bound in (">=", "="):
             lhs = numerator
             if not target.hard:
-                shortfall[target.id] = pulp.LpVariable(name("shortfall", target.id), 0)
+                shortfall[target.id] = problem.add_variable(name("shortfall", target.id), 0)
                 pairs.append((shortfall[target.id], weight))
                 lhs = numerator + shortfall[target.id]
             registry.add(
@@ -350,7 +350,7 @@ def _add_targets(
         if target.bound in ("<=", "="):
             lhs = numerator
             if not target.hard:
-                excess[target.id] = pulp.LpVariable(name("excess", target.id), 0)
+                excess[target.id] = problem.add_variable(name("excess", target.id), 0)
                 pairs.append((excess[target.id], weight))
                 lhs = numerator - excess[target.id]
             registry.add(
@@ -399,7 +399,7 @@ def _add_limits(
             key = name(f"limit_{side}", limit.id, limit.facility)
             lhs: pulp.LpAffineExpression | pulp.LpVariable = x
             if not limit.hard:
-                slack[key] = pulp.LpVariable(name(f"slack_{side}", limit.id, limit.facility), 0)
+                slack[key] = problem.add_variable(name(f"slack_{side}", limit.id, limit.facility), 0)
                 scale = max(limit.max_value or limit.min_value or 1.0, 1.0)
                 pairs.append((slack[key], limit.violation_weight / scale))
                 lhs = x + slack[key] if side == "min" else x - slack[key]
@@ -421,7 +421,7 @@ def _add_staff_per_bed(
         key = name("staff_per_bed", rule.id, rule.facility)
         lhs: pulp.LpAffineExpression | pulp.LpVariable = staff
         if not rule.hard:
-            slack[key] = pulp.LpVariable(name("slack_staff_per_bed", rule.id, rule.facility), 0)
+            slack[key] = problem.add_variable(name("slack_staff_per_bed", rule.id, rule.facility), 0)
             pairs.append((slack[key], rule.violation_weight / 100.0))
             lhs = staff + slack[key]
         registry.add(problem, lhs >= rule.min_per_bed * beds, key,
@@ -442,7 +442,7 @@ def _add_bed_categories(
     for category in inputs.bed_categories:
         c, f = category.id, category.facility
         total = amount["beds", f]
-        z = pulp.LpVariable(name("category_beds", c, f), 0, cat=pulp.LpInteger)
+        z = problem.add_variable(name("category_beds", c, f), 0, cat=pulp.LpInteger)
         beds[c, f] = z
         tag = _tag("bed_category", c, "beds", f"{c} beds at {f}")
         registry.add(problem, z <= total, name("category_within", c, f), tag)
@@ -455,7 +455,7 @@ def _add_bed_categories(
             key = name(family, c, f)
             lhs: pulp.LpAffineExpression | pulp.LpVariable = z
             if not category.hard:
-                slack[key] = pulp.LpVariable(name("slack_" + family, c, f), 0)
+                slack[key] = problem.add_variable(name("slack_" + family, c, f), 0)
                 pairs.append((slack[key], category.violation_weight / max(category.min_beds or 1, 1)))
                 lhs = z + slack[key]
             registry.add(problem, lhs >= bound, key, tag)

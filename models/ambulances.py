@@ -77,13 +77,13 @@ def add_ambulances(
     """Add variables and constraints (A1)–(A4) to `problem`; return handles and objective terms."""
     total_population = sum(inputs.population[t] for t in inputs.towns) or 1.0
     vehicles = {
-        b: pulp.LpVariable(name("ambulances", b), 0, inputs.max_per_base, cat=pulp.LpInteger)
+        b: problem.add_variable(name("ambulances", b), 0, inputs.max_per_base, cat=pulp.LpInteger)
         for b in inputs.bases
     }
-    uncovered = {t: pulp.LpVariable(name("ambulance_uncovered", t), 0, 1) for t in inputs.towns}
-    no_backup = {t: pulp.LpVariable(name("ambulance_no_backup", t), 0, 1) for t in inputs.towns}
-    shortfall = None if inputs.fleet_hard else pulp.LpVariable(name("shortfall", inputs.target_id), 0)
-    added = pulp.LpVariable(name("ambulances_added"), 0)
+    uncovered = {t: problem.add_variable(name("ambulance_uncovered", t), 0, 1) for t in inputs.towns}
+    no_backup = {t: problem.add_variable(name("ambulance_no_backup", t), 0, 1) for t in inputs.towns}
+    shortfall = None if inputs.fleet_hard else problem.add_variable(name("shortfall", inputs.target_id), 0)
+    added = problem.add_variable(name("ambulances_added"), 0)
     fleet = pulp.lpSum(vehicles.values())
 
     def tag(description: str) -> ConstraintTag:

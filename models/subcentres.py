@@ -74,11 +74,11 @@ def add_subcentres(
 ) -> SubcentreHandles:
     """Add variables and constraints (S1)–(S5) to `problem`; return handles and objective terms."""
     total_population = sum(inputs.population[t] for t in inputs.towns) or 1.0
-    is_open = {s: pulp.LpVariable(name("subcentre", s), cat=pulp.LpBinary) for s in inputs.candidates}
-    uncovered = {t: pulp.LpVariable(name("subcentre_uncovered", t), 0, 1) for t in inputs.towns}
-    unreachable = {t: pulp.LpVariable(name("subcentre_unreachable", t), 0, 1) for t in inputs.towns}
+    is_open = {s: problem.add_variable(name("subcentre", s), cat=pulp.LpBinary) for s in inputs.candidates}
+    uncovered = {t: problem.add_variable(name("subcentre_uncovered", t), 0, 1) for t in inputs.towns}
+    unreachable = {t: problem.add_variable(name("subcentre_unreachable", t), 0, 1) for t in inputs.towns}
     assigned = {
-        (t, s): pulp.LpVariable(name("subcentre_assigned", t, s), 0, 1)
+        (t, s): problem.add_variable(name("subcentre_assigned", t, s), 0, 1)
         for t in inputs.towns
         for s in inputs.candidates
         if (t, s) in inputs.travel_min
@@ -127,3 +127,21 @@ def add_subcentres(
 
 def _with(tag: ConstraintTag, description: str) -> ConstraintTag:
     return ConstraintTag(tag.family, tag.target_id, tag.area, tag.resource, description)
+
+
+@dataclass(frozen=True)
+class SubcentreModel:
+    """The sub-centre block solved on its own (e.g. to report the plan-free choice of sites)."""
+
+    problem: pulp.LpProblem
+    registry: ConstraintRegistry
+    handles: SubcentreHandles
+
+
+def build_subcentre_model(inputs: SubcentreInputs, *, coverage_weight: float, travel_weight: float) -> SubcentreModel:
+    """Sites only: minimise W_cov · uncovered population share + W_tr · normalised travel, (S1)–(S5)."""
+    problem = pulp.LpProblem(f"subcentres_{inputs.target_id}", pulp.LpMinimize)
+    registry = ConstraintRegistry()
+    handles = add_subcentres(problem, inputs, registry)
+    problem += coverage_weight * handles.uncovered_term + travel_weight * handles.travel_term
+    return SubcentreModel(problem, registry, handles)

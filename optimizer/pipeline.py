@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from models import build_plan_model
+from models.subcentres import build_subcentre_model
 from optimizer.datasets import Datasets, load_datasets
 from optimizer.errors import InfeasiblePlanError, SolverError, VerificationError
 from optimizer.instance import build_plan_inputs
@@ -71,18 +72,30 @@ def plan_scenario(prepared: PreparedScenario, *, compare_free_choice: bool = Tru
     result = _solve_once(prepared, honour_named=None)
     subcentres = prepared.scenario.subcentres
     if compare_free_choice and subcentres is not None and subcentres.named_facility_ids and subcentres.honour_named:
-        free = _solve_once(prepared, honour_named=False)
-        chosen = tuple(free.allocation.loc[free.allocation["is_subcentre"], "facility_id"])
-        result = replace(result, free_choice_subcentres=chosen)
+        result = replace(result, free_choice_subcentres=free_subcentre_choice(prepared))
     return result
+
+
+def free_subcentre_choice(prepared: PreparedScenario) -> tuple[str, ...]:
+    """The sites the sub-centre block alone would pick without the plan's names (coverage, then travel)."""
+    inputs = build_plan_inputs(prepared.scenario, prepared.data, prepared.matrix, honour_named=False).subcentres
+    if inputs is None:
+        return ()
+    weights = prepared.scenario.objective
+    model = build_subcentre_model(inputs, coverage_weight=weights.subcentre_coverage,
+                                  travel_weight=weights.subcentre_travel)
+    report = solve(model.problem, prepared.scenario.solver)
+    if not report.outcome.has_solution:
+        raise SolverError(f"{prepared.path}: the free sub-centre choice found no solution ({report.detail})")
+    return tuple(s for s, var in model.handles.is_open.items() if round(var.varValue or 0) == 1)
 
 
 def _solve_once(prepared: PreparedScenario, *, honour_named: bool | None) -> PlanResult:
     scenario, data, matrix = prepared.scenario, prepared.data, prepared.matrix
     inputs = build_plan_inputs(scenario, data, matrix, honour_named=honour_named)
     model = build_plan_model(inputs)
-    logger.info("model %s: %d variables, %d constraints", inputs.name, len(model.problem.variables()),
-                len(model.problem.constraints))
+    logger.info("model %s: %d variables, %d constraints", inputs.name, model.problem.numVariables(),
+                model.problem.numConstraints())
     report = solve(model.problem, scenario.solver)
     if report.outcome is SolveOutcome.INFEASIBLE:
         families = sorted(model.registry.families())

@@ -337,7 +337,11 @@ class Scenario(_Strict):
 
 
 def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file.
+    """Read and validate a scenario file, merged over the defaults file it `extends`, if any.
+
+    A scenario may start with `extends = "defaults/national.toml"` (relative to the scenario): the
+    national rules the plans quote live there once, and the scenario overrides what its plan says
+    differently. Tables merge key by key; arrays and values in the scenario replace the defaults.
 
     Raises
     ------
@@ -345,18 +349,40 @@ def load_scenario(path: Path) -> Scenario:
         With every problem found, each naming the file, the field and what to change.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError([Problem(path, "(file)", "not found; pass the path of a scenario .toml file")])
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(path, "(file)", f"is not UTF-8 text ({exc.reason}); save it as UTF-8")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(path, "(syntax)", f"invalid TOML: {exc}; fix the line shown")]) from None
+    raw = _read_toml(path)
+    base_name = raw.pop("extends", None)
+    if base_name is not None:
+        if not isinstance(base_name, str):
+            raise ScenarioError([Problem(path, "extends", "must be the path of a defaults .toml file")])
+        base_path = resolve(path, Path(base_name))
+        raw = _merge(_read_toml(base_path), raw)
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError([_problem(path, error) for error in exc.errors()]) from None
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    if not path.is_file():
+        raise ScenarioError([Problem(path, "(file)", "not found; pass the path of a scenario .toml file")])
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(path, "(file)", f"is not UTF-8 text ({exc.reason}); save it as UTF-8")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem(path, "(syntax)", f"invalid TOML: {exc}; fix the line shown")]) from None
+
+
+def _merge(base: dict[str, object], override: dict[str, object]) -> dict[str, object]:
+    """`override` over `base`: nested tables merge, everything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            merged[key] = _merge(current, value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _problem(path: Path, error: object) -> Problem:

@@ -1,0 +1,290 @@
+"""Write a run's outputs: tables a planner opens in Excel, a summary, a manifest and a readable report.
+
+Files (all written atomically, see outputs.py):
+    allocation.csv        one row per facility: resources, ambulances, sub-centre flag, location
+    towns.csv             one row per township: population, class, minutes/km to care, coverage flags
+    targets.csv           one row per plan target: baseline, target, achieved, met, gap, binding, source
+    plan_comparison.csv   the plan's own per-facility beds beside the optimized ones (when the plan has a table)
+    summary.json          outcome, objective, bound, gap, solver, seconds, totals, cost, budget, scenario hash
+    manifest.json         scenario hash, package versions, the files written
+    report.md             the planner-readable summary, in Chinese names with English headings
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from optimizer.datasets import Datasets
+from optimizer.instance import fleet_required
+from optimizer.outputs import atomic_write_csv, atomic_write_json, atomic_write_text, package_versions
+from optimizer.results import PlanResult
+from optimizer.scenario import Citation, Scenario, scenario_hash
+
+
+
+def write_outputs(result: PlanResult, scenario: Scenario, data: Datasets, scenario_path: Path, out_dir: Path) -> list[Path]:
+    """Write every output of a finished run into `out_dir`; returns the paths written."""
+    comparison = plan_comparison(result, data)
+    tables = {"allocation.csv": result.allocation, "towns.csv": result.towns, "targets.csv": result.targets}
+    if comparison is not None:
+        tables["plan_comparison.csv"] = comparison
+    written = []
+    for file_name, table in tables.items():
+        atomic_write_csv(out_dir / file_name, table)
+        written.append(out_dir / file_name)
+    digest = scenario_hash(scenario_path)
+    atomic_write_json(out_dir / "summary.json", summary(result, scenario, data, digest))
+    atomic_write_text(out_dir / "report.md", render_report(result, scenario, data, comparison))
+    written += [out_dir / "summary.json", out_dir / "report.md"]
+    atomic_write_json(out_dir / "manifest.json", {
+        "scenario": str(scenario_path),
+        "scenario_sha256": digest,
+        "data_files": {key: str(path) for key, path in sorted(data.paths.items())},
+        "files": sorted(p.name for p in written),
+        "versions": package_versions(),
+    })
+    return [*written, out_dir / "manifest.json"]
+
+
+def summary(result: PlanResult, scenario: Scenario, data: Datasets, digest: str) -> dict[str, Any]:
+    """Machine-readable summary of the run."""
+    resources = sorted(scenario.resources)
+    return {
+        "scenario_id": scenario.scenario.id,
+        "scenario_sha256": digest,
+        "outcome": result.solve.outcome.value,
+        "objective": result.solve.objective,
+        "bound": result.solve.bound,
+        "gap": result.solve.gap,
+        "gap_tolerance": scenario.solver.mip_rel_gap,
+        "solver": result.solve.solver,
+        "solver_version": result.solve.solver_version,
+        "solver_detail": result.solve.detail,
+        "seconds": round(result.solve.seconds, 3),
+        "travel_source": result.travel_source,
+        "population": int(data.total_population),
+        "totals": {r: int(result.allocation[r].sum()) for r in resources}
+        | {"ambulances": int(result.allocation["ambulances"].sum()),
+           "subcentres": int(result.allocation["is_subcentre"].sum())},
+        "targets_met": int(result.targets["met"].sum()),
+        "targets_total": len(result.targets),
+        "cost_cny": result.cost_cny,
+        "total_cost_cny": result.total_cost_cny,
+        "budget_cny": result.budget_cny,
+        "free_choice_subcentres": list(result.free_choice_subcentres or ()),
+    }
+
+
+def plan_comparison(result: PlanResult, data: Datasets) -> pd.DataFrame | None:
+    """The plan's own per-facility beds beside the optimized ones; None when the plan has no such table."""
+    reference = data.plan_reference_beds
+    if reference is None or reference.empty or "beds" not in result.allocation.columns:
+        return None
+    optimized = result.allocation[["facility_id", "name", "level", "beds", "is_subcentre"]]
+    table = optimized.merge(reference[["facility_id", "plan_beds", "source"]], on="facility_id", how="outer")
+    table["difference"] = table["beds"] - table["plan_beds"]
+    return table.sort_values("facility_id").reset_index(drop=True)
+
+
+def estimated_inputs(scenario: Scenario) -> list[tuple[str, str]]:
+    """Every scenario number marked as an estimate, with its field path and basis."""
+    return [(path, citation.basis or citation.label()) for path, citation in _citations(scenario, "")
+            if citation.estimated]
+
+
+def _citations(node: object, path: str) -> Iterator[tuple[str, Citation]]:
+    if isinstance(node, Citation):
+        yield path, node
+    elif isinstance(node, BaseModel):
+        for key in type(node).model_fields:
+            yield from _citations(getattr(node, key), f"{path}.{key}" if path else key)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _citations(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            label = getattr(value, "id", index)
+            yield from _citations(value, f"{path}[{label}]")
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table (no extra dependency)."""
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "**no**"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value).replace("|", "/")
+
+
+def render_report(result: PlanResult, scenario: Scenario, data: Datasets, comparison: pd.DataFrame | None) -> str:
+    """The planner-readable report."""
+    info = scenario.scenario
+    solve = result.solve
+    names = dict(zip(data.facilities["facility_id"], data.facilities["name"], strict=True))
+    lines = [
+        f"# {info.name_zh} — optimized allocation ({info.target_year})",
+        "",
+        f"Scenario `{info.id}` · area {scenario.area.name_zh} ({', '.join(scenario.area.county_codes)}) · "
+        f"resident population {int(data.total_population):,} (census 2020).",
+        "",
+        f"**Outcome: {solve.outcome.value}** — solver {solve.solver} {solve.solver_version}, objective "
+        f"{solve.objective:.6g}, bound {solve.bound:.6g}, relative gap {solve.gap:.2e} "
+        f"(tolerance {scenario.solver.mip_rel_gap:g}). Every rule was re-checked independently of the model "
+        "(optimizer/verify.py): no violation.",
+        "",
+    ]
+    if result.travel_source == "euclidean_fallback":
+        lines += [
+            f"> **Travel times are estimated**: no road network was given, so minutes are great-circle distance × "
+            f"{scenario.travel.detour_factor} at {scenario.travel.rural_speed_kph:g} km/h (rural) and "
+            f"{scenario.travel.urban_speed_kph:g} km/h (urban). Radii are straight-line km.",
+            "",
+        ]
+    lines += _targets_section(result)
+    lines += _ambulance_section(result, scenario, data)
+    lines += _subcentre_section(result, scenario, names)
+    lines += _allocation_section(result, scenario)
+    if comparison is not None:
+        lines += _comparison_section(comparison)
+    lines += _coverage_section(result, scenario)
+    lines += _cost_section(result)
+    lines += _estimates_section(scenario, data)
+    lines += _scope_section(scenario)
+    return "\n".join(lines) + "\n"
+
+
+def _targets_section(result: PlanResult) -> list[str]:
+    table = result.targets[["id", "indicator", "unit", "baseline", "target", "achieved", "met", "gap", "binding",
+                            "source"]]
+    missed = result.targets.loc[~result.targets["met"], "indicator"].tolist()
+    verdict = "All targets the model acts on are met." if not missed else (
+        f"{len(missed)} target(s) missed: {'、'.join(missed)} — see the gap column.")
+    return ["## Plan targets", "", verdict, "", _markdown(table), ""]
+
+
+def _ambulance_section(result: PlanResult, scenario: Scenario, data: Datasets) -> list[str]:
+    settings = scenario.ambulances
+    if settings is None:
+        return []
+    population = data.total_population
+    plan_reading = fleet_required(settings, population, settings.base_multiplier)
+    other_reading = fleet_required(settings, population, settings.alternative_base_multiplier)
+    fleet = int(result.allocation["ambulances"].sum())
+    bases = result.allocation[result.allocation["ambulances"] > 0]
+    return [
+        "## Ambulances",
+        "",
+        f"Fleet rule (scenario reading): 1 vehicle per {settings.per_population:,} × {settings.base_multiplier:g} "
+        f"residents + {settings.extra_special_vehicles} special → **{plan_reading}** vehicles. The other reading "
+        f"(base × {settings.alternative_base_multiplier:g}) would require **{other_reading}**. Planned fleet: "
+        f"**{fleet}** at {len(bases)} bases.",
+        "",
+        f"Decision: {settings.decision}",
+        "",
+        _markdown(bases[["facility_id", "name", "ambulances"]]),
+        "",
+    ]
+
+
+def _subcentre_section(result: PlanResult, scenario: Scenario, names: dict[str, str]) -> list[str]:
+    settings = scenario.subcentres
+    if settings is None:
+        return []
+    chosen = result.allocation.loc[result.allocation["is_subcentre"], "facility_id"].tolist()
+    lines = [
+        "## Township sub-centres (县域医疗卫生次中心)",
+        "",
+        f"Chosen ({len(chosen)} of {settings.count}): " + "、".join(names[f] for f in chosen) + ".",
+        "",
+    ]
+    if settings.named_facility_ids:
+        lines.append("The plan names: " + "、".join(names[f] for f in settings.named_facility_ids)
+                     + (" (honoured)." if settings.honour_named else " (not imposed)."))
+        lines.append("")
+    if result.free_choice_subcentres is not None:
+        lines += ["Free choice (the sub-centre block alone — population within the radius, then travel — without the plan's names): "
+                  + "、".join(names[f] for f in result.free_choice_subcentres) + ".", ""]
+    lines += [f"Decision: {settings.decision}", ""]
+    return lines
+
+
+def _allocation_section(result: PlanResult, scenario: Scenario) -> list[str]:
+    columns = ["facility_id", "name", "level", *sorted(scenario.resources), "ambulances", "is_subcentre"]
+    totals = ", ".join(f"{r} {int(result.allocation[r].sum()):,}" for r in sorted(scenario.resources))
+    return ["## Allocation per facility", "", f"Totals in the modelled facilities: {totals}.", "",
+            _markdown(result.allocation[columns]), ""]
+
+
+def _comparison_section(comparison: pd.DataFrame) -> list[str]:
+    plan_total = int(comparison["plan_beds"].sum())
+    optimized_total = int(comparison["beds"].sum())
+    return [
+        "## The plan's own bed table beside the optimized allocation",
+        "",
+        f"The plan's table (planners' answer, never a model input): {plan_total:,} beds; optimized: "
+        f"{optimized_total:,} beds in the same facilities. They differ because the optimizer places beds by "
+        "residents' travel time under the plan's ratio targets, the facility size rules and the budget, "
+        "while the plan's table also reflects each facility's existing buildings and specialties, which are "
+        "not published per facility (see Estimated values).",
+        "",
+        _markdown(comparison[["facility_id", "name", "plan_beds", "beds", "difference", "source"]]),
+        "",
+    ]
+
+
+def _coverage_section(result: PlanResult, scenario: Scenario) -> list[str]:
+    towns = result.towns
+    population = float(towns["population"].sum())
+    lines = ["## Coverage by standard", "", "| standard | towns covered | population covered | share |",
+             "|---|---|---|---|"]
+    flags = [(c, c.removeprefix("covered_").replace("_", " ")) for c in towns.columns if c.startswith("covered_")]
+    for column, label in flags:
+        covered = towns[column].astype(bool)
+        people = float(towns.loc[covered, "population"].sum())
+        lines.append(f"| {label} | {int(covered.sum())} / {len(towns)} | {int(people):,} | {people / population:.1%} |")
+    uncovered = [c for c, _ in flags if not towns[c].all()]
+    lines.append("")
+    for column in uncovered:
+        missing = "、".join(towns.loc[~towns[column].astype(bool), "name"])
+        lines.append(f"- Not {column.removeprefix('covered_').replace('_', ' ')}: {missing}")
+    lines.append("")
+    return lines
+
+
+def _cost_section(result: PlanResult) -> list[str]:
+    rows = [f"| {item} | {value:,.0f} |" for item, value in result.cost_cny.items() if value]
+    return ["## Cost of the additions (CNY, estimates)", "", "| item | cost |", "|---|---|", *rows,
+            f"| **total** | **{result.total_cost_cny:,.0f}** (budget {result.budget_cny:,.0f}) |", ""]
+
+
+def _estimates_section(scenario: Scenario, data: Datasets) -> list[str]:
+    lines = ["## Estimated values", "", "Data:"]
+    lines += [f"- {note}" for note in data.estimated_fields()]
+    lines += ["", "Scenario inputs marked as estimates:"]
+    lines += [f"- `{path}`: {basis}" for path, basis in estimated_inputs(scenario)]
+    lines.append("")
+    return lines
+
+
+def _scope_section(scenario: Scenario) -> list[str]:
+    if not scenario.out_of_scope:
+        return []
+    lines = ["## Plan targets read but not allocated by this model", ""]
+    lines += [f"- **{item.indicator_zh}** ({item.value}; {item.source.label()}): {item.reason}"
+              for item in scenario.out_of_scope]
+    lines.append("")
+    return lines

@@ -1,0 +1,81 @@
+"""Solve outcomes: PuLP's (status, sol_status) classified for HiGHS and CBC, time limits never optimal."""
+
+from __future__ import annotations
+
+import random
+
+import pulp
+import pytest
+
+from optimizer.solve import SolveOutcome, SolverSettings, classify, solve
+from tests.conftest import exact
+
+
+def _knapsack(seed: int = 7, items: int = 60, rows: int = 8) -> pulp.LpProblem:
+    """A multi-dimensional 0-1 knapsack: easy to find incumbents for, slow to prove optimal."""
+    rng = random.Random(seed)
+    problem = pulp.LpProblem("knapsack", pulp.LpMaximize)
+    x = [problem.add_variable(f"x{i}", cat=pulp.LpBinary) for i in range(items)]
+    weights = [[rng.randint(20, 100) for _ in range(items)] for _ in range(rows)]
+    values = [sum(weights[k][i] for k in range(rows)) // rows + rng.randint(0, 10) for i in range(items)]
+    problem += pulp.lpSum(values[i] * x[i] for i in range(items))
+    for k in range(rows):
+        problem += pulp.lpSum(weights[k][i] * x[i] for i in range(items)) <= sum(weights[k]) // 2
+    return problem
+
+
+@pytest.mark.parametrize(
+    ("status", "sol_status", "outcome"),
+    [
+        (pulp.LpStatusOptimal, pulp.LpSolutionOptimal, SolveOutcome.OPTIMAL),
+        # PuLP 3.3's HiGHS adapter reports a time-limit incumbent as status Optimal:
+        (pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible, SolveOutcome.FEASIBLE_GAP),
+        (pulp.LpStatusNotSolved, pulp.LpSolutionIntegerFeasible, SolveOutcome.FEASIBLE_GAP),
+        (pulp.LpStatusInfeasible, pulp.LpSolutionInfeasible, SolveOutcome.INFEASIBLE),
+        (pulp.LpStatusNotSolved, pulp.LpSolutionInfeasible, SolveOutcome.INFEASIBLE),
+        (pulp.LpStatusUndefined, pulp.LpSolutionInfeasible, SolveOutcome.INFEASIBLE),
+        (pulp.LpStatusUnbounded, pulp.LpSolutionUnbounded, SolveOutcome.UNBOUNDED),
+        (pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound, SolveOutcome.NO_SOLUTION),
+        (pulp.LpStatusOptimal, pulp.LpSolutionNoSolutionFound, SolveOutcome.NO_SOLUTION),
+    ],
+)
+def test_classification_uses_sol_status(status: int, sol_status: int, outcome: SolveOutcome) -> None:
+    assert classify(status, sol_status) is outcome
+
+
+def test_proven_optimum_has_zero_gap(solver_name: str) -> None:
+    problem = _knapsack(items=20, rows=3)
+    report = solve(problem, exact(solver_name))
+    assert report.outcome is SolveOutcome.OPTIMAL
+    assert report.bound == pytest.approx(report.objective)
+    assert report.gap == pytest.approx(0.0, abs=1e-9)
+    assert report.solver == solver_name
+
+
+def test_time_limit_is_never_called_optimal(solver_name: str) -> None:
+    report = solve(_knapsack(), SolverSettings(name=solver_name, time_limit_s=0.5, mip_rel_gap=0.0))  # type: ignore[arg-type]
+    assert report.outcome in (SolveOutcome.FEASIBLE_GAP, SolveOutcome.NO_SOLUTION)
+    if report.outcome is SolveOutcome.FEASIBLE_GAP:
+        assert report.gap is not None and report.gap > 0
+        assert report.bound is not None and report.bound > report.objective  # maximisation: bound above
+
+
+def test_infeasible_model_is_reported_infeasible(solver_name: str) -> None:
+    problem = pulp.LpProblem("infeasible", pulp.LpMinimize)
+    x = problem.add_variable("x", 0, 10, cat=pulp.LpInteger)
+    problem += x
+    problem += x >= 6, "lower"
+    problem += x <= 4, "upper"
+    report = solve(problem, exact(solver_name))
+    assert report.outcome is SolveOutcome.INFEASIBLE
+    assert report.objective is None
+
+
+def test_objective_constant_is_in_the_bound() -> None:
+    problem = pulp.LpProblem("offset", pulp.LpMinimize)
+    x = problem.add_variable("x", 0, 10, cat=pulp.LpInteger)
+    problem += 100 + 3 * x
+    problem += x >= 2.5
+    report = solve(problem, exact("highs"))
+    assert report.objective == pytest.approx(109.0)
+    assert report.bound == pytest.approx(109.0)

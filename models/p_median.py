@@ -68,6 +68,9 @@ class PMedianInputs:
         (García, Labbé & Marín 2011's reduced radius set). The model is then a relaxation whose
         value is a lower bound; it is exact whenever every demand is served within its cutoff
         (`PMedianModel.cutoff_violations`). ``None`` keeps every level.
+    fixed_open
+        Sites that must be open (existing facilities, or sites fixed by a Lagrangian reduction). In
+        the radius formulation they also cap every demand's levels at its nearest fixed site.
     """
 
     demand_ids: tuple[Key, ...]
@@ -78,6 +81,7 @@ class PMedianInputs:
     formulation: Formulation = "auto"
     relax: bool = False
     level_cutoff: FloatArray | None = None
+    fixed_open: tuple[Key, ...] = ()
 
     def __post_init__(self) -> None:
         """Collect every input problem, then raise once."""
@@ -99,6 +103,11 @@ class PMedianInputs:
                 problems.append(f"level_cutoff has shape {np.asarray(self.level_cutoff).shape}, expected ({n},)")
             if self.formulation == "assignment":
                 problems.append("level_cutoff applies to the radius formulation; use formulation='radius'")
+        unknown = sorted_ids(set(self.fixed_open) - set(self.site_ids))
+        if unknown:
+            problems.append(f"fixed_open names sites {unknown[:5]} that are not in site_ids")
+        if len(set(self.fixed_open)) > self.p:
+            problems.append(f"{len(set(self.fixed_open))} sites are fixed open but p is only {self.p}")
         raise_if("p-median", problems)
 
     def chosen_formulation(self) -> Literal["assignment", "radius"]:
@@ -198,11 +207,12 @@ def build_p_median_model(inputs: PMedianInputs) -> PMedianModel:
         (1) assign[i]:   Σ_j x_ij = 1                ∀ i
         (2) link[i,j]:   x_ij ≤ y_j                  ∀ i, j
         (3) count:       Σ_j y_j = p
+        y_j = 1 for fixed-open sites (variable bounds).
 
     Radius formulation (Elloumi 2010; García, Labbé & Marín 2011)
         For demand i let D_i^1 < D_i^2 < … < D_i^{K_i} be the distinct distances d_ij up to the
         distance of its (|J| − p + 1)-th nearest site (at least one of those is always open, so farther
-        levels are never used).
+        levels are never used) and up to its nearest fixed-open site.
         z_i^k ∈ [0, 1]  1 when no open site is within D_i^k, k = 1..K_i − 1  (``level``, "z[i,k]");
         z_i^0 ≡ 1 and z_i^{K_i} ≡ 0 are constants.
 
@@ -225,7 +235,9 @@ def build_p_median_model(inputs: PMedianInputs) -> PMedianModel:
     distance = np.asarray(inputs.distance, dtype=float)[np.ix_(rows, cols)]
     weight = np.asarray(inputs.weight, dtype=float)[rows]
     category = pulp.LpContinuous if inputs.relax else pulp.LpBinary
-    open_vars = {s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=category) for s in sites}
+    fixed = set(inputs.fixed_open)
+    open_vars = {s: problem.add_variable(name("y", s), lowBound=1 if s in fixed else 0, upBound=1, cat=category)
+                 for s in sites}
     y_list = [open_vars[s] for s in sites]
     registry.add(
         problem,
@@ -285,6 +297,8 @@ def _add_radius(
 ) -> tuple[dict[tuple[Key, int], pulp.LpVariable], dict[Key, float]]:
     n_sites = len(y_list)
     rank_bound = n_sites - inputs.p  # 0-based rank of the (m − p + 1)-th nearest site
+    fixed_cols = [c for c, s in enumerate(sorted_ids(inputs.site_ids)) if s in set(inputs.fixed_open)]
+    nearest_fixed = distance[:, fixed_cols].min(axis=1) if fixed_cols else np.full(len(demands), np.inf)
     user_cutoff = None
     if inputs.level_cutoff is not None:
         rows_of = {d: r for r, d in enumerate(inputs.demand_ids)}
@@ -300,7 +314,7 @@ def _add_radius(
         row = distance[r]
         order = np.argsort(row, kind="stable")
         ordered = row[order]
-        limit = float(ordered[rank_bound])
+        limit = min(float(ordered[rank_bound]), float(nearest_fixed[r]))
         tail: float | None = None
         if user_cutoff is not None and user_cutoff[r] < limit:
             limit = max(float(user_cutoff[r]), float(ordered[0]))

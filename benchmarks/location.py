@@ -1,0 +1,212 @@
+"""Benchmark the location core on OR-Library pmed / pmedcap instances against their known optima.
+
+    python benchmarks/location.py --only pmed1,pmed6,pmedcap01 --solvers highs,cbc \
+        --formulations reduced,radius,assignment --time-limit 60 --out results.csv
+
+Formulations (p-median rows):
+  reduced     heuristic + Lagrangian fixing + radius MIP (`optimizer.p_median_solver.solve_p_median`)
+  radius      the full radius formulation of Elloumi (2010), solved as built
+  assignment  the classic dense model (n² assignment variables, as spopt builds it)
+pmedcap rows always use the single-source capacitated model (formulation `capacitated`).
+
+Each row runs in a fresh child process, so `peak_mb` is that row's peak resident memory of the
+Python process (it includes HiGHS, which runs in-process; CBC runs as a separate program and is not
+counted). Instance files are read from $SHARED_BENCHMARKS (default ../shared/benchmarks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import multiprocessing
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+COLUMNS = [
+    "instance", "n", "p", "solver", "formulation", "outcome", "objective", "bound", "gap", "known_optimum",
+    "match", "build_seconds", "seconds", "peak_mb", "detail",
+]
+PMED_FORMULATIONS = ("reduced", "radius", "assignment")
+
+
+def _peak_mb() -> float:
+    # ru_maxrss is in KiB on Linux, bytes on macOS
+    scale = 1024 * 1024 if platform.system() == "Darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+
+
+def run_row(instance: str, solver: str, formulation: str, time_limit: float) -> dict[str, Any]:
+    """Load, build and solve one (instance, solver, formulation); runs inside a child process."""
+    from models.capacitated_p_median import (
+        CapacitatedPMedianInputs,
+        build_capacitated_p_median_model,
+        capacitated_cost,
+    )
+    from models.p_median import PMedianInputs
+    from optimizer.orlib import load_pmed, load_pmedcap
+    from optimizer.p_median_solver import solve_p_median
+    from optimizer.solve import SolverSettings, solve
+
+    settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=1e-6, threads=2, fallback=False)
+    row: dict[str, Any] = {"instance": instance, "solver": solver, "formulation": formulation}
+    if instance.startswith("pmedcap"):
+        cap = load_pmedcap(instance)
+        ids = tuple(range(1, cap.n + 1))
+        started = time.perf_counter()
+        inputs = CapacitatedPMedianInputs(ids, ids, cap.distance.astype(float), cap.demand.astype(float),
+                                          np.full(cap.n, float(cap.capacity)), cap.p)
+        model = build_capacitated_p_median_model(inputs)
+        build = time.perf_counter() - started
+        report = solve(model.problem, settings)
+        objective = capacitated_cost(inputs, model.assignment()) if report.outcome.has_solution else None
+        row.update(n=cap.n, p=cap.p, outcome=report.outcome.value, objective=objective, bound=report.bound,
+                   gap=report.gap, known_optimum=cap.known_optimum, build_seconds=build,
+                   seconds=time.perf_counter() - started, detail=report.detail)
+    else:
+        inst = load_pmed(instance)
+        ids = tuple(range(1, inst.n + 1))
+        inputs_p = PMedianInputs(ids, ids, np.ones(inst.n), inst.distance.astype(float), inst.p,
+                                 formulation="radius" if formulation == "reduced" else formulation)  # type: ignore[arg-type]
+        result = solve_p_median(inputs_p, settings, reduce=formulation == "reduced")
+        detail = (f"heuristic {result.heuristic_value:g}, Lagrangian {result.lagrangian_bound:.1f}, fixed "
+                  f"{result.n_fixed_open} open / {result.n_fixed_closed} closed, MIP {'yes' if result.mip_solved else 'no'}"
+                  if formulation == "reduced" else "")
+        row.update(n=inst.n, p=inst.p, outcome=result.outcome.value, objective=result.objective,
+                   bound=result.bound, gap=result.gap, known_optimum=inst.known_optimum,
+                   build_seconds=result.build_seconds, seconds=result.seconds, detail=detail)
+    optimum = row["known_optimum"]
+    row["match"] = "yes" if row["objective"] is not None and optimum is not None and \
+        abs(float(row["objective"]) - optimum) < 1e-6 and row["outcome"] == "optimal" else "no"
+    row["peak_mb"] = _peak_mb()
+    return row
+
+
+def _child(queue: Any, args: tuple[str, str, str, float]) -> None:
+    try:
+        queue.put(run_row(*args))
+    except Exception as exc:  # report the failure as a row instead of losing the sweep
+        queue.put({"instance": args[0], "solver": args[1], "formulation": args[2], "outcome": "error",
+                   "detail": f"{type(exc).__name__}: {exc}"})
+
+
+def run_isolated(instance: str, solver: str, formulation: str, time_limit: float) -> dict[str, Any]:
+    """Run `run_row` in a fresh process so memory peaks do not leak between rows."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(queue, (instance, solver, formulation, time_limit)))
+    process.start()
+    deadline = time.monotonic() + 5 * time_limit + 300
+    row: dict[str, Any] | None = None
+    while row is None and time.monotonic() < deadline:
+        try:
+            row = queue.get(timeout=1.0)
+        except Exception:  # noqa: BLE001 - queue.Empty; keep waiting while the child lives
+            if not process.is_alive():
+                break
+    process.join(timeout=10)
+    if process.is_alive():
+        process.kill()
+    return row or {"instance": instance, "solver": solver, "formulation": formulation, "outcome": "crashed",
+                   "detail": f"child exit code {process.exitcode}"}
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+    return str(value)
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    """Print with rich when installed, else as plain aligned text."""
+    shown = [c for c in COLUMNS if c != "detail"]
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        widths = {c: max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in shown}
+        sys.stdout.write("  ".join(c.ljust(widths[c]) for c in shown) + "\n")
+        for r in rows:
+            sys.stdout.write("  ".join(_fmt(r.get(c)).ljust(widths[c]) for c in shown) + "\n")
+        return
+    table = Table(title="Location benchmarks")
+    for c in shown:
+        table.add_column(c, justify="right" if c not in ("instance", "solver", "formulation", "outcome") else "left")
+    for r in rows:
+        table.add_row(*(_fmt(r.get(c)) for c in shown))
+    Console(width=200).print(table)
+
+
+def write_csv(rows: list[dict[str, Any]], out: Path) -> None:
+    """Write atomically: a temporary file in the target folder, then os.replace."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", newline="", encoding="utf-8", dir=out.parent, delete=False,
+                                     suffix=".tmp") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({c: _fmt(r.get(c)) for c in COLUMNS})
+    os.replace(handle.name, out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, run the sweep, print and write the results."""
+    from optimizer.orlib import pmed_names, pmedcap_names
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="", help="comma-separated instances, e.g. pmed1,pmed6,pmedcap01")
+    parser.add_argument("--out", type=Path, default=None, help="CSV file to write")
+    parser.add_argument("--solvers", default="highs,cbc")
+    parser.add_argument("--formulations", default=",".join(PMED_FORMULATIONS),
+                        help="p-median formulations among reduced,radius,assignment")
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
+    parser.add_argument("--assignment-max-n", type=int, default=10_000,
+                        help="skip the dense assignment model above this many vertices")
+    args = parser.parse_args(argv)
+    instances = [s for s in args.only.split(",") if s] or pmed_names() + pmedcap_names()
+    if not instances:
+        sys.stderr.write("no instances found: set SHARED_BENCHMARKS to the folder holding orlib-pmed/\n")
+        return 1
+    formulations = [f for f in args.formulations.split(",") if f]
+    unknown = sorted(set(formulations) - set(PMED_FORMULATIONS))
+    if unknown:
+        sys.stderr.write(f"--formulations was {unknown} but is expected to be in {PMED_FORMULATIONS}\n")
+        return 2
+    rows = []
+    for instance in instances:
+        forms = ["capacitated"] if instance.startswith("pmedcap") else formulations
+        for formulation in forms:
+            for solver in [s for s in args.solvers.split(",") if s]:
+                if formulation == "assignment" and _size(instance) > args.assignment_max_n:
+                    continue
+                row = run_isolated(instance, solver, formulation, args.time_limit)
+                rows.append(row)
+                sys.stderr.write(" ".join(f"{c}={_fmt(row.get(c))}" for c in COLUMNS) + "\n")
+                if args.out:
+                    write_csv(rows, args.out)
+    print_table(rows)
+    return 0
+
+
+def _size(instance: str) -> int:
+    from optimizer.orlib import benchmarks_folder
+
+    path = benchmarks_folder() / "orlib-pmed" / f"{instance}.txt"
+    if not path.is_file():
+        return 0
+    return int(path.read_text(encoding="utf-8").split()[0])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

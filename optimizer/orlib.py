@@ -1,0 +1,238 @@
+"""Loaders for the OR-Library p-median benchmarks (pmed1–40) and capacitated p-median (pmedcap01–20).
+
+The instance files are not part of this repository. They are read from the folder named by the
+environment variable `SHARED_BENCHMARKS`, by default `../shared/benchmarks` next to the repository
+root (see that folder's README.md for origin and format).
+
+Two traps are handled here and nowhere else:
+
+* pmed files list some edges twice; the known optima assume the LAST occurrence overwrites the earlier
+  ones (keeping the minimum gives pmed1 = 5718 instead of the published 5819);
+* pmedcap optima use Euclidean distances truncated to integers (floor): pmedcap01 is 713 with floor and
+  728.26 with exact distances.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.errors import DataError
+
+logger = logging.getLogger(__name__)
+
+ENV_VAR = "SHARED_BENCHMARKS"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_FOLDER = REPO_ROOT.parent / "shared" / "benchmarks"
+PMED_DIR = "orlib-pmed"
+PMEDCAP_DIR = "orlib-pmedcap"
+PMED_OPTIMA_FILE = "pmedopt.txt"
+
+IntMatrix = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class PMedianInstance:
+    """An uncapacitated p-median instance: every vertex is both a client (weight 1) and a candidate."""
+
+    name: str
+    path: Path
+    n: int
+    p: int
+    distance: IntMatrix
+    """n × n all-pairs shortest-path lengths (integer)."""
+    known_optimum: int | None
+
+
+@dataclass(frozen=True, eq=False)
+class CapacitatedInstance:
+    """A capacitated p-median instance (Osman & Christofides 1994): single-source, one capacity for all."""
+
+    name: str
+    path: Path
+    n: int
+    p: int
+    capacity: int
+    demand: IntMatrix
+    """Demand of each point, shape (n,)."""
+    coordinates: IntMatrix
+    """x, y of each point, shape (n, 2)."""
+    distance: IntMatrix
+    """n × n Euclidean distances truncated to integers (floor)."""
+    known_optimum: int
+
+
+def benchmarks_folder() -> Path:
+    """The benchmark folder: `$SHARED_BENCHMARKS`, else `../shared/benchmarks` next to the repo root."""
+    value = os.environ.get(ENV_VAR)
+    return Path(value).expanduser() if value else DEFAULT_FOLDER
+
+
+def _instance_sort_key(path: Path) -> tuple[int, str]:
+    digits = re.findall(r"\d+", path.stem)
+    return (int(digits[-1]) if digits else 0, path.stem)
+
+
+def pmed_names(folder: Path | None = None) -> list[str]:
+    """Names of the pmed instances present (pmed1, pmed2, …), in numeric order; empty if absent."""
+    base = (folder or benchmarks_folder()) / PMED_DIR
+    files = sorted(base.glob("pmed*.txt"), key=_instance_sort_key) if base.is_dir() else []
+    return [f.stem for f in files if f.name != PMED_OPTIMA_FILE]
+
+
+def pmedcap_names(folder: Path | None = None) -> list[str]:
+    """Names of the pmedcap instances present (pmedcap01, …), in numeric order; empty if absent."""
+    base = (folder or benchmarks_folder()) / PMEDCAP_DIR
+    return [f.stem for f in sorted(base.glob("pmedcap*.txt"), key=_instance_sort_key)] if base.is_dir() else []
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise DataError.single(
+            path,
+            "file",
+            f"benchmark file not found. Set ${ENV_VAR} to the folder holding {PMED_DIR}/ and {PMEDCAP_DIR}/ "
+            f"(default {DEFAULT_FOLDER}).",
+        )
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _ints(path: Path, line_no: int, line: str, count: int, field: str) -> list[int]:
+    parts = line.split()
+    if len(parts) < count:
+        raise DataError.single(
+            path, f"line {line_no}", f"{field} needs {count} integers but the line is {line.strip()!r}; "
+            "restore the file from OR-Library"
+        )
+    try:
+        return [int(x) for x in parts[:count]]
+    except ValueError:
+        raise DataError.single(
+            path, f"line {line_no}", f"{field} must be integers but the line is {line.strip()!r}; "
+            "restore the file from OR-Library"
+        ) from None
+
+
+def load_pmed_optima(folder: Path | None = None) -> dict[str, int]:
+    """Known optima of pmed1–40 from `pmedopt.txt` (header line, then `pmedN value` lines)."""
+    path = (folder or benchmarks_folder()) / PMED_DIR / PMED_OPTIMA_FILE
+    optima: dict[str, int] = {}
+    for line_no, line in enumerate(_read_text(path).splitlines(), start=1):
+        parts = line.split()
+        if not parts or not parts[0].lower().startswith("pmed"):
+            continue
+        if len(parts) < 2 or not parts[1].isdigit():
+            raise DataError.single(path, f"line {line_no}", f"expected `pmedN value` but got {line.strip()!r}")
+        optima[parts[0]] = int(parts[1])
+    if not optima:
+        raise DataError.single(path, "file", "no `pmedN value` line found; restore pmedopt.txt")
+    return optima
+
+
+def parse_pmed_graph(text: str, path: Path) -> tuple[int, int, dict[tuple[int, int], int]]:
+    """Parse `n m p` then m lines `i j cost`; return n, p and the edges with the LAST occurrence kept."""
+    lines = [(no, ln) for no, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
+    if not lines:
+        raise DataError.single(path, "line 1", "the file is empty; expected `n m p` on the first line")
+    n, m, p = _ints(path, lines[0][0], lines[0][1], 3, "the header `n m p`")
+    if n < 1 or not 1 <= p <= n:
+        raise DataError.single(path, "line 1", f"header says n={n}, p={p}; need n ≥ 1 and 1 ≤ p ≤ n")
+    if len(lines) - 1 < m:
+        raise DataError.single(
+            path, "edges", f"header announces {m} edges but only {len(lines) - 1} edge lines follow; "
+            "the file is truncated"
+        )
+    edges: dict[tuple[int, int], int] = {}
+    for line_no, line in lines[1 : m + 1]:
+        i, j, cost = _ints(path, line_no, line, 3, "an edge `i j cost`")
+        if not (1 <= i <= n and 1 <= j <= n):
+            raise DataError.single(path, f"line {line_no}", f"edge ({i}, {j}) names a vertex outside 1..{n}")
+        if cost < 0:
+            raise DataError.single(path, f"line {line_no}", f"edge ({i}, {j}) has negative cost {cost}")
+        if i != j:
+            edges[(min(i, j), max(i, j))] = cost  # the last occurrence overwrites: the known optima assume it
+    return n, p, edges
+
+
+def all_pairs_shortest_paths(n: int, edges: dict[tuple[int, int], int], path: Path) -> IntMatrix:
+    """Floyd–Warshall in NumPy over 0-based vertices; raises if the graph is disconnected."""
+    big = np.iinfo(np.int64).max // 4
+    dist = np.full((n, n), big, dtype=np.int64)
+    np.fill_diagonal(dist, 0)
+    for (i, j), cost in edges.items():
+        dist[i - 1, j - 1] = cost
+        dist[j - 1, i - 1] = cost
+    for k in range(n):
+        np.minimum(dist, dist[:, k : k + 1] + dist[k : k + 1, :], out=dist)
+    unreachable = np.argwhere(dist >= big)
+    if len(unreachable):
+        i, j = unreachable[0]
+        raise DataError.single(
+            path, "edges", f"the graph is disconnected (no path from vertex {i + 1} to {j + 1}); "
+            "restore the file from OR-Library"
+        )
+    return dist
+
+
+def load_pmed(name: str, folder: Path | None = None) -> PMedianInstance:
+    """Load `pmedN` (graph → all-pairs shortest paths) with its known optimum from pmedopt.txt."""
+    base = folder or benchmarks_folder()
+    path = base / PMED_DIR / f"{name}.txt"
+    n, p, edges = parse_pmed_graph(_read_text(path), path)
+    distance = all_pairs_shortest_paths(n, edges, path)
+    optima_path = base / PMED_DIR / PMED_OPTIMA_FILE
+    optimum = load_pmed_optima(base).get(name) if optima_path.is_file() else None
+    logger.debug("loaded %s: n=%d, p=%d, %d distinct edges", name, n, p, len(edges))
+    return PMedianInstance(name=name, path=path, n=n, p=p, distance=distance, known_optimum=optimum)
+
+
+def parse_pmedcap(text: str, path: Path) -> tuple[int, int, int, int, IntMatrix, IntMatrix]:
+    """Parse a pmedcap file; return optimum, n, p, capacity, demand (n,) and coordinates (n, 2)."""
+    lines = [(no, ln) for no, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
+    if len(lines) < 2:
+        raise DataError.single(path, "line 1", "expected `problem optimum` then `n p capacity`; the file is short")
+    _, optimum = _ints(path, lines[0][0], lines[0][1], 2, "the first line `problem_number optimum`")
+    n, p, capacity = _ints(path, lines[1][0], lines[1][1], 3, "the second line `n p capacity`")
+    if n < 1 or not 1 <= p <= n or capacity <= 0:
+        raise DataError.single(path, "line 2", f"n={n}, p={p}, capacity={capacity}; need 1 ≤ p ≤ n and capacity > 0")
+    if len(lines) - 2 < n:
+        raise DataError.single(path, "points", f"header announces {n} points but {len(lines) - 2} follow")
+    coordinates = np.zeros((n, 2), dtype=np.int64)
+    demand = np.zeros(n, dtype=np.int64)
+    for row, (line_no, line) in enumerate(lines[2 : n + 2]):
+        _, x, y, q = _ints(path, line_no, line, 4, "a point `id x y demand`")
+        if q < 0:
+            raise DataError.single(path, f"line {line_no}", f"demand {q} is negative")
+        coordinates[row] = (x, y)
+        demand[row] = q
+    return optimum, n, p, capacity, demand, coordinates
+
+
+def floor_euclidean(coordinates: IntMatrix) -> IntMatrix:
+    """Euclidean distances truncated to integers, exactly (integer square root of integer squares)."""
+    diff = coordinates[:, None, :] - coordinates[None, :, :]
+    squared = (diff**2).sum(axis=2)
+    isqrt = np.vectorize(math.isqrt, otypes=[np.int64])
+    return np.asarray(isqrt(squared), dtype=np.int64)
+
+
+def load_pmedcap(name: str, folder: Path | None = None) -> CapacitatedInstance:
+    """Load `pmedcapNN` with floor-Euclidean distances and the optimum from its first line."""
+    path = (folder or benchmarks_folder()) / PMEDCAP_DIR / f"{name}.txt"
+    optimum, n, p, capacity, demand, coordinates = parse_pmedcap(_read_text(path), path)
+    if int(demand.sum()) > p * capacity:
+        raise DataError.single(
+            path, "demand", f"total demand {int(demand.sum())} exceeds p × capacity = {p * capacity}; "
+            "the instance is infeasible as written"
+        )
+    return CapacitatedInstance(
+        name=name, path=path, n=n, p=p, capacity=capacity, demand=demand, coordinates=coordinates,
+        distance=floor_euclidean(coordinates), known_optimum=optimum,
+    )

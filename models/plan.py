@@ -8,6 +8,7 @@ The blocks and their constraints are documented in their own modules:
     models/subcentres.py   (S1)–(S5)                                sub-centre siting
 This module adds the coupling:
     (B1) budget:  Σ_r c_r g_r + c_amb δ + c_sub Σ_s o_s ≤ budget (CNY)
+                  (stated divided by the budget, so the row's coefficients are O(1))
 and the objective, a weighted sum of normalised terms (each term lies in about [0, 1] per unit weight):
     min   Σ_k w_k (s_k + e_k) / scale_k      (w_k = the binding or the expected weight; fleet shortfall too)
         + W_amb  · (population share NOT covered by an ambulance within its standard)
@@ -97,12 +98,16 @@ def build_plan_model(inputs: PlanInputs) -> PlanModel:
             weights.subcentre_travel * subcentres.travel_term
             + weights.subcentre_coverage * subcentres.uncovered_term
         )
+    budget_scale = max(inputs.budget_cny, 1.0)
+    # (B1) is stated per unit of budget so its coefficients are O(1). Written in CNY (coefficients up
+    # to 3e7, right-hand side near 1e9), HiGHS 1.13's presolve returned a wrong dual bound on
+    # lu_county and called a plan 0.8 % above the optimum optimal; the scaled row matches CBC.
+    # Its dual is therefore per budget share: divide by budget_cny for objective per CNY.
     registry.add(
         problem,
-        cost <= inputs.budget_cny,
+        (1.0 / budget_scale) * cost <= inputs.budget_cny / budget_scale,
         name("budget"),
         ConstraintTag("budget", inputs.budget_target_id, None, None, f"spend at most {inputs.budget_cny:,.0f} CNY"),
     )
-    budget_scale = max(inputs.budget_cny, 1.0)
     problem += objective + (weights.cost / budget_scale) * cost
     return PlanModel(problem, registry, allocation, ambulances, subcentres, cost)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pulp
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -103,8 +104,13 @@ def available_solvers() -> list[SolverName]:
     return found
 
 
-def solve(problem: pulp.LpProblem, settings: SolverSettings) -> SolveReport:
+def solve(problem: pulp.LpProblem, settings: SolverSettings, *, warm_start: bool = False) -> SolveReport:
     """Solve `problem` in place with the configured solver and classify the answer.
+
+    With `warm_start`, the variables' current values (set with `setInitialValue`) are handed to the
+    solver as a MIP start: CBC through PuLP's `COIN_CMD(warmStart=True)` (an .mst file), HiGHS through
+    highspy's `Highs.setSolution` (see `_HighsWithStart`). A start only gives the solver an incumbent
+    to prune with; an infeasible or partial start is repaired or ignored by the solver.
 
     Raises
     ------
@@ -115,9 +121,9 @@ def solve(problem: pulp.LpProblem, settings: SolverSettings) -> SolveReport:
     started = time.perf_counter()
     try:
         if name == "highs":
-            report = _solve_highs(problem, settings)
+            report = _solve_highs(problem, settings, warm_start=warm_start)
         else:
-            report = _solve_cbc(problem, settings)
+            report = _solve_cbc(problem, settings, warm_start=warm_start)
     except pulp.PulpSolverError as exc:
         raise SolverError(
             f"the {name} solver failed on problem '{problem.name}': {exc}. "
@@ -143,8 +149,31 @@ def _resolve_solver_name(settings: SolverSettings) -> SolverName:
     )
 
 
-def _solve_highs(problem: pulp.LpProblem, settings: SolverSettings) -> SolveReport:
-    solver = pulp.HiGHS(
+class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]
+    """PuLP's HiGHS adapter plus a MIP start.
+
+    PuLP 3.3.2's `HiGHS` (the highspy API) takes no `warmStart` option; only `HiGHS_CMD` does, and it
+    needs a `highs` executable that highspy does not ship. `HiGHS.actualSolve` builds the highspy
+    model (`buildSolverModel`, which sets `var.index`) and then calls `callSolver`, so this subclass
+    passes the variables' current values to `Highs.setSolution` (sparse: variables without a value
+    are left for HiGHS to complete) just before `run()`. HiGHS checks the start and logs "MIP start
+    solution is feasible" when it uses it. This relies on the 3.3.2 call order; re-check on PuLP 4.
+    """
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's method name
+        """Hand the start to HiGHS, then run it."""
+        started = [v for v in lp.variables() if v.varValue is not None]
+        index = np.array([v.index for v in started], dtype=np.int32)
+        value = np.array([float(v.varValue) for v in started], dtype=np.float64)
+        if len(started):
+            lp.solverModel.setSolution(len(started), index, value)
+        lp.solverModel.run()
+
+
+def _solve_highs(
+    problem: pulp.LpProblem, settings: SolverSettings, *, warm_start: bool = False
+) -> SolveReport:
+    solver = (_HighsWithStart if warm_start else pulp.HiGHS)(
         msg=False,
         timeLimit=settings.time_limit_s,
         gapRel=settings.mip_rel_gap,
@@ -192,7 +221,9 @@ def _cbc_path() -> str | None:
 _CBC_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(-?[0-9.eE+-]+)", re.MULTILINE)
 
 
-def _solve_cbc(problem: pulp.LpProblem, settings: SolverSettings) -> SolveReport:
+def _solve_cbc(
+    problem: pulp.LpProblem, settings: SolverSettings, *, warm_start: bool = False
+) -> SolveReport:
     path = _cbc_path()
     if path is None:
         raise SolverError("CBC is not installed: `pip install cbcbox`.")
@@ -205,6 +236,7 @@ def _solve_cbc(problem: pulp.LpProblem, settings: SolverSettings) -> SolveReport
             gapRel=settings.mip_rel_gap,
             threads=settings.threads,
             logPath=str(log_path),
+            warmStart=warm_start,
             options=[f"randomCbcSeed {settings.random_seed or 1}", f"randomSeed {settings.random_seed or 1}"],
         )
         problem.solve(solver)

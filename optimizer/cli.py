@@ -14,6 +14,7 @@ from rich.table import Table
 
 from optimizer.console import configure_logging, console, error_console
 from optimizer.errors import InputError, PlannerError
+from optimizer.geo_report import rerender
 from optimizer.outputs import check_output_folder
 from optimizer.pipeline import plan_scenario, prepare
 from optimizer.report import write_outputs
@@ -66,7 +67,8 @@ def run(
         out_dir = check_output_folder(out, scenario, prepared.data.paths.values())
         with console.status(f"solving {prepared.scenario.scenario.id} …"):
             result = plan_scenario(prepared)
-        written = write_outputs(result, prepared.scenario, prepared.data, scenario, out_dir)
+        written = write_outputs(result, prepared.scenario, prepared.data, scenario, out_dir,
+                                matrix=prepared.matrix)
     except PlannerError as error:
         raise _fail(error) from None
     table = Table(title=f"{prepared.scenario.scenario.name_zh}: {result.solve.outcome.value}, gap "
@@ -79,3 +81,16 @@ def run(
     console.print(table)
     console.print(f"cost {result.total_cost_cny:,.0f} of budget {result.budget_cny:,.0f} CNY; "
                   f"{len(written)} files in {out_dir}")
+
+
+@app.command("map")
+def map_(
+    result_dir: Annotated[Path, typer.Argument(help="--out folder of a finished `run`", show_default=False)],
+) -> None:
+    """Re-render coverage.gpkg, map.html, map.png and the coverage tables of a finished run."""
+    try:
+        written = rerender(result_dir)
+    except PlannerError as error:
+        raise _fail(error) from None
+    names = ", ".join(p.name for p in written)
+    console.print(f"{len(written)} files re-rendered in {result_dir}: {names}")

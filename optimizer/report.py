@@ -8,6 +8,8 @@ Files (all written atomically, see outputs.py):
     summary.json          outcome, objective, bound, gap, solver, seconds, totals, cost, budget, scenario hash
     manifest.json         scenario hash, package versions, the files written
     report.md             the planner-readable summary, in Chinese names with English headings
+    coverage.csv, accessibility.csv, equity.json, coverage.gpkg, map.html, map.png
+                          coverage by standard, E2SFCA access, maps (geo_report.py; needs the matrix)
 """
 
 from __future__ import annotations
@@ -20,15 +22,21 @@ import pandas as pd
 from pydantic import BaseModel
 
 from optimizer.datasets import Datasets
+from optimizer.geo_report import GeoInputs, load_road, write_geo_outputs
 from optimizer.instance import fleet_required
 from optimizer.outputs import atomic_write_csv, atomic_write_json, atomic_write_text, package_versions
 from optimizer.results import PlanResult
 from optimizer.scenario import Citation, Scenario, scenario_hash
+from optimizer.travel_times import TravelMatrix
 
 
 
-def write_outputs(result: PlanResult, scenario: Scenario, data: Datasets, scenario_path: Path, out_dir: Path) -> list[Path]:
-    """Write every output of a finished run into `out_dir`; returns the paths written."""
+def write_outputs(result: PlanResult, scenario: Scenario, data: Datasets, scenario_path: Path, out_dir: Path,
+                  *, matrix: TravelMatrix | None = None) -> list[Path]:
+    """Write every output of a finished run into `out_dir`; returns the paths written.
+
+    With the run's travel `matrix`, also the coverage, accessibility and map files (geo_report.py).
+    """
     comparison = plan_comparison(result, data)
     tables = {"allocation.csv": result.allocation, "towns.csv": result.towns, "targets.csv": result.targets}
     if comparison is not None:
@@ -41,8 +49,12 @@ def write_outputs(result: PlanResult, scenario: Scenario, data: Datasets, scenar
     atomic_write_json(out_dir / "summary.json", summary(result, scenario, data, digest))
     atomic_write_text(out_dir / "report.md", render_report(result, scenario, data, comparison))
     written += [out_dir / "summary.json", out_dir / "report.md"]
+    if matrix is not None:
+        road = load_road(scenario, data, scenario_path)
+        written += write_geo_outputs(GeoInputs(scenario, data, matrix, result.allocation, road), out_dir)
     atomic_write_json(out_dir / "manifest.json", {
         "scenario": str(scenario_path),
+        "scenario_resolved": str(Path(scenario_path).resolve()),
         "scenario_sha256": digest,
         "data_files": {key: str(path) for key, path in sorted(data.paths.items())},
         "files": sorted(p.name for p in written),

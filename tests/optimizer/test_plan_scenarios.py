@@ -32,7 +32,8 @@ PLANS = {
 }
 MIANYANG_UNITS = ["510703", "510704", "510705", "510722", "510723", "510725", "510726", "510727", "510781"]
 
-needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed plans not found at {SEEDS}; set SHARED_SEEDS")
+needs_seeds = pytest.mark.skipif(
+    not SEEDS.is_dir(), reason=f"seed plans not found at {SEEDS}; set SHARED_SEEDS")
 
 
 @cache
@@ -124,7 +125,8 @@ def test_xiushan_binding_ratios_match_the_indicator_table() -> None:
     beds = target("xiushan", "beds_per_1000")
     assert (beds.value, beds.bound, beds.binding, beds.hard, beds.baseline) == (7.5, ">=", True, True, 6.44)
     assert beds.target_year == 2025
-    assert_cited(seed, beds.source.line, "6.44", "7.50", )
+    assert beds.source.line is not None
+    assert_cited(seed, beds.source.line, "6.44", "7.50")
     assert_cited(seed, beds.source.line + 2, "约束性")  # the table row wraps: the tag sits two lines below
     cap = target("xiushan", "beds_per_1000_cap")
     assert (cap.value, cap.bound, cap.hard) == (7.5, "<=", False)
@@ -174,7 +176,8 @@ def test_renhe_ambulance_rule_and_targets() -> None:
     ed = next(c for c in plan.bed_categories if c.id == "ed_observation")
     assert (ed.min_share, ed.max_share, ed.facility_ids) == (0.02, 0.03, ["510411001-GH1"])
     assert_cited(seed, ed.source.line, "按医院床位的2—3%设置急诊科观察床")
-    assert plan.subcentres is not None and plan.subcentres.count == 1 and not plan.subcentres.named_facility_ids
+    assert plan.subcentres is not None and plan.subcentres.count == 1
+    assert not plan.subcentres.named_facility_ids
     assert_cited(seed, plan.subcentres.source.line, "建成1个县域医疗卫生次中心")
 
 

@@ -42,6 +42,15 @@ class SolverSettings(BaseModel):
     fallback: bool = Field(
         default=True, description="use the other solver, with a warning, when this one is not installed"
     )
+    highs_presolve: bool = Field(
+        default=False,
+        description=(
+            "HiGHS presolve. Off by default: on the planner model (ambulance double-coverage rows), HiGHS "
+            "1.13 and 1.15 presolve returned a dual bound above a feasible solution (Lu County: bound "
+            "1.4307 vs a verified solution of 1.4272), i.e. it cut off better plans. Without presolve the "
+            "bound is valid and the solve is faster. See docs/decisions.md."
+        ),
+    )
 
 
 class SolveOutcome(enum.Enum):
@@ -179,6 +188,7 @@ def _solve_highs(
         gapRel=settings.mip_rel_gap,
         threads=settings.threads,
         random_seed=settings.random_seed,
+        presolve="on" if settings.highs_presolve else "off",
     )
     problem.solve(solver)
     outcome = classify(problem.status, problem.sol_status)
@@ -244,11 +254,11 @@ def _solve_cbc(
     outcome = classify(problem.status, problem.sol_status)
     objective = _objective(problem, outcome)
     bound: float | None = None
-    if outcome is SolveOutcome.OPTIMAL:
-        bound = objective
-    elif outcome is SolveOutcome.FEASIBLE_GAP:
+    if outcome.has_solution:
+        # CBC prints the best bound when it stops early or within the gap tolerance; a proof to
+        # gap 0 prints none, and then the bound is the objective.
         match = _CBC_BOUND.search(log)
-        bound = float(match.group(1)) if match else None
+        bound = float(match.group(1)) if match else (objective if outcome is SolveOutcome.OPTIMAL else None)
     return SolveReport(
         outcome=outcome,
         objective=objective,

@@ -10,10 +10,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from models import build_plan_model
 from optimizer.cli import app
-from optimizer.instance import fleet_required
+from optimizer.instance import build_plan_inputs, fleet_required
 from optimizer.pipeline import PreparedScenario, plan_scenario, prepare
 from optimizer.results import PlanResult
+from optimizer.solve import SolveOutcome, solve
 from optimizer.verify import check
 from tests.conftest import LU_SCENARIO
 
@@ -119,3 +121,18 @@ def test_verifier_catches_broken_solutions(prepared: PreparedScenario, result: P
     for rule, bad in cases.items():
         rules = {v.rule for v in check(bad, prepared.scenario, prepared.data, prepared.matrix)}
         assert rule in rules, (rule, rules)
+
+
+def test_highs_and_cbc_bounds_bracket_each_other(prepared: PreparedScenario) -> None:
+    """Each solver's proven bound must not exceed the other's verified objective (minimisation).
+
+    This caught HiGHS presolve returning a bound above a feasible plan (see SolverSettings.highs_presolve).
+    """
+    reports = {}
+    for name in ("highs", "cbc"):
+        settings = prepared.scenario.solver.model_copy(update={"name": name})
+        model = build_plan_model(build_plan_inputs(prepared.scenario, prepared.data, prepared.matrix))
+        reports[name] = solve(model.problem, settings)
+    for name, other in (("highs", "cbc"), ("cbc", "highs")):
+        assert reports[name].outcome is SolveOutcome.OPTIMAL
+        assert reports[name].bound <= reports[other].objective + 1e-7

@@ -45,10 +45,10 @@ class SolverSettings(BaseModel):
     highs_presolve: bool = Field(
         default=False,
         description=(
-            "HiGHS presolve. Off by default: on the planner model (ambulance double-coverage rows), HiGHS "
-            "1.13 and 1.15 presolve returned a dual bound above a feasible solution (Lu County: bound "
-            "1.4307 vs a verified solution of 1.4272), i.e. it cut off better plans. Without presolve the "
-            "bound is valid and the solve is faster. See docs/decisions.md."
+            "HiGHS presolve. Off by default: with the budget row in CNY (coefficients to 3e7) HiGHS 1.13 "
+            "and 1.15 presolve returned a dual bound above a verified plan on Lu County; the row is now "
+            "scaled (models/plan.py) and the bound is valid either way, but the planner models solve "
+            "faster without presolve (Lu: 2–6 s against 8–11 s). See docs/decisions.md."
         ),
     )
 

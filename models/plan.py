@@ -18,8 +18,9 @@ and the objective, a weighted sum of normalised terms (each term lies in about [
         + W_acc  · (mean travel of resource demand to its facility / access limit)
         + W_cost · (cost / budget)
 Every term is non-negative, so the objective is 0 for a plan that meets everything at no travel
-and no cost, and the relative gap the solver reports is meaningful. The default weights put any shortfall of a plan target far above coverage, coverage above travel,
-and travel above cost, so money is spent only where it buys compliance, coverage or access.
+and no cost, and the relative gap the solver reports is meaningful. The default weights put any
+shortfall of a plan target far above coverage, coverage above travel, and travel above cost, so money
+is spent only where it buys compliance, coverage or access.
 """
 
 from __future__ import annotations

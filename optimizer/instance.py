@@ -131,7 +131,7 @@ def _resources(scenario: Scenario, data: Datasets) -> tuple[ResourceInputs, ...]
     resources = []
     for key in sorted(scenario.resources):
         spec = scenario.resources[key]
-        reference = max((_required(scenario, data, t) for t in scenario.targets
+        reference = max((_required(data, t) for t in scenario.targets
                          if t.resource == key and t.kind != "per_resource"), default=0.0)
         baseline = spec.baseline_modelled.value if spec.baseline_modelled else None
         resources.append(ResourceInputs(
@@ -148,7 +148,7 @@ def _resources(scenario: Scenario, data: Datasets) -> tuple[ResourceInputs, ...]
     return tuple(resources)
 
 
-def _required(scenario: Scenario, data: Datasets, target: RatioTarget) -> float:
+def _required(data: Datasets, target: RatioTarget) -> float:
     """Absolute amount a per-population or count target asks for (per-resource: the coefficient)."""
     if target.kind == "per_population" and target.denominator_population and target.denominator_size:
         return target.value * population_of(data, target.denominator_population) / target.denominator_size
@@ -159,7 +159,7 @@ def _target(scenario: Scenario, data: Datasets, target: RatioTarget) -> TargetIn
     eligible = set(facilities_of_levels(data, scenario.resources[target.resource].eligible_levels))
     counted = facilities_of_levels(data, target.facility_levels) if target.facility_levels else tuple(sorted(eligible))
     denominator_facilities: tuple[str, ...] = ()
-    scale = _required(scenario, data, target)
+    scale = _required(data, target)
     if target.denominator_resource is not None:
         spec = scenario.resources[target.denominator_resource]
         levels = target.denominator_facility_levels or target.facility_levels or spec.eligible_levels
@@ -176,7 +176,7 @@ def _target(scenario: Scenario, data: Datasets, target: RatioTarget) -> TargetIn
         resource=target.resource,
         kind=target.kind,
         bound=target.bound,
-        required=_required(scenario, data, target),
+        required=_required(data, target),
         facilities=tuple(f for f in counted if f in eligible),
         include_other_stock=target.include_other_stock,
         denominator_resource=target.denominator_resource,

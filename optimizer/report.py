@@ -30,7 +30,6 @@ from optimizer.scenario import Citation, Scenario, scenario_hash
 from optimizer.travel_times import TravelMatrix
 
 
-
 def write_outputs(result: PlanResult, scenario: Scenario, data: Datasets, scenario_path: Path, out_dir: Path,
                   *, matrix: TravelMatrix | None = None) -> list[Path]:
     """Write every output of a finished run into `out_dir`; returns the paths written.
@@ -172,7 +171,7 @@ def render_report(result: PlanResult, scenario: Scenario, data: Datasets, compar
     lines += _allocation_section(result, scenario)
     if comparison is not None:
         lines += _comparison_section(comparison)
-    lines += _coverage_section(result, scenario)
+    lines += _coverage_section(result)
     lines += _cost_section(result)
     lines += _estimates_section(scenario, data)
     lines += _scope_section(scenario)
@@ -228,8 +227,9 @@ def _subcentre_section(result: PlanResult, scenario: Scenario, names: dict[str, 
                      + (" (honoured)." if settings.honour_named else " (not imposed)."))
         lines.append("")
     if result.free_choice_subcentres is not None:
-        lines += ["Free choice (the sub-centre block alone — population within the radius, then travel — without the plan's names): "
-                  + "、".join(names[f] for f in result.free_choice_subcentres) + ".", ""]
+        free = "、".join(names[f] for f in result.free_choice_subcentres)
+        lines += ["Free choice (the sub-centre block alone — population within the radius, then travel — "
+                  f"without the plan's names): {free}.", ""]
     lines += [f"Decision: {settings.decision}", ""]
     return lines
 
@@ -258,7 +258,7 @@ def _comparison_section(comparison: pd.DataFrame) -> list[str]:
     ]
 
 
-def _coverage_section(result: PlanResult, scenario: Scenario) -> list[str]:
+def _coverage_section(result: PlanResult) -> list[str]:
     towns = result.towns
     population = float(towns["population"].sum())
     lines = ["## Coverage by standard", "", "| standard | towns covered | population covered | share |",

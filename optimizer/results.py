@@ -7,6 +7,7 @@ facility, coverage per town, every target with baseline/target/achieved/met, and
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,10 +134,11 @@ def coverage_by_town(
 
 
 def achieved_amount(allocation: pd.DataFrame, scenario: Scenario, resource: str,
-                    levels: list[str] | None, include_other: bool) -> float:
+                    levels: Sequence[str] | None, include_other: bool) -> float:
     """Target-year amount of `resource` counted by a target (facilities of `levels`, plus other stock)."""
     spec = scenario.resources[resource]
-    rows = allocation["level"].isin(levels or spec.eligible_levels) & allocation["level"].isin(spec.eligible_levels)
+    rows = allocation["level"].isin(list(levels or spec.eligible_levels)) & allocation["level"].isin(
+        spec.eligible_levels)
     amount = float(allocation.loc[rows, resource].sum())
     if include_other and spec.other_stock is not None:
         amount += spec.other_stock.value

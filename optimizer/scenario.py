@@ -324,9 +324,11 @@ class Scenario(_Strict):
                     problems.append(
                         f"targets.{target.id}: unknown resource '{ref}' (declared: {', '.join(sorted(names))})"
                     )
-        for rule in (*self.facility_limits, *self.staff_per_bed):
-            if rule.resource not in names:
-                problems.append(f"{rule.id}: unknown resource '{rule.resource}'")
+        rule_resources = [(r.id, r.resource) for r in self.facility_limits]
+        rule_resources += [(r.id, r.resource) for r in self.staff_per_bed]
+        for rule_id, resource in rule_resources:
+            if resource not in names:
+                problems.append(f"{rule_id}: unknown resource '{resource}'")
         if self.staff_per_bed and "beds" not in names:
             problems.append("staff_per_bed: declare a `beds` resource first")
         if self.bed_categories and "beds" not in names:

@@ -8,6 +8,7 @@ formulas, so a modelling bug shows up as a violation instead of a silently wrong
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,8 +48,8 @@ def check(result: PlanResult, scenario: Scenario, data: Datasets, matrix: Travel
     return violations
 
 
-def _level_mask(result: PlanResult, levels: list[str]) -> np.ndarray:
-    return result.allocation["level"].isin(levels).to_numpy()
+def _level_mask(result: PlanResult, levels: Sequence[str]) -> np.ndarray:
+    return np.asarray(result.allocation["level"].isin(list(levels)).to_numpy(), dtype=bool)
 
 
 def _amounts(result: PlanResult, scenario: Scenario) -> list[Violation]:
@@ -61,20 +62,23 @@ def _amounts(result: PlanResult, scenario: Scenario) -> list[Violation]:
                 found.append(Violation("integrality", facility, f"{resource} = {value} is not a whole number ≥ 0"))
         outside = values[~_level_mask(result, list(spec.eligible_levels))]
         if (outside != 0).any():
-            found.append(Violation("eligibility", resource, f"{resource} placed at levels not in {spec.eligible_levels}"))
+            found.append(Violation("eligibility", resource,
+                                   f"{resource} placed at levels not in {spec.eligible_levels}"))
         total = values.sum()
-        if spec.baseline_modelled is not None and not spec.allow_reduction and total < spec.baseline_modelled.value - TOL:
+        floor = spec.baseline_modelled.value if spec.baseline_modelled is not None else None
+        if floor is not None and not spec.allow_reduction and total < floor - TOL:
             found.append(Violation("stock_floor", resource,
-                                   f"total {total:g} is below the base-year stock {spec.baseline_modelled.value:g}"))
+                                   f"total {total:g} is below the base-year stock {floor:g}"))
         if spec.subset_of is not None:
             parent = table[spec.subset_of].to_numpy(float)
             for facility, child, whole in zip(table["facility_id"], values, parent, strict=True):
                 if child > whole + TOL:
-                    found.append(Violation("subset", facility, f"{resource} {child:g} exceed {spec.subset_of} {whole:g}"))
+                    found.append(Violation("subset", facility,
+                                           f"{resource} {child:g} exceed {spec.subset_of} {whole:g}"))
     return found
 
 
-def _counted(result: PlanResult, scenario: Scenario, resource: str, levels: list[str] | None,
+def _counted(result: PlanResult, scenario: Scenario, resource: str, levels: Sequence[str] | None,
              include_other: bool) -> float:
     spec = scenario.resources[resource]
     mask = _level_mask(result, list(levels or spec.eligible_levels))
@@ -163,7 +167,8 @@ def _staff_per_bed(result: PlanResult, scenario: Scenario) -> list[Violation]:
         rows = table[table["level"].isin(rule.levels)]
         for facility, staff, beds in zip(rows["facility_id"], rows[rule.resource], rows["beds"], strict=True):
             if staff < rule.min_per_bed * beds - TOL:
-                found.append(Violation(rule.id, facility, f"{staff} {rule.resource} < {rule.min_per_bed} × {beds} beds"))
+                found.append(Violation(rule.id, facility,
+                                       f"{staff} {rule.resource} < {rule.min_per_bed} × {beds} beds"))
     return found
 
 

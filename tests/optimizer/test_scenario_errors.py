@@ -39,7 +39,8 @@ def test_unknown_and_missing_fields_are_all_reported(scenario_copy: Path) -> Non
     with pytest.raises(ScenarioError) as caught:
         load_scenario(scenario_copy)
     lines = str(caught.value).splitlines()
-    assert f"{scenario_copy}: area.radius: unknown field; remove it or check its spelling against docs/scenario.md" in lines
+    unknown = "unknown field; remove it or check its spelling against docs/scenario.md"
+    assert f"{scenario_copy}: area.radius: {unknown}" in lines
     assert f"{scenario_copy}: scenario.target_year: required field is missing; add it" in lines
 
 

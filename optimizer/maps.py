@@ -43,6 +43,8 @@ from shapely.geometry import Polygon
 logger = logging.getLogger(__name__)
 
 LEAFLET_VERSION = "1.9.3"
+FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
+"""The uuid4 hex folium appends to element names (`map_…`, `geo_json_…`); base64 data has no `_`."""
 STATUS_COLOURS = {"met": "#1a9850", "preferred_missed": "#fdae61", "missed": "#d73027"}
 STATUS_ZH = {"met": "全部达标", "preferred_missed": "仅优选标准未达标", "missed": "有标准未达标"}
 STATUS_EN = {"met": "all standards met", "preferred_missed": "only a preferred tier missed",
@@ -171,10 +173,16 @@ def render_html(layers: MapLayers) -> str:
     if not isinstance(root, folium.Figure):
         raise TypeError("a folium.Map renders inside a folium.Figure")
     root.html.add_child(folium.Element(
-        f'<div id="map-title" style="position:fixed;bottom:24px;left:10px;z-index:1000;background:white;'
+        f'<div id="map-title" style="position:fixed;top:10px;left:56px;z-index:1000;background:white;'
         f'padding:6px 8px;border:1px solid #999;font:13px sans-serif;max-width:420px">'
         f"<b>{_escape(layers.title)}</b><br>{_escape(layers.note)}{legend}</div>"))
-    return str(root.render())
+    return stable_ids(str(root.render()))
+
+
+def stable_ids(html: str) -> str:
+    """Replace folium's random element ids (uuid4 hex) by counters, so a re-render gives the same bytes."""
+    ids: dict[str, str] = {}
+    return FOLIUM_ID.sub(lambda match: ids.setdefault(match.group(0), f"{len(ids):032x}"), html)
 
 
 def _point_layer(frame: gpd.GeoDataFrame, name: str, *, radius: int, colour: str,

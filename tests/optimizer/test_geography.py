@@ -1,0 +1,121 @@
+"""CRS discipline, radius buffers and network isochrones on hand-made geometry."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from pyproj import CRS
+from shapely.geometry import Point, box
+
+from optimizer.geography import (
+    ProjectionError,
+    area_metric_crs,
+    buffer_km,
+    clip_to_area,
+    gauss_kruger_crs,
+    isochrone,
+    network_isochrones,
+    service_buffers,
+)
+from optimizer.network import RoadGraph
+
+GK_105E = CRS.from_epsg(4544)
+WGS84 = CRS.from_epsg(4326)
+CENTRE = (105.4, 29.2)  # Lu County
+
+
+def _sites_wgs84() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"facility_id": ["F1"]}, geometry=[Point(*CENTRE)], crs=WGS84)
+
+
+def test_buffer_in_a_geographic_crs_is_refused() -> None:
+    with pytest.raises(ProjectionError, match=r"geographic CRS \(EPSG:4326, degrees\).*Use `to_crs\(\)`"):
+        buffer_km(_sites_wgs84().geometry, 5.0)
+
+
+def test_service_buffers_reproject_wgs84_sites_and_measure_in_metres() -> None:
+    area = _sites_wgs84().to_crs(GK_105E).buffer(100_000).iloc[0]
+    areas = service_buffers(_sites_wgs84(), 5.0, GK_105E, area)
+    assert CRS(areas.crs) == GK_105E
+    assert areas.geometry.iloc[0].area == pytest.approx(math.pi * 5_000.0**2, rel=1e-3)
+    # The same point buffered in degrees would be ~5° wide; here it is 10 km across.
+    west, _, east, _ = areas.total_bounds
+    assert east - west == pytest.approx(10_000.0, rel=1e-6)
+
+
+def test_service_buffers_refuse_a_geographic_target_crs() -> None:
+    with pytest.raises(ProjectionError, match="geographic CRS"):
+        service_buffers(_sites_wgs84(), 5.0, WGS84, box(100, 25, 110, 35))
+
+
+def test_buffers_are_clipped_to_the_area() -> None:
+    site = _sites_wgs84().to_crs(GK_105E)
+    x, y = site.geometry.iloc[0].x, site.geometry.iloc[0].y
+    half_plane = box(x, y - 50_000, x + 50_000, y + 50_000)  # the site sits on the area's western edge
+    clipped = service_buffers(_sites_wgs84(), 5.0, GK_105E, half_plane)
+    assert clipped.geometry.iloc[0].area == pytest.approx(math.pi * 5_000.0**2 / 2, rel=1e-3)
+    assert clipped.geometry.iloc[0].within(half_plane.buffer(1e-6))
+    outside = box(x + 60_000, y, x + 70_000, y + 10_000)
+    assert clip_to_area(site.set_geometry(buffer_km(site.geometry, 5.0)), outside).empty
+
+
+def test_gauss_kruger_zone_is_chosen_by_central_meridian() -> None:
+    assert gauss_kruger_crs(105.4) == GK_105E
+    assert gauss_kruger_crs(106.6) == CRS.from_epsg(4545)  # CM 108E
+    assert gauss_kruger_crs(20.0) is None
+    boundary = gpd.GeoDataFrame(geometry=[box(105.0, 28.9, 105.8, 29.5)], crs=WGS84)
+    crs = area_metric_crs(boundary)
+    assert crs == GK_105E and crs.is_projected and crs.axis_info[0].unit_name == "metre"
+    outside_china = gpd.GeoDataFrame(geometry=[box(2.0, 48.0, 2.5, 48.5)], crs=WGS84)
+    assert area_metric_crs(outside_china).to_epsg() == 32631  # UTM 31N from estimate_utm_crs()
+
+
+def _grid_road(size: int = 5, spacing_m: float = 1000.0, speed_kph: float = 60.0) -> RoadGraph:
+    """A size × size street grid centred on (0, 0) in GK metres: one minute per km."""
+    graph = nx.grid_2d_graph(size, size)
+    offset = (size - 1) / 2
+    mapping = {(i, j): ((i - offset) * spacing_m + 500_000.0, (j - offset) * spacing_m + 3_230_000.0)
+               for i, j in graph.nodes}
+    graph = nx.relabel_nodes(graph, mapping)
+    for _, _, edge in graph.edges(data=True):
+        edge["length_m"] = spacing_m
+        edge["travel_time_min"] = spacing_m / 1000.0 / speed_kph * 60.0
+    nodes = tuple(sorted(graph.nodes))
+    return RoadGraph(Path("grid"), graph, GK_105E, nodes, np.array(nodes))
+
+
+@pytest.mark.parametrize(("limit_min", "area_km2"), [(2.0, 8.0), (1.5, 4.5)])
+def test_convex_isochrone_on_a_grid_is_the_manhattan_diamond(limit_min: float, area_km2: float) -> None:
+    """Reach within t minutes on a 1-min grid is |dx| + |dy| ≤ t km: a diamond of area 2·t²."""
+    road = _grid_road()
+    shape = isochrone(road, (500_000.0, 3_230_000.0), limit_min, hull="convex")
+    assert shape.area / 1e6 == pytest.approx(area_km2, rel=1e-9)
+    assert shape.covers(Point(500_000.0 + limit_min * 1000, 3_230_000.0))  # tip of the diamond
+    assert not shape.contains(Point(500_000.0 + 1_000.0, 3_230_000.0 + 1_000.0 * limit_min))
+
+
+def test_concave_isochrone_holds_every_reached_node_inside_the_convex_hull() -> None:
+    road = _grid_road()
+    centre = (500_000.0, 3_230_000.0)
+    concave = isochrone(road, centre, 2.0)
+    convex = isochrone(road, centre, 2.0, hull="convex")
+    reached = nx.single_source_dijkstra_path_length(road.graph, centre, cutoff=2.0, weight="travel_time_min")
+    assert concave.geom_type == "Polygon"
+    assert all(concave.buffer(1e-6).covers(Point(node)) for node in reached)
+    assert concave.area <= convex.area + 1e-6
+
+
+def test_network_isochrones_take_wgs84_sites_and_clip() -> None:
+    road = _grid_road()
+    site = gpd.GeoDataFrame({"facility_id": ["F1"]}, geometry=[Point(500_000.0, 3_230_000.0)], crs=GK_105E)
+    north_half = box(400_000, 3_230_000, 600_000, 3_300_000)
+    areas = network_isochrones(road, site.to_crs(WGS84), 2.0, north_half, hull="convex")
+    assert CRS(areas.crs) == GK_105E
+    assert areas.geometry.iloc[0].area / 1e6 == pytest.approx(4.0, rel=1e-6)
+    assert shapely.get_num_geometries(areas.geometry.iloc[0]) == 1

@@ -8,11 +8,15 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from pyproj import CRS
 from shapely.geometry import Point, box
 
+from optimizer.coverage import NATIONAL_STANDARDS
+from optimizer.datasets import Datasets
+from optimizer.geo_report import GeoInputs, service_areas
 from optimizer.geography import (
     ProjectionError,
     area_metric_crs,
@@ -24,6 +28,9 @@ from optimizer.geography import (
     service_buffers,
 )
 from optimizer.network import RoadGraph
+from optimizer.scenario import load_scenario
+from optimizer.travel_times import TravelMatrix
+from tests.conftest import LU_SCENARIO
 
 GK_105E = CRS.from_epsg(4544)
 WGS84 = CRS.from_epsg(4326)
@@ -119,3 +126,26 @@ def test_network_isochrones_take_wgs84_sites_and_clip() -> None:
     assert CRS(areas.crs) == GK_105E
     assert areas.geometry.iloc[0].area / 1e6 == pytest.approx(4.0, rel=1e-6)
     assert shapely.get_num_geometries(areas.geometry.iloc[0]) == 1
+
+
+def test_run_service_areas_use_isochrones_when_a_road_graph_is_given() -> None:
+    """Minute standards become road isochrones and km standards buffers, all inside the area boundary."""
+    road = _grid_road()
+    centre = gpd.GeoSeries([Point(500_000.0, 3_230_000.0)], crs=GK_105E).to_crs(WGS84).iloc[0]
+    boundary = gpd.GeoDataFrame({"county_code": ["510521"]},
+                                geometry=[box(500_000 - 3_000, 3_230_000 - 3_000, 500_000 + 3_000, 3_230_000 + 3_000)],
+                                crs=GK_105E).to_crs(WGS84)
+    allocation = pd.DataFrame({"facility_id": ["F1"], "name": ["中心卫生院"], "lon": [centre.x], "lat": [centre.y],
+                               "ambulances": [1], "is_subcentre": [True]})
+    data = Datasets(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), boundary, None, {})
+    matrix = TravelMatrix((), ("F1",), np.empty((0, 1)), np.empty((0, 1)), "road_network")
+    inputs = GeoInputs(load_scenario(LU_SCENARIO), data, matrix, allocation, road)
+    areas = service_areas(inputs, NATIONAL_STANDARDS, GK_105E)
+    methods = dict(zip(areas["standard"], areas["method"], strict=True))
+    assert methods["medical_circle_15min"] == "isochrone" and methods["subcentre_radius"] == "buffer"
+    assert "childcare_circle_15min" not in methods
+    area = boundary.to_crs(GK_105E).union_all().buffer(1.0)
+    assert areas.to_crs(GK_105E).within(area).all()
+    # The whole 5 × 5 km grid is within 15 minutes; the 5 km buffer is clipped to the 6 km square.
+    assert areas.to_crs(GK_105E).set_index("standard").loc["medical_circle_15min"].geometry.area / 1e6 == (
+        pytest.approx(16.0, rel=1e-6))

@@ -86,14 +86,14 @@ def add_ambulances(
     added = problem.add_variable(name("ambulances_added"), 0)
     fleet = pulp.lpSum(vehicles.values())
 
-    def tag(description: str) -> ConstraintTag:
-        return ConstraintTag("ambulance", inputs.target_id, None, "ambulances", description)
+    def tag(description: str, family: str = "ambulance") -> ConstraintTag:
+        return ConstraintTag(family, inputs.target_id, None, "ambulances", description)
 
     registry.add(
         problem,
         fleet + (shortfall if shortfall is not None else 0) >= inputs.fleet_required,
         name("ambulance_fleet"),
-        tag(f"fleet of at least {inputs.fleet_required} vehicles"),
+        tag(f"fleet of at least {inputs.fleet_required} vehicles", family="ambulance_fleet"),
     )
     for t in inputs.towns:
         registry.add(

@@ -25,6 +25,7 @@ class ConstraintTag:
     area: str | None
     resource: str | None
     description: str
+    unit_scale: float = 1.0  # one unit of slack on this row, in the rule's own unit (e.g. CNY per budget share)
 
 
 @dataclass

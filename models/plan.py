@@ -108,7 +108,8 @@ def build_plan_model(inputs: PlanInputs) -> PlanModel:
         problem,
         (1.0 / budget_scale) * cost <= inputs.budget_cny / budget_scale,
         name("budget"),
-        ConstraintTag("budget", inputs.budget_target_id, None, None, f"spend at most {inputs.budget_cny:,.0f} CNY"),
+        ConstraintTag("budget", inputs.budget_target_id, None, None, f"spend at most {inputs.budget_cny:,.0f} CNY",
+                      unit_scale=budget_scale),
     )
     problem += objective + (weights.cost / budget_scale) * cost
     return PlanModel(problem, registry, allocation, ambulances, subcentres, cost)

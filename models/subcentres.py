@@ -89,11 +89,12 @@ def add_subcentres(
         problem,
         pulp.lpSum(is_open.values()) == inputs.count,
         name("subcentre_count"),
-        _with(tag, f"exactly {inputs.count} sub-centres"),
+        _with(tag, f"exactly {inputs.count} sub-centres", "subcentre_count"),
     )
     if inputs.honour_named:
         for s in inputs.named:
-            registry.add(problem, is_open[s] == 1, name("subcentre_named", s), _with(tag, f"plan names {s}"))
+            registry.add(problem, is_open[s] == 1, name("subcentre_named", s),
+                         _with(tag, f"the plan names {s}", "subcentre_named"))
     for t in inputs.towns:
         registry.add(
             problem,
@@ -125,8 +126,8 @@ def add_subcentres(
     return SubcentreHandles(is_open, uncovered, assigned, unreachable, uncovered_term, travel_term, cost)
 
 
-def _with(tag: ConstraintTag, description: str) -> ConstraintTag:
-    return ConstraintTag(tag.family, tag.target_id, tag.area, tag.resource, description)
+def _with(tag: ConstraintTag, description: str, family: str | None = None) -> ConstraintTag:
+    return ConstraintTag(family or tag.family, tag.target_id, tag.area, tag.resource, description)
 
 
 @dataclass(frozen=True)

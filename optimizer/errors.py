@@ -53,7 +53,11 @@ class SolverError(PlannerError):
 
 
 class InfeasiblePlanError(PlannerError):
-    """The hard constraints of the plan cannot all hold at once."""
+    """The hard rules of the plan cannot all hold at once; `explanation` says which and how to relax them."""
+
+    def __init__(self, message: str, explanation: object | None = None) -> None:
+        super().__init__(message)
+        self.explanation = explanation
 
 
 class VerificationError(PlannerError):

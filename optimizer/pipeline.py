@@ -12,6 +12,7 @@ from pathlib import Path
 from models import build_plan_model
 from models.subcentres import build_subcentre_model
 from optimizer.datasets import Datasets, load_datasets
+from optimizer.diagnose import explain_scenario
 from optimizer.errors import InfeasiblePlanError, SolverError, VerificationError
 from optimizer.instance import build_plan_inputs
 from optimizer.network import load_road_graph
@@ -98,11 +99,8 @@ def _solve_once(prepared: PreparedScenario, *, honour_named: bool | None) -> Pla
                 model.problem.numConstraints())
     report = solve(model.problem, scenario.solver)
     if report.outcome is SolveOutcome.INFEASIBLE:
-        families = sorted(model.registry.families())
-        raise InfeasiblePlanError(
-            f"{prepared.path}: the hard rules of the plan cannot all hold (hard families in the model: "
-            f"{', '.join(families)}). Make a target soft (`hard = false`), widen a facility limit, or raise "
-            "budget.budget_cny.value.")
+        explanation = explain_scenario(scenario, data, matrix, scenario.solver, honour_named=honour_named)
+        raise InfeasiblePlanError(f"{prepared.path}: {explanation.text()}", explanation)
     if not report.outcome.has_solution:
         raise SolverError(
             f"{prepared.path}: the solver stopped with no solution ({report.outcome.value}, {report.detail}); "

@@ -15,7 +15,7 @@ from rich.table import Table
 from optimizer.console import configure_logging, console, error_console
 from optimizer.errors import InputError, PlannerError
 from optimizer.geo_report import rerender
-from optimizer.outputs import check_output_folder
+from optimizer.outputs import check_output_folder, staged_folder
 from optimizer.pipeline import plan_scenario, prepare
 from optimizer.report import write_outputs
 from optimizer.scenario import load_scenario
@@ -67,8 +67,9 @@ def run(
         out_dir = check_output_folder(out, scenario, prepared.data.paths.values())
         with console.status(f"solving {prepared.scenario.scenario.id} …"):
             result = plan_scenario(prepared)
-        written = write_outputs(result, prepared.scenario, prepared.data, scenario, out_dir,
-                                matrix=prepared.matrix)
+        with staged_folder(out_dir) as staging:
+            written = write_outputs(result, prepared.scenario, prepared.data, scenario, staging,
+                                    matrix=prepared.matrix)
     except PlannerError as error:
         raise _fail(error) from None
     table = Table(title=f"{prepared.scenario.scenario.name_zh}: {result.solve.outcome.value}, gap "

@@ -12,8 +12,10 @@ import importlib.metadata
 import json
 import os
 import platform
+import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,32 @@ def atomic_write_csv(path: Path, frame: pd.DataFrame) -> None:
 def atomic_write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write JSON (sorted keys, UTF-8, readable Chinese) atomically."""
     atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n")
+
+
+@contextmanager
+def staged_folder(out_dir: Path) -> Iterator[Path]:
+    """Write a whole run into a hidden sibling folder, then swap it in place of `out_dir`.
+
+    Files are atomic one by one, and the run as a whole too: a run killed at any moment leaves the
+    previous complete result in `out_dir` (or, between the two renames, none), never a mix of old and
+    new files. Leftover staging folders of killed runs are removed by the next run.
+    """
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.parent.glob(f".{out_dir.name}.staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    previous = None
+    if out_dir.exists():
+        previous = out_dir.with_name(f".{out_dir.name}.previous-{staging.name.rsplit('-', 1)[-1]}")
+        out_dir.replace(previous)
+    staging.replace(out_dir)
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
 
 
 def check_output_folder(out_dir: Path, scenario_path: Path, data_paths: Iterable[Path]) -> Path:

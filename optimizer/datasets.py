@@ -88,6 +88,8 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
     if scenario.data.plan_reference_beds is not None:
         paths["plan_reference_beds"] = resolve(scenario_path, scenario.data.plan_reference_beds)
     problems: list[Problem] = []
+    if not scenario.data.allow_outside_project:
+        _check_inside_project(scenario_path, paths)
     missing = [Problem(p, "(file)", f"not found; fix data.{key} in the scenario") for key, p in paths.items()
                if not p.is_file()]
     if missing:
@@ -140,6 +142,18 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
         plan_reference_beds=reference,
         paths=paths,
     )
+
+
+def _check_inside_project(scenario_path: Path, paths: dict[str, Path]) -> None:
+    """Data paths must stay in the project's data/ folder or the scenario's own folder."""
+    folder = Path(scenario_path).resolve().parent
+    roots = (folder.parent / "data", folder)
+    outside = [Problem(Path(scenario_path), f"data.{key}",
+                       f"{path} lies outside {roots[0]} and {roots[1]}; move the file there, or set "
+                       "data.allow_outside_project = true if that is intended")
+               for key, path in paths.items() if not any(path.is_relative_to(root) for root in roots)]
+    if outside:
+        raise DataError(outside)
 
 
 def _read_csv(

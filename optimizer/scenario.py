@@ -93,6 +93,10 @@ class DataSources(_Strict):
     road_network: Path | None = Field(
         default=None, description="optional GeoJSON/GPKG road lines with a speed; else the distance fallback"
     )
+    allow_outside_project: bool = Field(
+        default=False,
+        description="allow data paths outside the project's data/ folder and the scenario's own folder",
+    )
 
 
 class TravelSettings(_Strict):

@@ -24,6 +24,7 @@ def _scenario(tmp_path: Path, *edits: tuple[str, str], append: str = "") -> Path
         assert old in text, old
         text = text.replace(old, new, 1)
     path = tmp_path / "scenarios" / "lu_county.toml"
+    text = text.replace("[data]\n", "[data]\nallow_outside_project = true\n", 1)
     path.write_text(text + append, encoding="utf-8")
     return path
 

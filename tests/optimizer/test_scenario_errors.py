@@ -98,3 +98,10 @@ def test_output_folder_inside_the_data_is_refused(scenario_copy: Path) -> None:
     assert outcome.exit_code == 1
     assert "is the input folder" in outcome.output
     assert not out.exists()
+
+
+def test_data_paths_may_not_escape_the_project(scenario_copy: Path, tmp_path: Path) -> None:
+    outside = tmp_path.parent / "elsewhere.csv"
+    _edit(scenario_copy, 'townships = "../data/population/townships.csv"', f'townships = "{outside}"')
+    with pytest.raises(DataError, match=r"data.townships: .* lies outside .*allow_outside_project = true"):
+        load_datasets(load_scenario(scenario_copy), scenario_copy)

@@ -85,11 +85,10 @@ def test_png_is_a_real_map(run_dir: Path) -> None:
     assert path.stat().st_size > 50_000
     image = matplotlib.image.imread(path)
     assert image.shape[0] > 800 and image.shape[1] > 800
-    pixels = np.round(image[..., :3].reshape(-1, 3) * 255).astype(int)
-    colours = {tuple(p) for p in pixels[:: 7]}
-    assert len(colours) > 50
-    green = tuple(int(STATUS_COLOURS["met"][i:i + 2], 16) for i in (1, 3, 5))
-    assert green in {tuple(p) for p in pixels}  # towns that meet every standard are drawn
+    pixels = np.round(image[..., :3].reshape(-1, 3) * 255).astype(np.int64)
+    packed = (pixels[:, 0] << 16) | (pixels[:, 1] << 8) | pixels[:, 2]
+    assert len(np.unique(packed)) > 50
+    assert (packed == int(STATUS_COLOURS["met"][1:], 16)).any()  # towns that meet every standard are drawn
 
 
 def test_map_command_rerenders_from_the_run_folder(run_dir: Path, tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import csv
 import multiprocessing
-import os
 import platform
 import resource
 import sys
@@ -33,8 +32,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 COLUMNS = [
-    "instance", "n", "p", "solver", "formulation", "outcome", "objective", "bound", "gap", "known_optimum",
-    "match", "build_seconds", "seconds", "peak_mb", "detail",
+    "instance",
+    "n",
+    "p",
+    "solver",
+    "formulation",
+    "outcome",
+    "objective",
+    "bound",
+    "gap",
+    "known_optimum",
+    "match",
+    "build_seconds",
+    "seconds",
+    "peak_mb",
+    "detail",
 ]
 PMED_FORMULATIONS = ("reduced", "radius", "assignment")
 
@@ -57,36 +69,78 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float) -> 
     from optimizer.p_median_solver import solve_p_median
     from optimizer.solve import SolverSettings, solve
 
-    settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=1e-6, threads=2, fallback=False)
+    settings = SolverSettings(
+        name=solver, time_limit_s=time_limit, mip_rel_gap=1e-6, threads=2, fallback=False
+    )
     row: dict[str, Any] = {"instance": instance, "solver": solver, "formulation": formulation}
     if instance.startswith("pmedcap"):
         cap = load_pmedcap(instance)
         ids = tuple(range(1, cap.n + 1))
         started = time.perf_counter()
-        inputs = CapacitatedPMedianInputs(ids, ids, cap.distance.astype(float), cap.demand.astype(float),
-                                          np.full(cap.n, float(cap.capacity)), cap.p)
+        inputs = CapacitatedPMedianInputs(
+            ids,
+            ids,
+            cap.distance.astype(float),
+            cap.demand.astype(float),
+            np.full(cap.n, float(cap.capacity)),
+            cap.p,
+        )
         model = build_capacitated_p_median_model(inputs)
         build = time.perf_counter() - started
         report = solve(model.problem, settings)
         objective = capacitated_cost(inputs, model.assignment()) if report.outcome.has_solution else None
-        row.update(n=cap.n, p=cap.p, outcome=report.outcome.value, objective=objective, bound=report.bound,
-                   gap=report.gap, known_optimum=cap.known_optimum, build_seconds=build,
-                   seconds=time.perf_counter() - started, detail=report.detail)
+        row.update(
+            n=cap.n,
+            p=cap.p,
+            outcome=report.outcome.value,
+            objective=objective,
+            bound=report.bound,
+            gap=report.gap,
+            known_optimum=cap.known_optimum,
+            build_seconds=build,
+            seconds=time.perf_counter() - started,
+            detail=report.detail,
+        )
     else:
         inst = load_pmed(instance)
         ids = tuple(range(1, inst.n + 1))
-        inputs_p = PMedianInputs(ids, ids, np.ones(inst.n), inst.distance.astype(float), inst.p,
-                                 formulation="radius" if formulation == "reduced" else formulation)  # type: ignore[arg-type]
+        inputs_p = PMedianInputs(
+            ids,
+            ids,
+            np.ones(inst.n),
+            inst.distance.astype(float),
+            inst.p,
+            formulation="radius" if formulation == "reduced" else formulation,
+        )  # type: ignore[arg-type]
         result = solve_p_median(inputs_p, settings, reduce=formulation == "reduced")
-        detail = (f"heuristic {result.heuristic_value:g}, Lagrangian {result.lagrangian_bound:.1f}, fixed "
-                  f"{result.n_fixed_open} open / {result.n_fixed_closed} closed, MIP {'yes' if result.mip_solved else 'no'}"
-                  if formulation == "reduced" else "")
-        row.update(n=inst.n, p=inst.p, outcome=result.outcome.value, objective=result.objective,
-                   bound=result.bound, gap=result.gap, known_optimum=inst.known_optimum,
-                   build_seconds=result.build_seconds, seconds=result.seconds, detail=detail)
+        detail = (
+            f"heuristic {result.heuristic_value:g}, Lagrangian {result.lagrangian_bound:.1f}, fixed "
+            f"{result.n_fixed_open} open / {result.n_fixed_closed} closed, "
+            f"MIP {'yes' if result.mip_solved else 'no'}"
+            if formulation == "reduced"
+            else ""
+        )
+        row.update(
+            n=inst.n,
+            p=inst.p,
+            outcome=result.outcome.value,
+            objective=result.objective,
+            bound=result.bound,
+            gap=result.gap,
+            known_optimum=inst.known_optimum,
+            build_seconds=result.build_seconds,
+            seconds=result.seconds,
+            detail=detail,
+        )
     optimum = row["known_optimum"]
-    row["match"] = "yes" if row["objective"] is not None and optimum is not None and \
-        abs(float(row["objective"]) - optimum) < 1e-6 and row["outcome"] == "optimal" else "no"
+    row["match"] = (
+        "yes"
+        if row["objective"] is not None
+        and optimum is not None
+        and abs(float(row["objective"]) - optimum) < 1e-6
+        and row["outcome"] == "optimal"
+        else "no"
+    )
     row["peak_mb"] = _peak_mb()
     return row
 
@@ -95,8 +149,15 @@ def _child(queue: Any, args: tuple[str, str, str, float]) -> None:
     try:
         queue.put(run_row(*args))
     except Exception as exc:  # report the failure as a row instead of losing the sweep
-        queue.put({"instance": args[0], "solver": args[1], "formulation": args[2], "outcome": "error",
-                   "detail": f"{type(exc).__name__}: {exc}"})
+        queue.put(
+            {
+                "instance": args[0],
+                "solver": args[1],
+                "formulation": args[2],
+                "outcome": "error",
+                "detail": f"{type(exc).__name__}: {exc}",
+            }
+        )
 
 
 def run_isolated(instance: str, solver: str, formulation: str, time_limit: float) -> dict[str, Any]:
@@ -116,8 +177,13 @@ def run_isolated(instance: str, solver: str, formulation: str, time_limit: float
     process.join(timeout=10)
     if process.is_alive():
         process.kill()
-    return row or {"instance": instance, "solver": solver, "formulation": formulation, "outcome": "crashed",
-                   "detail": f"child exit code {process.exitcode}"}
+    return row or {
+        "instance": instance,
+        "solver": solver,
+        "formulation": formulation,
+        "outcome": "crashed",
+        "detail": f"child exit code {process.exitcode}",
+    }
 
 
 def _fmt(value: Any) -> str:
@@ -142,7 +208,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         return
     table = Table(title="Location benchmarks")
     for c in shown:
-        table.add_column(c, justify="right" if c not in ("instance", "solver", "formulation", "outcome") else "left")
+        table.add_column(
+            c, justify="right" if c not in ("instance", "solver", "formulation", "outcome") else "left"
+        )
     for r in rows:
         table.add_row(*(_fmt(r.get(c)) for c in shown))
     Console(width=200).print(table)
@@ -151,28 +219,38 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 def write_csv(rows: list[dict[str, Any]], out: Path) -> None:
     """Write atomically: a temporary file in the target folder, then os.replace."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", newline="", encoding="utf-8", dir=out.parent, delete=False,
-                                     suffix=".tmp") as handle:
+    with tempfile.NamedTemporaryFile(
+        "w", newline="", encoding="utf-8", dir=out.parent, delete=False, suffix=".tmp"
+    ) as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for r in rows:
             writer.writerow({c: _fmt(r.get(c)) for c in COLUMNS})
-    os.replace(handle.name, out)
+    Path(handle.name).replace(out)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse options, run the sweep, print and write the results."""
     from optimizer.orlib import pmed_names, pmedcap_names
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", default="", help="comma-separated instances, e.g. pmed1,pmed6,pmedcap01")
     parser.add_argument("--out", type=Path, default=None, help="CSV file to write")
     parser.add_argument("--solvers", default="highs,cbc")
-    parser.add_argument("--formulations", default=",".join(PMED_FORMULATIONS),
-                        help="p-median formulations among reduced,radius,assignment")
+    parser.add_argument(
+        "--formulations",
+        default=",".join(PMED_FORMULATIONS),
+        help="p-median formulations among reduced,radius,assignment",
+    )
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
-    parser.add_argument("--assignment-max-n", type=int, default=10_000,
-                        help="skip the dense assignment model above this many vertices")
+    parser.add_argument(
+        "--assignment-max-n",
+        type=int,
+        default=10_000,
+        help="skip the dense assignment model above this many vertices",
+    )
     args = parser.parse_args(argv)
     instances = [s for s in args.only.split(",") if s] or pmed_names() + pmedcap_names()
     if not instances:

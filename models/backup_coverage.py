@@ -52,8 +52,10 @@ def _common_problems(
         if len(site_capacity) != len(site_ids) or any(c < 0 for c in site_capacity):
             problems.append(f"site_capacity needs {len(site_ids)} entries, all ≥ 0")
         elif sum(site_capacity) < p:
-            problems.append(f"the sites hold {sum(site_capacity)} ambulances in total but p = {p}; "
-                            "raise site_capacity or lower p")
+            problems.append(
+                f"the sites hold {sum(site_capacity)} ambulances in total but p = {p}; "
+                "raise site_capacity or lower p"
+            )
     sites, demands = set(site_ids), set(demand_ids)
     for label, coverage in coverages.items():
         bad_sites = sorted_ids(set(coverage) - sites)
@@ -75,10 +77,13 @@ def _ambulance_vars(
     }
 
 
-def _count(problem: pulp.LpProblem, registry: ConstraintRegistry, y: dict[Key, pulp.LpVariable], p: int,
-           number: int) -> None:
+def _count(
+    problem: pulp.LpProblem, registry: ConstraintRegistry, y: dict[Key, pulp.LpVariable], p: int, number: int
+) -> None:
     registry.add(
-        problem, constraint(affine((v, 1.0) for v in y.values()), pulp.LpConstraintEQ, float(p)), "count",
+        problem,
+        constraint(affine((v, 1.0) for v in y.values()), pulp.LpConstraintEQ, float(p)),
+        "count",
         ConstraintTag("count", None, None, "ambulance", f"station exactly p = {p} ambulances ({number})"),
     )
 
@@ -114,22 +119,32 @@ class DSMInputs:
 
     def __post_init__(self) -> None:
         """Collect every input problem, including obvious infeasibility, then raise once."""
-        problems = _common_problems(self.demand_ids, self.site_ids, self.weight, self.p, self.site_capacity,
-                                    {"cover_r1": self.cover_r1, "cover_r2": self.cover_r2})
+        problems = _common_problems(
+            self.demand_ids,
+            self.site_ids,
+            self.weight,
+            self.p,
+            self.site_capacity,
+            {"cover_r1": self.cover_r1, "cover_r2": self.cover_r2},
+        )
         if not 0 <= self.alpha <= 1:
             problems.append(f"alpha was {self.alpha} but must be a share in [0, 1]")
         if not problems:
             reach2 = invert(self.cover_r2, self.demand_ids)
             lost = [d for d, near in reach2.items() if not near]
             if lost:
-                problems.append(f"{len(lost)} demand point(s) have no station within r2 (e.g. {lost[:5]}); "
-                                "add candidate stations or enlarge r2")
+                problems.append(
+                    f"{len(lost)} demand point(s) have no station within r2 (e.g. {lost[:5]}); "
+                    "add candidate stations or enlarge r2"
+                )
             weight = dict(zip(self.demand_ids, self.weight, strict=True))
             reach1 = invert(self.cover_r1, self.demand_ids)
             coverable = sum(weight[d] for d, near in reach1.items() if near)
             if coverable < self.alpha * sum(self.weight) - ROUND_TOL:
-                problems.append(f"at most {coverable:g} of {sum(self.weight):g} demand can be within r1, below "
-                                f"alpha = {self.alpha}; lower alpha or add stations")
+                problems.append(
+                    f"at most {coverable:g} of {sum(self.weight):g} demand can be within r1, below "
+                    f"alpha = {self.alpha}; lower alpha or add stations"
+                )
         raise_if("DSM", problems)
 
 
@@ -182,7 +197,9 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
     twice: dict[Key, pulp.LpVariable] = {}
     for d in sorted_ids(inputs.demand_ids):
         registry.add(
-            problem, constraint(affine((y[s], 1.0) for s in reach2[d]), pulp.LpConstraintGE, 1.0), name("cover_r2", d),
+            problem,
+            constraint(affine((y[s], 1.0) for s in reach2[d]), pulp.LpConstraintGE, 1.0),
+            name("cover_r2", d),
             ConstraintTag("cover_r2", None, str(d), "ambulance", "every point within r2 of an ambulance (1)"),
         )
         if not reach1[d]:
@@ -191,19 +208,29 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
         twice[d] = problem.add_variable(name("x2", d), lowBound=0, upBound=1, cat=pulp.LpBinary)
         terms = [(y[s], 1.0) for s in reach1[d]] + [(once[d], -1.0), (twice[d], -1.0)]
         registry.add(
-            problem, constraint(affine(terms), pulp.LpConstraintGE, 0.0), name("double", d),
-            ConstraintTag("double", None, str(d), "ambulance", "covered once/twice needs that many in r1 (3)"),
+            problem,
+            constraint(affine(terms), pulp.LpConstraintGE, 0.0),
+            name("double", d),
+            ConstraintTag(
+                "double", None, str(d), "ambulance", "covered once/twice needs that many in r1 (3)"
+            ),
         )
         registry.add(
-            problem, constraint(affine([(twice[d], 1.0), (once[d], -1.0)]), pulp.LpConstraintLE, 0.0),
-            name("order", d), ConstraintTag("order", None, str(d), None, "twice implies once (4)"),
+            problem,
+            constraint(affine([(twice[d], 1.0), (once[d], -1.0)]), pulp.LpConstraintLE, 0.0),
+            name("order", d),
+            ConstraintTag("order", None, str(d), None, "twice implies once (4)"),
         )
     problem += affine((twice[d], float(weight[d])) for d in twice)
     registry.add(
         problem,
-        constraint(affine((once[d], float(weight[d])) for d in once), pulp.LpConstraintGE,
-                   inputs.alpha * float(sum(inputs.weight))),
-        "share_r1", ConstraintTag("share_r1", None, None, "ambulance", f"share α = {inputs.alpha} within r1 (2)"),
+        constraint(
+            affine((once[d], float(weight[d])) for d in once),
+            pulp.LpConstraintGE,
+            inputs.alpha * float(sum(inputs.weight)),
+        ),
+        "share_r1",
+        ConstraintTag("share_r1", None, None, "ambulance", f"share α = {inputs.alpha} within r1 (2)"),
     )
     _count(problem, registry, y, inputs.p, 5)
     return DSMModel(problem, inputs, y, once, twice, registry)
@@ -239,8 +266,14 @@ class MEXCLPInputs:
 
     def __post_init__(self) -> None:
         """Collect every input problem, then raise once."""
-        problems = _common_problems(self.demand_ids, self.site_ids, self.weight, self.p, self.site_capacity,
-                                    {"coverage": self.coverage})
+        problems = _common_problems(
+            self.demand_ids,
+            self.site_ids,
+            self.weight,
+            self.p,
+            self.site_capacity,
+            {"coverage": self.coverage},
+        )
         if not 0 <= self.busy_fraction < 1:
             problems.append(f"busy_fraction was {self.busy_fraction} but must be in [0, 1)")
         raise_if("MEXCLP", problems)
@@ -268,7 +301,9 @@ def expected_coverage(inputs: MEXCLPInputs, stationed: Mapping[Key, int]) -> flo
     reach = invert(inputs.coverage, inputs.demand_ids)
     weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
     q = inputs.busy_fraction
-    return float(sum(weight[d] * (1 - q ** sum(stationed.get(s, 0) for s in near)) for d, near in reach.items()))
+    return float(
+        sum(weight[d] * (1 - q ** sum(stationed.get(s, 0) for s in near)) for d, near in reach.items())
+    )
 
 
 def build_mexclp_model(inputs: MEXCLPInputs) -> MEXCLPModel:
@@ -306,8 +341,12 @@ def build_mexclp_model(inputs: MEXCLPInputs) -> MEXCLPModel:
         objective.extend((x, float(weight[d]) * (1 - q) * q ** (k - 1)) for k, x in enumerate(xs, start=1))
         terms = [(x, 1.0) for x in xs] + [(y[s], -1.0) for s in near]
         registry.add(
-            problem, constraint(affine(terms), pulp.LpConstraintLE, 0.0), name("expected", d),
-            ConstraintTag("expected", None, str(d), "ambulance", "k-th coverage needs k ambulances in reach (1)"),
+            problem,
+            constraint(affine(terms), pulp.LpConstraintLE, 0.0),
+            name("expected", d),
+            ConstraintTag(
+                "expected", None, str(d), "ambulance", "k-th coverage needs k ambulances in reach (1)"
+            ),
         )
     problem += affine(objective)
     _count(problem, registry, y, inputs.p, 2)

@@ -84,10 +84,14 @@ class CapacitatedPMedianInputs:
                     "capacities); raise p or the capacities"
                 )
         if not problems and self.max_assignment_distance is not None:
-            alone = [self.demand_ids[i] for i in np.flatnonzero(dist.min(axis=1) > self.max_assignment_distance)]
+            alone = [
+                self.demand_ids[i] for i in np.flatnonzero(dist.min(axis=1) > self.max_assignment_distance)
+            ]
             if alone:
-                problems.append(f"{len(alone)} demand(s) have no site within max_assignment_distance "
-                                f"(e.g. {sorted_ids(alone)[:5]}); enlarge it")
+                problems.append(
+                    f"{len(alone)} demand(s) have no site within max_assignment_distance "
+                    f"(e.g. {sorted_ids(alone)[:5]}); enlarge it"
+                )
         raise_if("capacitated p-median", problems)
 
 
@@ -162,7 +166,9 @@ def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> Capaci
     capacity = np.asarray(inputs.capacity, dtype=float)[cols]
     weight = np.ones(len(rows)) if inputs.weight is None else np.asarray(inputs.weight, dtype=float)[rows]
     limit = np.inf if inputs.max_assignment_distance is None else inputs.max_assignment_distance
-    open_vars = {s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites}
+    open_vars = {
+        s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites
+    }
     y_list = [open_vars[s] for s in sites]
     assign: dict[tuple[Key, Key], pulp.LpVariable] = {}
     by_site: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in sites]
@@ -176,24 +182,30 @@ def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> Capaci
             objective.append((x, float(weight[r] * dist[r, c])))
             by_site[c].append((x, float(load[r])))
             registry.add(
-                problem, constraint(affine([(x, 1.0), (y_list[c], -1.0)]), pulp.LpConstraintLE, 0.0),
+                problem,
+                constraint(affine([(x, 1.0), (y_list[c], -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("link", d, sites[c]),
                 ConstraintTag("link", None, str(d), str(sites[c]), "served only by an open median (3)"),
             )
         registry.add(
-            problem, constraint(affine((x, 1.0) for x in row_vars), pulp.LpConstraintEQ, 1.0), name("assign", d),
+            problem,
+            constraint(affine((x, 1.0) for x in row_vars), pulp.LpConstraintEQ, 1.0),
+            name("assign", d),
             ConstraintTag("assign", None, str(d), None, "each demand served by exactly one median (1)"),
         )
     problem += affine(objective)
     for c, s in enumerate(sites):
         terms = [*by_site[c], (y_list[c], -float(capacity[c]))]
         registry.add(
-            problem, constraint(affine(terms), pulp.LpConstraintLE, 0.0), name("capacity", s),
+            problem,
+            constraint(affine(terms), pulp.LpConstraintLE, 0.0),
+            name("capacity", s),
             ConstraintTag("capacity", None, None, str(s), "load of a median within its capacity (2)"),
         )
     registry.add(
-        problem, constraint(affine((y, 1.0) for y in y_list), pulp.LpConstraintEQ, float(inputs.p)), "count",
+        problem,
+        constraint(affine((y, 1.0) for y in y_list), pulp.LpConstraintEQ, float(inputs.p)),
+        "count",
         ConstraintTag("count", None, None, "site", f"open exactly p = {inputs.p} medians (4)"),
     )
     return CapacitatedPMedianModel(problem, inputs, open_vars, assign, registry)
-

@@ -83,8 +83,9 @@ class CoverageInputs:
                     f"(e.g. {uncovered[:5]}); add candidate sites near them or enlarge the radius"
                 )
             if self.site_cost is not None and len(self.site_cost) != len(self.site_ids):
-                problems.append(f"site_cost has {len(self.site_cost)} entries but there are "
-                                f"{len(self.site_ids)} sites")
+                problems.append(
+                    f"site_cost has {len(self.site_cost)} entries but there are {len(self.site_ids)} sites"
+                )
         if self.kind == "mclp":
             if self.weight is None or len(self.weight) != len(self.demand_ids):
                 problems.append("MCLP needs weight with one entry per demand id")
@@ -152,7 +153,9 @@ def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
     problem = pulp.LpProblem(f"coverage_{kind}", sense)
     registry = ConstraintRegistry()
     sites = sorted_ids(inputs.site_ids)
-    open_vars = {s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites}
+    open_vars = {
+        s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites
+    }
     reach = invert(inputs.coverage, inputs.demand_ids)
     covered: dict[Key, pulp.LpVariable] = {}
     if kind == "lscp":
@@ -163,7 +166,9 @@ def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
                 problem,
                 constraint(affine((open_vars[s], 1.0) for s in near), pulp.LpConstraintGE, 1.0),
                 name("cover", d),
-                ConstraintTag("cover", None, str(d), None, "every demand point within the radius of a site (1)"),
+                ConstraintTag(
+                    "cover", None, str(d), None, "every demand point within the radius of a site (1)"
+                ),
             )
     else:
         weight = dict(zip(inputs.demand_ids, inputs.weight or (), strict=True))

@@ -86,14 +86,21 @@ class HierarchyInputs:
         if self.assignment:
             missing = sorted_ids(t for t in self.towns if not self.assignment.get(t))
             if missing:
-                problems.append(f"{len(missing)} town(s) have no sub-centre within their radius "
-                                f"(e.g. {missing[:5]}); add candidate sites or enlarge the radius")
+                problems.append(
+                    f"{len(missing)} town(s) have no sub-centre within their radius "
+                    f"(e.g. {missing[:5]}); add candidate sites or enlarge the radius"
+                )
         for rule, reach in sorted(self.cover.items()):
             missing = sorted_ids(t for t in self.towns if not reach.get(t))
             if missing:
-                problems.append(f"rule {rule!r}: {len(missing)} town(s) have no node in reach "
-                                f"(e.g. {missing[:5]}); add candidate sites or enlarge the radius")
-        for label, mapping in [("assignment", self.assignment), *((f"cover {r!r}", m) for r, m in self.cover.items())]:
+                problems.append(
+                    f"rule {rule!r}: {len(missing)} town(s) have no node in reach "
+                    f"(e.g. {missing[:5]}); add candidate sites or enlarge the radius"
+                )
+        for label, mapping in [
+            ("assignment", self.assignment),
+            *((f"cover {r!r}", m) for r, m in self.cover.items()),
+        ]:
             unknown = sorted_ids(set(mapping) - towns)
             if unknown:
                 problems.append(f"{label} names towns {unknown[:5]} that are not in towns")
@@ -140,8 +147,10 @@ def add_hierarchy_constraints(
     problems = inputs.problems()
     missing = [n for n in inputs.nodes() if n not in open_vars]
     if missing:
-        problems.append(f"open_vars has no variable for nodes {missing[:5]}; pass one per candidate node "
-                        "(fix existing facilities with lowBound=1)")
+        problems.append(
+            f"open_vars has no variable for nodes {missing[:5]}; pass one per candidate node "
+            "(fix existing facilities with lowBound=1)"
+        )
     raise_if("hierarchy", problems)
     handles = HierarchyHandles()
     for t in sorted_ids(inputs.assignment):
@@ -152,22 +161,30 @@ def add_hierarchy_constraints(
             handles.assign[(t, v)] = a
             row.append(a)
             registry.add(
-                problem, constraint(affine([(a, 1.0), (open_vars[v], -1.0)]), pulp.LpConstraintLE, 0.0),
+                problem,
+                constraint(affine([(a, 1.0), (open_vars[v], -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("assign_open", t, *v),
                 ConstraintTag("assign_open", None, str(t), v[0], f"assigned only to an open {v[0]} (2)"),
             )
         registry.add(
-            problem, constraint(affine((a, 1.0) for a in row), pulp.LpConstraintEQ, 1.0), name("assign", t),
-            ConstraintTag("assign", None, str(t), None, "each town assigned to one open node in its radius (1)"),
+            problem,
+            constraint(affine((a, 1.0) for a in row), pulp.LpConstraintEQ, 1.0),
+            name("assign", t),
+            ConstraintTag(
+                "assign", None, str(t), None, "each town assigned to one open node in its radius (1)"
+            ),
         )
     for rule in sorted(inputs.cover):
         reach = inputs.cover[rule]
         for t in sorted_ids(reach):
             nodes = sorted(reach[t], key=node_key)
             registry.add(
-                problem, constraint(affine((open_vars[v], 1.0) for v in nodes), pulp.LpConstraintGE, 1.0),
+                problem,
+                constraint(affine((open_vars[v], 1.0) for v in nodes), pulp.LpConstraintGE, 1.0),
                 name(f"cover_{rule}", t),
-                ConstraintTag(f"cover_{rule}", rule, str(t), None, f"town within reach of an open node: {rule} (3)"),
+                ConstraintTag(
+                    f"cover_{rule}", rule, str(t), None, f"town within reach of an open node: {rule} (3)"
+                ),
             )
     for v in sorted(inputs.parents, key=node_key):
         parents = sorted(inputs.parents[v], key=node_key)
@@ -177,13 +194,16 @@ def add_hierarchy_constraints(
             handles.link[(v, u)] = link
             row.append(link)
             registry.add(
-                problem, constraint(affine([(link, 1.0), (open_vars[u], -1.0)]), pulp.LpConstraintLE, 0.0),
+                problem,
+                constraint(affine([(link, 1.0), (open_vars[u], -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("link_open", *v, *u),
                 ConstraintTag("link_open", None, str(v[1]), u[0], f"refer only to an open {u[0]} (5)"),
             )
         registry.add(
             problem,
-            constraint(affine([*((link, 1.0) for link in row), (open_vars[v], -1.0)]), pulp.LpConstraintEQ, 0.0),
+            constraint(
+                affine([*((link, 1.0) for link in row), (open_vars[v], -1.0)]), pulp.LpConstraintEQ, 0.0
+            ),
             name("link", *v),
             ConstraintTag("link", None, str(v[1]), v[0], f"an open {v[0]} refers to one parent in reach (4)"),
         )
@@ -238,7 +258,9 @@ def build_hierarchy_model(inputs: HierarchyModelInputs) -> HierarchyModel:
     registry = ConstraintRegistry()
     existing = set(inputs.existing)
     open_vars = {
-        n: problem.add_variable(name("o", *n), lowBound=1 if n in existing else 0, upBound=1, cat=pulp.LpBinary)
+        n: problem.add_variable(
+            name("o", *n), lowBound=1 if n in existing else 0, upBound=1, cat=pulp.LpBinary
+        )
         for n in nodes
     }
     problem += affine((open_vars[n], float(inputs.open_cost[n])) for n in nodes)
@@ -251,8 +273,10 @@ def reach_from_distance(
 ) -> dict[Key, tuple[Node, ...]]:
     """Town → nodes with distance ≤ limit, from a town × node matrix (one NumPy comparison per row)."""
     within = np.asarray(distance, dtype=float) <= limit
-    return {t: tuple(sorted((nodes[c] for c in np.flatnonzero(within[r]).tolist()), key=node_key))
-            for r, t in enumerate(towns)}
+    return {
+        t: tuple(sorted((nodes[c] for c in np.flatnonzero(within[r]).tolist()), key=node_key))
+        for r, t in enumerate(towns)
+    }
 
 
 def emergency_network_inputs(
@@ -288,5 +312,6 @@ def emergency_network_inputs(
         above = tiers[tiers.index(level) - 1]
         cand = [u for u in range(len(nodes)) if nodes[u][0] == above and dist[c, u] <= limits[level]]
         parents[node] = tuple(sorted((nodes[u] for u in cand), key=node_key))
-    return HierarchyInputs(towns=tuple(towns), cover={"network": network, "primary": primary_reach},
-                           parents=parents)
+    return HierarchyInputs(
+        towns=tuple(towns), cover={"network": network, "primary": primary_reach}, parents=parents
+    )

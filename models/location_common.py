@@ -129,9 +129,7 @@ def affine(terms: Iterable[tuple[pulp.LpVariable, float]], constant: float = 0.0
     return pulp.LpAffineExpression(list(terms), constant=constant)
 
 
-def constraint(
-    expression: pulp.LpAffineExpression, sense: int, rhs: float
-) -> pulp.LpConstraint:
+def constraint(expression: pulp.LpAffineExpression, sense: int, rhs: float) -> pulp.LpConstraint:
     """`expression (sense) rhs` without building intermediate expressions."""
     return pulp.LpConstraint(expression, sense=sense, rhs=rhs)
 

@@ -137,7 +137,9 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
     row_of = {d: r for r, d in enumerate(inputs.demand_ids)}
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
     demands, sites = sorted_ids(inputs.demand_ids), sorted_ids(inputs.site_ids)
-    dist = np.asarray(inputs.distance, dtype=float)[np.ix_([row_of[d] for d in demands], [col_of[s] for s in sites])]
+    dist = np.asarray(inputs.distance, dtype=float)[
+        np.ix_([row_of[d] for d in demands], [col_of[s] for s in sites])
+    ]
     lower = float(dist.min(axis=1).max())
     upper = inputs.upper_bound
     if upper is None:
@@ -145,19 +147,27 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
     upper = max(upper, lower)
     window = dist[(dist >= lower) & (dist <= upper)]
     levels = np.unique(window)
-    open_vars = {s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites}
+    open_vars = {
+        s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites
+    }
     y_list = [open_vars[s] for s in sites]
-    step = {k: problem.add_variable(name("z", k), lowBound=0, upBound=1, cat=pulp.LpBinary)
-            for k in range(1, len(levels))}
+    step = {
+        k: problem.add_variable(name("z", k), lowBound=0, upBound=1, cat=pulp.LpBinary)
+        for k in range(1, len(levels))
+    }
     radius = problem.add_variable("radius", lowBound=0)
     problem += affine([(radius, 1.0)])
     definition = [(radius, 1.0), *((step[k], -float(levels[k] - levels[k - 1])) for k in step)]
     registry.add(
-        problem, constraint(affine(definition), pulp.LpConstraintEQ, float(levels[0])), "radius_def",
+        problem,
+        constraint(affine(definition), pulp.LpConstraintEQ, float(levels[0])),
+        "radius_def",
         ConstraintTag("radius_def", None, None, None, "the radius is D^0 plus the steps taken (0)"),
     )
     registry.add(
-        problem, constraint(affine((y, 1.0) for y in y_list), pulp.LpConstraintEQ, float(inputs.p)), "count",
+        problem,
+        constraint(affine((y, 1.0) for y in y_list), pulp.LpConstraintEQ, float(inputs.p)),
+        "count",
         ConstraintTag("count", None, None, "site", f"open exactly p = {inputs.p} sites (1)"),
     )
     last = len(levels) - 1
@@ -173,18 +183,25 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
             terms = [(y_list[j], 1.0) for j in inside]
             terms.append((step[k], 1.0))
             registry.add(
-                problem, constraint(affine(terms), pulp.LpConstraintGE, 1.0), name("radius", d, k),
-                ConstraintTag("radius", None, str(d), None, f"radius ≥ level {k} unless a site is nearer (2)"),
+                problem,
+                constraint(affine(terms), pulp.LpConstraintGE, 1.0),
+                name("radius", d, k),
+                ConstraintTag(
+                    "radius", None, str(d), None, f"radius ≥ level {k} unless a site is nearer (2)"
+                ),
             )
         reach = order[: int(np.searchsorted(ordered, levels[last], side="right"))].tolist()
         registry.add(
-            problem, constraint(affine((y_list[j], 1.0) for j in reach), pulp.LpConstraintGE, 1.0),
+            problem,
+            constraint(affine((y_list[j], 1.0) for j in reach), pulp.LpConstraintGE, 1.0),
             name("reach", d),
             ConstraintTag("reach", None, str(d), None, "a site within the heuristic radius (4)"),
         )
     for k in range(1, last):
         registry.add(
-            problem, constraint(affine([(step[k], 1.0), (step[k + 1], -1.0)]), pulp.LpConstraintGE, 0.0),
-            name("order", k), ConstraintTag("order", None, None, None, "radius levels are nested (3)"),
+            problem,
+            constraint(affine([(step[k], 1.0), (step[k + 1], -1.0)]), pulp.LpConstraintGE, 0.0),
+            name("order", k),
+            ConstraintTag("order", None, None, None, "radius levels are nested (3)"),
         )
     return PCenterModel(problem, inputs, open_vars, radius, step, tuple(float(v) for v in levels), registry)

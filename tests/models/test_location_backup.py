@@ -39,10 +39,19 @@ HAND_R2 = {"A": ("1", "2", "3"), "B": ("1", "2", "3", "4"), "C": ("2", "3", "4")
     ("alpha", "capacity", "expected", "stationed"),
     [(0.5, 2, 50.0, {"B": 2}), (0.5, 1, 30.0, {"A": 1, "B": 1}), (0.95, 2, 0.0, {"A": 1, "C": 1})],
 )
-def test_dsm_hand_example(solver: str, alpha: float, capacity: int, expected: float,
-                          stationed: dict[str, int]) -> None:
-    inputs = DSMInputs(HAND_DEMAND, HAND_SITES, HAND_WEIGHT, HAND_R1, HAND_R2, p=2, alpha=alpha,
-                       site_capacity=(capacity,) * 3)
+def test_dsm_hand_example(
+    solver: str, alpha: float, capacity: int, expected: float, stationed: dict[str, int]
+) -> None:
+    inputs = DSMInputs(
+        HAND_DEMAND,
+        HAND_SITES,
+        HAND_WEIGHT,
+        HAND_R1,
+        HAND_R2,
+        p=2,
+        alpha=alpha,
+        site_capacity=(capacity,) * 3,
+    )
     model = build_dsm_model(inputs)
     report = run(model.problem, solver)
     assert report.objective == pytest.approx(expected, abs=TOL)
@@ -80,8 +89,16 @@ def test_dsm_matches_brute_force(solver: str, seed: int) -> None:
     case = tiny(seed, n_demand=7, n_site=5)
     r1 = coverage_from_distance(case.distance, 4.0, case.demand_ids, case.site_ids)
     r2 = coverage_from_distance(case.distance, 9.0, case.demand_ids, case.site_ids)
-    inputs = DSMInputs(case.demand_ids, case.site_ids, tuple(float(w) for w in case.weight), r1, r2, p=3,
-                       alpha=0.4, site_capacity=(2,) * 5)
+    inputs = DSMInputs(
+        case.demand_ids,
+        case.site_ids,
+        tuple(float(w) for w in case.weight),
+        r1,
+        r2,
+        p=3,
+        alpha=0.4,
+        site_capacity=(2,) * 5,
+    )
     values = [v for pl in placements(case.site_ids, 3, 2) if (v := dsm_value(inputs, pl)) is not None]
     model = build_dsm_model(inputs)
     report = run(model.problem, solver)
@@ -96,8 +113,14 @@ def test_dsm_matches_brute_force(solver: str, seed: int) -> None:
 #   A=1, B=1: 100·0.75 + 60·0.5 + 50·0.5 = 130  ← optimum.
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_mexclp_hand_example(solver: str) -> None:
-    inputs = MEXCLPInputs(("1", "2", "3"), ("A", "B"), (100.0, 60.0, 50.0),
-                          {"A": ("1", "2"), "B": ("1", "3")}, p=2, busy_fraction=0.5)
+    inputs = MEXCLPInputs(
+        ("1", "2", "3"),
+        ("A", "B"),
+        (100.0, 60.0, 50.0),
+        {"A": ("1", "2"), "B": ("1", "3")},
+        p=2,
+        busy_fraction=0.5,
+    )
     model = build_mexclp_model(inputs)
     report = run(model.problem, solver)
     assert report.objective == pytest.approx(130.0, abs=TOL)
@@ -110,8 +133,15 @@ def test_mexclp_hand_example(solver: str) -> None:
 def test_mexclp_matches_brute_force(solver: str, seed: int) -> None:
     case = tiny(seed, n_demand=7, n_site=5)
     coverage = coverage_from_distance(case.distance, 5.0, case.demand_ids, case.site_ids)
-    inputs = MEXCLPInputs(case.demand_ids, case.site_ids, tuple(float(w) for w in case.weight), coverage,
-                          p=3, busy_fraction=0.3, site_capacity=(2,) * 5)
+    inputs = MEXCLPInputs(
+        case.demand_ids,
+        case.site_ids,
+        tuple(float(w) for w in case.weight),
+        coverage,
+        p=3,
+        busy_fraction=0.3,
+        site_capacity=(2,) * 5,
+    )
     best = max(expected_coverage(inputs, pl) for pl in placements(case.site_ids, 3, 2))
     model = build_mexclp_model(inputs)
     report = run(model.problem, solver)

@@ -30,7 +30,8 @@ def test_coverage_sets_hold_only_pairs_within_the_radius() -> None:
     pairs = {(s, d) for s, ds in coverage.items() for d in ds}
     expected = {
         (case.site_ids[c], case.demand_ids[r])
-        for r in range(len(case.demand_ids)) for c in range(len(case.site_ids))
+        for r in range(len(case.demand_ids))
+        for c in range(len(case.site_ids))
         if case.distance[r, c] <= RADIUS_KM
     }
     assert pairs == expected
@@ -49,8 +50,11 @@ def test_lscp_matches_brute_force(solver: str, seed: int) -> None:
     model = build_coverage_model(inputs)
     report = run(model.problem, solver)
     price = dict(zip(case.site_ids, cost, strict=True))
-    best = min(sum(price[s] for s in c) for c in subsets(case.site_ids)
-               if covered_demand(inputs, list(c)) == set(case.demand_ids))
+    best = min(
+        sum(price[s] for s in c)
+        for c in subsets(case.site_ids)
+        if covered_demand(inputs, list(c)) == set(case.demand_ids)
+    )
     assert report.objective == pytest.approx(best, abs=TOL)
     assert covered_demand(inputs, model.open_sites()) == set(case.demand_ids)
 
@@ -73,8 +77,9 @@ def test_mclp_matches_brute_force(solver: str, seed: int, p: int) -> None:
     model = build_coverage_model(inputs)
     report = run(model.problem, solver)
     w = dict(zip(case.demand_ids, weight, strict=True))
-    best = max(sum(w[d] for d in covered_demand(inputs, list(c)))
-               for c in itertools.combinations(case.site_ids, p))
+    best = max(
+        sum(w[d] for d in covered_demand(inputs, list(c))) for c in itertools.combinations(case.site_ids, p)
+    )
     assert report.objective == pytest.approx(best, abs=TOL)
     assert sum(w[d] for d in covered_demand(inputs, model.open_sites())) == pytest.approx(best, abs=TOL)
 
@@ -85,12 +90,15 @@ def test_mclp_keeps_fixed_sites_open(solver: str) -> None:
     coverage = coverage_from_distance(case.distance, RADIUS_KM, case.demand_ids, case.site_ids)
     weight = tuple(float(w) for w in case.weight)
     fixed = (sorted(case.site_ids)[0],)
-    inputs = CoverageInputs(case.demand_ids, case.site_ids, coverage, kind="mclp", weight=weight, p=2,
-                            fixed_open=fixed)
+    inputs = CoverageInputs(
+        case.demand_ids, case.site_ids, coverage, kind="mclp", weight=weight, p=2, fixed_open=fixed
+    )
     model = build_coverage_model(inputs)
     report = run(model.problem, solver)
     w = dict(zip(case.demand_ids, weight, strict=True))
-    best = max(sum(w[d] for d in covered_demand(inputs, [fixed[0], s])) for s in case.site_ids if s != fixed[0])
+    best = max(
+        sum(w[d] for d in covered_demand(inputs, [fixed[0], s])) for s in case.site_ids if s != fixed[0]
+    )
     assert fixed[0] in model.open_sites()
     assert report.objective == pytest.approx(best, abs=TOL)
 
@@ -113,8 +121,9 @@ def test_capacitated_p_median_matches_brute_force(solver: str, seed: int) -> Non
     rng = np.random.default_rng(seed)
     demand = rng.integers(1, 6, len(case.demand_ids)).astype(float)
     capacity = np.full(len(case.site_ids), np.ceil(demand.sum() / 2) + 1)
-    inputs = CapacitatedPMedianInputs(case.demand_ids, case.site_ids, case.distance, demand, capacity, p=2,
-                                      weight=case.weight)
+    inputs = CapacitatedPMedianInputs(
+        case.demand_ids, case.site_ids, case.distance, demand, capacity, p=2, weight=case.weight
+    )
     model = build_capacitated_p_median_model(inputs)
     report = run(model.problem, solver)
     best = brute_capacitated(inputs)
@@ -128,5 +137,6 @@ def test_capacitated_p_median_matches_brute_force(solver: str, seed: int) -> Non
 def test_capacitated_refuses_demand_above_total_capacity() -> None:
     case = tiny(1, n_demand=6, n_site=5)
     with pytest.raises(LocationInputError, match=r"Demand greater than capacity \(60 > 20"):
-        CapacitatedPMedianInputs(case.demand_ids, case.site_ids, case.distance, np.full(6, 10.0),
-                                 np.full(5, 10.0), p=2)
+        CapacitatedPMedianInputs(
+            case.demand_ids, case.site_ids, case.distance, np.full(6, 10.0), np.full(5, 10.0), p=2
+        )

@@ -48,12 +48,18 @@ def subcentre_case(seed: int) -> HierarchyModelInputs:
     towns = tuple(f"t{i}" for i in range(6))
     subs: list[Node] = [("subcentre", f"s{j}") for j in range(4)]
     hosps: list[Node] = [("hospital", f"h{j}") for j in range(2)]
-    town_xy, sub_xy, hosp_xy = rng.uniform(0, 30, (6, 2)), rng.uniform(0, 30, (4, 2)), rng.uniform(0, 30, (2, 2))
+    town_xy, sub_xy, hosp_xy = (
+        rng.uniform(0, 30, (6, 2)),
+        rng.uniform(0, 30, (4, 2)),
+        rng.uniform(0, 30, (2, 2)),
+    )
     town_sub = np.linalg.norm(town_xy[:, None] - sub_xy[None], axis=2)
     town_sub[np.arange(6), np.argmin(town_sub, axis=1)] = 0.0  # every town has a sub-centre in reach
     sub_hosp = np.linalg.norm(sub_xy[:, None] - hosp_xy[None], axis=2)
     assignment = reach_from_distance(towns, subs, town_sub, 15.0)
-    parents = {s: tuple(h for h, d in zip(hosps, sub_hosp[i], strict=True) if d <= 20.0) for i, s in enumerate(subs)}
+    parents = {
+        s: tuple(h for h, d in zip(hosps, sub_hosp[i], strict=True) if d <= 20.0) for i, s in enumerate(subs)
+    }
     cost = {n: float(rng.integers(1, 10)) for n in subs + hosps}
     return HierarchyModelInputs(HierarchyInputs(towns, assignment=assignment, parents=parents), cost)
 
@@ -78,15 +84,23 @@ def emergency_case(seed: int) -> HierarchyModelInputs:
     """5 rural towns; 1 county emergency centre (existing), 2 CTHC and 3 THC candidates on 40 km."""
     rng = np.random.default_rng(seed)
     towns = tuple(f"town{i}" for i in range(5))
-    nodes: list[Node] = [("cec", "c0"), ("cthc", "m0"), ("cthc", "m1"), ("thc", "p0"), ("thc", "p1"), ("thc", "p2")]
+    nodes: list[Node] = [
+        ("cec", "c0"),
+        ("cthc", "m0"),
+        ("cthc", "m1"),
+        ("thc", "p0"),
+        ("thc", "p1"),
+        ("thc", "p2"),
+    ]
     town_xy, node_xy = rng.uniform(0, 40, (5, 2)), rng.uniform(0, 40, (6, 2))
     town_node = np.linalg.norm(town_xy[:, None] - node_xy[None], axis=2)
     node_node = np.linalg.norm(node_xy[:, None] - node_xy[None], axis=2)
     for t in range(5):  # guarantee a THC-level node within 10 km of every town
         j = 1 + int(np.argmin(town_node[t, 1:]))
         town_node[t, j] = min(town_node[t, j], 8.0)
-    rules = emergency_network_inputs(towns, nodes, town_node, node_node,
-                                     link_limit_km={"cthc": 60.0, "thc": 30.0})
+    rules = emergency_network_inputs(
+        towns, nodes, town_node, node_node, link_limit_km={"cthc": 60.0, "thc": 30.0}
+    )
     cost = {n: {"cec": 0.0, "cthc": 5.0, "thc": 2.0}[n[0]] for n in nodes}
     return HierarchyModelInputs(rules, cost, existing=(("cec", "c0"),))
 
@@ -107,8 +121,12 @@ def test_emergency_network_matches_brute_force(solver: str, seed: int) -> None:
 def test_rules_added_to_an_existing_problem_bind_its_variables() -> None:
     # A planner model that wants to open only the cheap site "s1" is forced by the rule to open "s0".
     problem = pulp.LpProblem("planner", pulp.LpMinimize)
-    open_vars = {("subcentre", s): problem.add_variable(f"open_{s}", 0, 1, cat=pulp.LpBinary) for s in ("s0", "s1")}
-    problem += pulp.LpAffineExpression([(open_vars[("subcentre", "s0")], 5.0), (open_vars[("subcentre", "s1")], 1.0)])
+    open_vars = {
+        ("subcentre", s): problem.add_variable(f"open_{s}", 0, 1, cat=pulp.LpBinary) for s in ("s0", "s1")
+    }
+    problem += pulp.LpAffineExpression(
+        [(open_vars[("subcentre", "s0")], 5.0), (open_vars[("subcentre", "s1")], 1.0)]
+    )
     rules = HierarchyInputs(("a", "b"), assignment={"a": (("subcentre", "s0"),), "b": (("subcentre", "s1"),)})
     registry = ConstraintRegistry()
     add_hierarchy_constraints(problem, open_vars, rules, registry)

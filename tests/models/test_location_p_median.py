@@ -23,7 +23,9 @@ def brute_p_median(inputs: PMedianInputs) -> float:
 @pytest.mark.parametrize("p", [1, 2, 3])
 def test_p_median_matches_brute_force(solver: str, formulation: str, seed: int, p: int) -> None:
     case = tiny(seed)
-    inputs = PMedianInputs(case.demand_ids, case.site_ids, case.weight, case.distance, p, formulation=formulation)
+    inputs = PMedianInputs(
+        case.demand_ids, case.site_ids, case.weight, case.distance, p, formulation=formulation
+    )
     model = build_p_median_model(inputs)
     report = run(model.problem, solver)
     best = brute_p_median(inputs)
@@ -49,8 +51,9 @@ def test_radius_lp_relaxation_equals_assignment_lp_relaxation(seed: int) -> None
     case = tiny(seed, n_demand=7, n_site=7)
     values = []
     for formulation in ("assignment", "radius"):
-        inputs = PMedianInputs(case.demand_ids, case.site_ids, case.weight, case.distance, 2,
-                               formulation=formulation, relax=True)
+        inputs = PMedianInputs(
+            case.demand_ids, case.site_ids, case.weight, case.distance, 2, formulation=formulation, relax=True
+        )
         values.append(run(build_p_median_model(inputs).problem, "highs").objective)
     assert values[0] == pytest.approx(values[1], abs=TOL)
 
@@ -61,8 +64,15 @@ def test_level_cutoff_gives_a_lower_bound_that_is_exact_without_violations(seed:
     full = PMedianInputs(case.demand_ids, case.site_ids, case.weight, case.distance, 2, formulation="radius")
     best = brute_p_median(full)
     cutoff = np.full(len(case.demand_ids), 3.0)
-    reduced = PMedianInputs(case.demand_ids, case.site_ids, case.weight, case.distance, 2,
-                            formulation="radius", level_cutoff=cutoff)
+    reduced = PMedianInputs(
+        case.demand_ids,
+        case.site_ids,
+        case.weight,
+        case.distance,
+        2,
+        formulation="radius",
+        level_cutoff=cutoff,
+    )
     model = build_p_median_model(reduced)
     report = run(model.problem, "highs")
     assert report.objective is not None
@@ -105,6 +115,8 @@ def test_p_center_matches_brute_force(solver: str, seed: int, p: int) -> None:
 
 def test_p_center_with_a_loose_upper_bound_still_exact() -> None:
     case = tiny(4, n_demand=7, n_site=7)
-    inputs = PCenterInputs(case.demand_ids, case.site_ids, case.distance, 2, upper_bound=float(case.distance.max()))
+    inputs = PCenterInputs(
+        case.demand_ids, case.site_ids, case.distance, 2, upper_bound=float(case.distance.max())
+    )
     report = run(build_p_center_model(inputs).problem, "highs")
     assert report.objective == pytest.approx(brute_p_center(inputs), abs=TOL)

@@ -32,14 +32,17 @@ SOLVERS = ["highs", "cbc"]
 
 HAVE_PMED = (benchmarks_folder() / PMED_DIR / "pmed1.txt").is_file()
 HAVE_PMEDCAP = (benchmarks_folder() / PMEDCAP_DIR / "pmedcap01.txt").is_file()
-needs_pmed = pytest.mark.skipif(not HAVE_PMED, reason=f"OR-Library pmed files not found in {benchmarks_folder()} "
-                                "(set SHARED_BENCHMARKS)")
-needs_pmedcap = pytest.mark.skipif(not HAVE_PMEDCAP, reason=f"OR-Library pmedcap files not found in "
-                                   f"{benchmarks_folder()} (set SHARED_BENCHMARKS)")
+needs_pmed = pytest.mark.skipif(
+    not HAVE_PMED, reason=f"OR-Library pmed files not found in {benchmarks_folder()} (set SHARED_BENCHMARKS)"
+)
+needs_pmedcap = pytest.mark.skipif(
+    not HAVE_PMEDCAP,
+    reason=f"OR-Library pmedcap files not found in {benchmarks_folder()} (set SHARED_BENCHMARKS)",
+)
 
 
 def settings(solver: str) -> SolverSettings:
-    return SolverSettings(name=solver, time_limit_s=60, mip_rel_gap=0.0, threads=2, fallback=False)  # type: ignore[arg-type]
+    return SolverSettings(name=solver, time_limit_s=60, mip_rel_gap=0.0, threads=1, fallback=False)  # type: ignore[arg-type]
 
 
 def write(folder: Path, sub: str, name: str, text: str) -> None:
@@ -60,12 +63,16 @@ def test_truncated_pmed_file_names_file_and_fix(tmp_path: Path) -> None:
     write(tmp_path, PMED_DIR, "pmed97.txt", "4 5 2\n1 2 1\n2 3 1\n")
     with pytest.raises(DataError) as info:
         load_pmed("pmed97", folder=tmp_path)
-    assert str(info.value) == (f"{tmp_path / PMED_DIR / 'pmed97.txt'}: edges: header announces 5 edges but only 2 "
-                               "edge lines follow; the file is truncated")
+    assert str(info.value) == (
+        f"{tmp_path / PMED_DIR / 'pmed97.txt'}: edges: header announces 5 edges but only 2 "
+        "edge lines follow; the file is truncated"
+    )
 
 
 def test_non_integer_edge_is_reported_with_line(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"line 2: an edge `i j cost` must be integers but the line is '1 x 4'"):
+    with pytest.raises(
+        DataError, match=r"line 2: an edge `i j cost` must be integers but the line is '1 x 4'"
+    ):
         parse_pmed_graph("3 1 1\n1 x 4\n", tmp_path / "bad.txt")
 
 
@@ -112,8 +119,9 @@ def test_pmed_optima_table_is_complete() -> None:
 def test_pmed1_full_radius_formulation_reaches_the_known_optimum(solver: str) -> None:
     instance = load_pmed("pmed1")
     ids = tuple(range(1, instance.n + 1))
-    inputs = PMedianInputs(ids, ids, np.ones(instance.n), instance.distance.astype(float), instance.p,
-                           formulation="radius")
+    inputs = PMedianInputs(
+        ids, ids, np.ones(instance.n), instance.distance.astype(float), instance.p, formulation="radius"
+    )
     model = build_p_median_model(inputs)
     report = solve(model.problem, settings(solver))
     assert report.outcome is SolveOutcome.OPTIMAL
@@ -140,8 +148,14 @@ def test_reduced_solver_reaches_known_pmed_optima(solver: str, name: str) -> Non
 def test_pmedcap_reaches_the_known_optimum(solver: str, name: str) -> None:
     instance = load_pmedcap(name)
     ids = tuple(range(1, instance.n + 1))
-    inputs = CapacitatedPMedianInputs(ids, ids, instance.distance.astype(float), instance.demand.astype(float),
-                                      np.full(instance.n, float(instance.capacity)), instance.p)
+    inputs = CapacitatedPMedianInputs(
+        ids,
+        ids,
+        instance.distance.astype(float),
+        instance.demand.astype(float),
+        np.full(instance.n, float(instance.capacity)),
+        instance.p,
+    )
     model = build_capacitated_p_median_model(inputs)
     report = solve(model.problem, settings(solver))
     assert report.outcome is SolveOutcome.OPTIMAL
@@ -171,7 +185,9 @@ def test_lagrangian_bound_never_exceeds_the_optimum() -> None:
     result = lagrangian_fixing(cost, 2, upper, integer_costs=True)
     assert upper >= best - TOL
     assert result.bound <= best + TOL
-    optimal_sets = [c for c in itertools.combinations(range(8), 2) if cost[:, list(c)].min(axis=1).sum() < upper]
+    optimal_sets = [
+        c for c in itertools.combinations(range(8), 2) if cost[:, list(c)].min(axis=1).sum() < upper
+    ]
     for c in optimal_sets:  # fixing keeps every solution better than the heuristic
         assert not set(c) & result.fixed_closed
         assert result.fixed_open <= set(c)

@@ -1,0 +1,293 @@
+"""One benchmark row per location model on a synthetic province (≈3,000 towns, ≈30,000 demand points).
+
+    python benchmarks/province.py [--seed 7] [--only lscp,mclp,...] [--time-limit 120] [--gap 0.005]
+        [--solver highs] [--out province.csv]
+
+Each row builds the model from a freshly generated province (`optimizer.synthetic`, seeded), solves
+it to a relative gap of `--gap` (default 0.5 %) within `--time-limit`, and reports build and solve time
+and the row's peak resident memory (each row runs in its own child process). Distances are
+straight-line km × 1.3 road detour. Sizes per model are in the `size` column; where a model runs on
+towns instead of the 30,000 demand points (dense p-median / p-center / capacitated / MEXCLP), the
+town population is the demand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import multiprocessing
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+MODELS = ("lscp", "mclp", "p_median", "p_center", "capacitated", "dsm", "mexclp", "hierarchy")
+COLUMNS = [
+    "model",
+    "size",
+    "solver",
+    "outcome",
+    "objective",
+    "bound",
+    "gap",
+    "build_seconds",
+    "solve_seconds",
+    "seconds",
+    "peak_mb",
+    "detail",
+]
+
+
+def _run(model: str, seed: int, solver: str, time_limit: float, gap: float) -> dict[str, Any]:  # noqa: C901, PLR0915
+    from models.backup_coverage import DSMInputs, MEXCLPInputs, build_dsm_model, build_mexclp_model
+    from models.capacitated_p_median import CapacitatedPMedianInputs, build_capacitated_p_median_model
+    from models.coverage import CoverageInputs, build_coverage_model
+    from models.hierarchy import HierarchyModelInputs, build_hierarchy_model, emergency_network_inputs
+    from models.location_common import coverage_from_distance, invert
+    from models.p_center import PCenterInputs, build_p_center_model
+    from models.p_median import PMedianInputs
+    from optimizer.p_median_solver import solve_p_median
+    from optimizer.solve import SolverSettings, solve
+    from optimizer.synthetic import generate_province, road_km
+
+    settings = SolverSettings(
+        name=solver, time_limit_s=time_limit, mip_rel_gap=gap, threads=2, fallback=False
+    )  # type: ignore[arg-type]
+    prov = generate_province(seed)
+    n_towns = len(prov.town_xy)
+    towns = tuple(range(n_towns))
+    biggest = np.sort(np.argsort(-prov.town_population, kind="stable")[:1000])
+    started = time.perf_counter()
+    detail = ""
+
+    def points_and_sites(sites_idx: np.ndarray) -> tuple[tuple[int, ...], tuple[int, ...], np.ndarray]:
+        dist = road_km(prov.demand_xy, prov.town_xy[sites_idx])
+        return tuple(range(len(prov.demand_xy))), tuple(int(s) for s in sites_idx), dist
+
+    if model == "p_median":
+        dist = road_km(prov.town_xy, prov.town_xy, round_to_km=1.0, dtype=np.float64)
+        inputs = PMedianInputs(towns, towns, prov.town_population / 1000.0, dist, 100)
+        result = solve_p_median(inputs, settings)
+        return {
+            "model": model,
+            "size": f"{n_towns} towns × {n_towns} sites, p=100, 1-km levels",
+            "outcome": result.outcome.value,
+            "objective": result.objective,
+            "bound": result.bound,
+            "gap": result.gap,
+            "build_seconds": result.build_seconds,
+            "solve_seconds": result.seconds - result.build_seconds,
+            "seconds": time.perf_counter() - started,
+            "detail": f"heuristic {result.heuristic_value:.6g}, Lagrangian {result.lagrangian_bound:.6g}, "
+            f"fixed {result.n_fixed_open} open / {result.n_fixed_closed} closed",
+        }
+    if model in ("lscp", "mclp"):
+        ids, sites, dist = points_and_sites(np.arange(n_towns))
+        radius = 15.0 if model == "lscp" else 10.0
+        coverage = coverage_from_distance(dist, radius, ids, sites)
+        reach = invert(coverage, ids)
+        if model == "lscp":
+            kept = tuple(d for d in ids if reach[d])
+            keep = set(kept)
+            coverage = {s: tuple(d for d in ds if d in keep) for s, ds in coverage.items()}
+            inputs_c = CoverageInputs(kept, sites, coverage, kind="lscp")
+            size = (
+                f"{len(kept)} points (of {len(ids)}; rest beyond {radius:g} km) × {len(sites)} sites, "
+                f"r={radius:g} km"
+            )
+        else:
+            inputs_c = CoverageInputs(
+                ids,
+                sites,
+                coverage,
+                kind="mclp",
+                weight=tuple(float(w) for w in prov.demand_population),
+                p=150,
+            )
+            size = f"{len(ids)} points × {len(sites)} sites, r={radius:g} km, p=150"
+        pairs = sum(len(v) for v in coverage.values())
+        built = build_coverage_model(inputs_c)
+        problem = built.problem
+        detail = f"{pairs} covering pairs"
+    elif model == "p_center":
+        sites_idx = np.sort(np.argsort(-prov.town_population, kind="stable")[:500])
+        dist = road_km(prov.town_xy, prov.town_xy[sites_idx], round_to_km=1.0, dtype=np.float64)
+        built_pc = build_p_center_model(PCenterInputs(towns, tuple(int(s) for s in sites_idx), dist, 40))
+        problem = built_pc.problem
+        size = f"{n_towns} towns × {len(sites_idx)} sites, p=40, 1-km levels"
+        detail = f"{len(built_pc.levels)} distance levels"
+    elif model == "capacitated":
+        sites_idx = np.sort(np.argsort(-prov.town_population, kind="stable")[:300])
+        dist = road_km(prov.town_xy, prov.town_xy[sites_idx], dtype=np.float64)
+        demand = prov.town_population / 1000.0
+        p = 30
+        capacity = np.full(len(sites_idx), 1.5 * demand.sum() / p)
+        built_cap = build_capacitated_p_median_model(
+            CapacitatedPMedianInputs(
+                towns,
+                tuple(int(s) for s in sites_idx),
+                dist,
+                demand,
+                capacity,
+                p,
+                max_assignment_distance=60.0,
+            )
+        )
+        problem = built_cap.problem
+        size = f"{n_towns} towns × {len(sites_idx)} sites, p={p}, pairs ≤ 60 km ({len(built_cap.assign)})"
+    elif model == "dsm":
+        ids, sites, dist = points_and_sites(biggest)
+        r1 = coverage_from_distance(dist, 12.0, ids, sites)
+        r2 = coverage_from_distance(dist, 30.0, ids, sites)
+        reach2 = invert(r2, ids)
+        keep = {d for d in ids if reach2[d]}
+        kept = tuple(d for d in ids if d in keep)
+        r1 = {s: tuple(d for d in ds if d in keep) for s, ds in r1.items()}
+        r2 = {s: tuple(d for d in ds if d in keep) for s, ds in r2.items()}
+        weight = tuple(float(prov.demand_population[d]) for d in kept)
+        built_d = build_dsm_model(
+            DSMInputs(kept, sites, weight, r1, r2, p=120, alpha=0.5, site_capacity=(2,) * len(sites))
+        )
+        problem = built_d.problem
+        size = f"{len(kept)} points × {len(sites)} stations, r1=12, r2=30 km, p=120, α=0.5"
+    elif model == "mexclp":
+        sites_idx = biggest
+        dist = road_km(prov.town_xy, prov.town_xy[sites_idx])
+        sites = tuple(int(s) for s in sites_idx)
+        coverage = coverage_from_distance(dist, 15.0, towns, sites)
+        built_m = build_mexclp_model(
+            MEXCLPInputs(
+                towns,
+                sites,
+                tuple(float(w) for w in prov.town_population),
+                coverage,
+                p=120,
+                busy_fraction=0.3,
+                site_capacity=(3,) * len(sites),
+            )
+        )
+        problem = built_m.problem
+        size = f"{n_towns} towns × {len(sites)} stations, r=15 km, p=120, q=0.3 ({len(built_m.kth)} x vars)"
+    elif model == "hierarchy":
+        seats = np.flatnonzero(prov.town_is_seat)
+        cthc = np.sort(np.setdiff1d(biggest, seats)[:300])
+        nodes = (
+            [("cec", int(s)) for s in seats]
+            + [("cthc", int(s)) for s in cthc]
+            + [("thc", int(s)) for s in range(n_towns)]
+        )
+        node_xy = prov.town_xy[[n[1] for n in nodes]]
+        town_node = road_km(prov.town_xy, node_xy, dtype=np.float64)
+        node_node = road_km(node_xy, node_xy, dtype=np.float64)
+        rules = emergency_network_inputs(
+            towns, nodes, town_node, node_node, link_limit_km={"cthc": 80.0, "thc": 25.0}
+        )
+        cost = {n: {"cec": 0.0, "cthc": 5.0, "thc": 2.0}[n[0]] for n in nodes}
+        linkable = {n for n, parents in rules.parents.items() if not parents}
+        cost.update(
+            dict.fromkeys(linkable, 1000000.0)
+        )  # nodes with no parent in reach cannot open; keep them in
+        built_h = build_hierarchy_model(
+            HierarchyModelInputs(rules, cost, existing=tuple(nodes[: len(seats)]))
+        )
+        problem = built_h.problem
+        size = f"{n_towns} towns, {len(nodes)} nodes (cec/cthc/thc), 20 km / 10 km tiers"
+    else:
+        raise ValueError(f"model was {model!r} but is expected to be in {MODELS}")
+    build = time.perf_counter() - started
+    report = solve(problem, settings)
+    return {
+        "model": model,
+        "size": size,
+        "outcome": report.outcome.value,
+        "objective": report.objective,
+        "bound": report.bound,
+        "gap": report.gap,
+        "build_seconds": build,
+        "solve_seconds": report.seconds,
+        "seconds": time.perf_counter() - started,
+        "detail": detail or report.detail,
+    }
+
+
+def _child(queue: Any, args: tuple[str, int, str, float, float]) -> None:
+    try:
+        row = _run(*args)
+    except Exception as exc:  # report the failure as a row instead of losing the sweep
+        row = {"model": args[0], "outcome": "error", "detail": f"{type(exc).__name__}: {exc}"}
+    row["solver"] = args[2]
+    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put(row)
+
+
+def run_isolated(model: str, seed: int, solver: str, time_limit: float, gap: float) -> dict[str, Any]:
+    """Run one model in a fresh process, so its peak memory is its own."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(queue, (model, seed, solver, time_limit, gap)))
+    process.start()
+    row: dict[str, Any] | None = None
+    deadline = time.monotonic() + 4 * time_limit + 600
+    while row is None and time.monotonic() < deadline:
+        try:
+            row = queue.get(timeout=1.0)
+        except Exception:  # noqa: BLE001 - queue.Empty
+            if not process.is_alive():
+                break
+    process.join(timeout=10)
+    if process.is_alive():
+        process.kill()
+    return row or {
+        "model": model,
+        "solver": solver,
+        "outcome": "crashed",
+        "detail": f"exit {process.exitcode}",
+    }
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the province rows, print them and optionally write a CSV atomically."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", default=",".join(MODELS))
+    parser.add_argument("--solver", default="highs")
+    parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument("--gap", type=float, default=0.005)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    rows = []
+    for model in [m for m in args.only.split(",") if m]:
+        row = run_isolated(model, args.seed, args.solver, args.time_limit, args.gap)
+        rows.append(row)
+        sys.stdout.write(" | ".join(f"{c}={_fmt(row.get(c))}" for c in COLUMNS) + "\n")
+        sys.stdout.flush()
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", newline="", encoding="utf-8", dir=args.out.parent, delete=False, suffix=".tmp"
+        ) as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows({c: _fmt(r.get(c)) for c in COLUMNS} for r in rows)
+        Path(handle.name).replace(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -36,6 +36,7 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
             stream.write(payload)
             stream.flush()
             os.fsync(stream.fileno())
+        Path(temporary).chmod(0o644)  # mkstemp creates 0600; outputs are shared files
         Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

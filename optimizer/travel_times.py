@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS, Geod, Transformer
 
-from optimizer.errors import DataError
+from optimizer.errors import DataError, Problem
 from optimizer.network import RoadGraph, nearest_nodes
 from optimizer.scenario import TravelSettings
 
@@ -108,20 +108,31 @@ def road_matrix(
     town_class = dict(zip(towns["code"], towns["settlement_class"], strict=True))
     snap_speed = np.array([_speed(town_class[t], settings) for t in towns["code"]])
     minutes = np.full(km.shape, np.inf)
+    on_network = site_snap_m <= settings.max_snap_km * 1000.0
     for i, source in enumerate(town_nodes):
+        if town_snap_m[i] > settings.max_snap_km * 1000.0:
+            continue  # the town is not on the network: it reaches nothing
         reached = nx.single_source_dijkstra_path_length(
             road.graph, source, cutoff=cutoff_min, weight="travel_time_min"
         )
         for j, target in enumerate(site_nodes):
-            if target in reached:
+            if on_network[j] and target in reached:
                 snap_min = (town_snap_m[i] + site_snap_m[j]) / 1000.0 / snap_speed[i] * 60.0
                 minutes[i, j] = reached[target] + snap_min
+    reach = f"within {cutoff_min:g} min (or lie over {settings.max_snap_km:g} km from the nearest road)"
+    fix = "connect them in the road file, or raise travel.max_access_min or travel.max_snap_km"
+    problems = []
     unreachable = [t for t, row in zip(towns["code"], minutes, strict=True) if not np.isfinite(row).any()]
     if unreachable:
-        raise DataError.single(
-            road.path, "geometry",
-            f"towns {', '.join(unreachable)} reach no facility within {cutoff_min:g} min on the road network; "
-            "connect them in the road file or raise travel.max_access_min")
+        problems.append(Problem(road.path, "geometry", f"towns {', '.join(unreachable)} reach no facility {reach}; "
+                                f"{fix}"))
+    unreached = [f for f, column in zip(facilities["facility_id"], minutes.T, strict=True)
+                 if not np.isfinite(column).any()]
+    if unreached:
+        problems.append(Problem(road.path, "geometry", f"facilities {', '.join(unreached)} are reached by no town "
+                                f"{reach}; {fix}"))
+    if problems:
+        raise DataError(problems)
     return TravelMatrix(tuple(towns["code"]), tuple(facilities["facility_id"]), km, minutes, "road_network")
 
 

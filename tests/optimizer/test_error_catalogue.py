@@ -1,0 +1,231 @@
+"""The error catalogue: every bad input gives one clear error naming file, field and fix; exit 1; no outputs.
+
+Each case breaks a copy of the bundled Lu County project in one way and runs `optimizer run` on it.
+docs/errors.md lists the same cases; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+from tests.conftest import ROOT
+
+SCENARIO = "scenarios/lu_county.toml"
+TOWNS = "data/population/townships.csv"
+FACILITIES = "data/facilities/facilities.csv"
+COUNTIES = "data/population/counties.csv"
+BOUNDARIES = "data/boundaries/counties.geojson"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: how to break the project, the file the message must name, and the message."""
+
+    id: str
+    breaks: Callable[[Path], None]
+    names_file: str
+    message: str
+
+
+def text(relative: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(project: Path) -> None:
+        path = project / relative
+        content = path.read_text(encoding="utf-8")
+        assert old in content, old
+        path.write_text(content.replace(old, new, 1), encoding="utf-8")
+    return edit
+
+
+def table(relative: str, change: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[Path], None]:
+    def edit(project: Path) -> None:
+        path = project / relative
+        path.write_text(change(pd.read_csv(path, dtype=str, keep_default_na=False)).to_csv(index=False),
+                        encoding="utf-8")
+    return edit
+
+
+def cell(relative: str, key: str, key_value: str, column: str, value: str) -> Callable[[Path], None]:
+    def change(frame: pd.DataFrame) -> pd.DataFrame:
+        assert (frame[key] == key_value).any(), key_value
+        frame.loc[frame[key] == key_value, column] = value
+        return frame
+    return table(relative, change)
+
+
+def delete(relative: str) -> Callable[[Path], None]:
+    return lambda project: (project / relative).unlink()
+
+
+def raw(relative: str, payload: bytes) -> Callable[[Path], None]:
+    return lambda project: (project / relative).write_bytes(payload)
+
+
+def swap_point(frame: pd.DataFrame) -> pd.DataFrame:
+    row = frame["code"] == "510521101"
+    frame.loc[row, ["lon", "lat"]] = frame.loc[row, ["lat", "lon"]].to_numpy()
+    return frame
+
+
+def drop_polygon(project: Path) -> None:
+    path = project / BOUNDARIES
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    collection["features"] = [f for f in collection["features"] if f["properties"]["county_code"] != "510521"]
+    path.write_text(json.dumps(collection), encoding="utf-8")
+
+
+def road_with_gaps(project: Path) -> None:
+    (project / "data" / "roads.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"speed_kph": 40},
+        "geometry": {"type": "LineString", "coordinates": [[105.36, 29.20], [105.38, 29.15]]}}]}), encoding="utf-8")
+    text(SCENARIO, 'boundaries = "../data/boundaries/counties.geojson"',
+         'boundaries = "../data/boundaries/counties.geojson"\nroad_network = "../data/roads.geojson"')(project)
+
+
+def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def edit(project: Path) -> None:
+        for change in edits:
+            change(project)
+    return edit
+
+
+TARGET_HEAD = 'id = "beds_per_1000"\n'
+CASES = [
+    # scenario file: syntax and schema
+    Case("toml_syntax", text(SCENARIO, 'id = "lu_county"', 'id = "lu_county'), SCENARIO, "(syntax): invalid TOML"),
+    Case("not_utf8", raw(SCENARIO, "name = '泸县'".encode("gbk")), SCENARIO, "is not UTF-8 text"),
+    Case("scenario_missing", delete(SCENARIO), SCENARIO, "(file): not found"),
+    Case("unknown_top_field", text(SCENARIO, "[area]", "colour = 1\n\n[area]"), SCENARIO,
+         "scenario.colour: unknown field"),
+    Case("unknown_nested_field", text(SCENARIO, 'name_zh = "泸县"\n', 'name_zh = "泸县"\nradius = 5\n'), SCENARIO,
+         "area.radius: unknown field; remove it"),
+    Case("missing_field", text(SCENARIO, "target_year = 2025\n\n[area]", "\n[area]"), SCENARIO,
+         "scenario.target_year: required field is missing; add it"),
+    Case("wrong_type", text(SCENARIO, "value = 7.11", 'value = "seven"'), SCENARIO,
+         "targets.0.value: Input should be a valid number"),
+    Case("wrong_unit_text", text("scenarios/defaults/national.toml", "max_per_base = 6", 'max_per_base = "6 vehicles"'), SCENARIO,
+         "ambulances.max_per_base: Input should be a valid integer"),
+    Case("negative_target", text(SCENARIO, "value = 7.11", "value = -7.11"), SCENARIO,
+         "targets.0.value: Input should be greater than or equal to 0"),
+    Case("county_code_format", text(SCENARIO, 'county_codes = ["510521"]', 'county_codes = ["51052"]'), SCENARIO,
+         "area.county_codes.0: String should match pattern"),
+    Case("no_county", text(SCENARIO, 'county_codes = ["510521"]', "county_codes = []"), SCENARIO,
+         "area.county_codes: List should have at least 1 item"),
+    Case("unknown_resource", text(SCENARIO, 'resource = "pharmacists"', 'resource = "pharmacist"'), SCENARIO,
+         "unknown resource 'pharmacist'"),
+    Case("duplicate_target", text(SCENARIO, 'id = "nurses_per_1000_text"', 'id = "nurses_per_1000"'), SCENARIO,
+         "id 'nurses_per_1000' is used twice"),
+    Case("missing_denominator", text(SCENARIO, 'denominator_size = 10000\n', ""), SCENARIO,
+         "needs `denominator_size` and `denominator_population`"),
+    Case("missing_denominator_resource", text(SCENARIO, 'denominator_resource = "physicians"\n', ""), SCENARIO,
+         "needs `denominator_resource`"),
+    Case("limit_without_selector", text(SCENARIO, 'levels = ["county_general_hospital"]\nmin_value = 600', "min_value = 600"),
+         SCENARIO, "select facilities with `levels` or `facility_ids`"),
+    Case("limit_min_above_max", text(SCENARIO, "max_value = 1000", "max_value = 500"), SCENARIO,
+         "min_value 600.0 is above max_value 500.0"),
+    Case("limit_without_bounds", text(SCENARIO, "min_value = 1\nhard = false", "hard = false"), SCENARIO,
+         "give `min_value`, `max_value`"),
+    Case("too_many_named", text(SCENARIO, "count = 4\n", "count = 3\n"), SCENARIO,
+         "4 named sub-centres exceed `count` = 3"),
+    Case("citation_without_source", text(SCENARIO, 'source = { seed = "003_73fe565c888d90cc.txt", line = 204, ',
+                                         "source = { "), SCENARIO, "give either `seed` and `line`"),
+    Case("citation_without_line", text(SCENARIO, 'line = 204, ', ""), SCENARIO, "a seed citation needs its `line`"),
+    Case("unknown_solver", text(SCENARIO, "[budget]", '[solver]\nname = "gurobi"\n\n[budget]'), SCENARIO,
+         "solver.name: Input should be 'highs' or 'cbc'"),
+    Case("gap_above_one", text(SCENARIO, "[budget]", "[solver]\nmip_rel_gap = 2.0\n\n[budget]"), SCENARIO,
+         "solver.mip_rel_gap: Input should be less than or equal to 1"),
+    Case("detour_below_one", text("scenarios/defaults/national.toml", "detour_factor = 1.5", "detour_factor = 0.9"),
+         SCENARIO, "travel.detour_factor: Input should be greater than 1"),
+    Case("defaults_missing", delete("scenarios/defaults/national.toml"), "scenarios/defaults/national.toml",
+         "(file): not found"),
+    Case("unknown_parent_resource", text(SCENARIO, 'subset_of = "physicians"', 'subset_of = "doctors"'), SCENARIO,
+         "subset_of: unknown resource 'doctors'"),
+    Case("unknown_level", text(SCENARIO, 'levels = ["county_general_hospital"]\nmin_value = 600',
+                               'levels = ["county_hospital"]\nmin_value = 600'), SCENARIO,
+         "Input should be 'county_general_hospital'"),
+    Case("missing_cost", text(SCENARIO, 'unit_cost_cny = { value = 400000, source = { basis = "5 years × 80,000 CNY '
+                              'employment cost of a county nurse", estimated = true } }\n', ""), SCENARIO,
+         "resources.nurses.unit_cost_cny: required field is missing"),
+    Case("unknown_named_facility", text(SCENARIO, '"510521113-CT1"]', '"510521999-CT1"]'), FACILITIES,
+         "facility '510521999-CT1' is not in facilities.csv"),
+    # data files
+    Case("towns_file_missing", delete(TOWNS), TOWNS, "not found; fix data.townships"),
+    Case("towns_not_csv", raw(TOWNS, b"\xff\xfe\x00garbage\x00"), TOWNS, "cannot be read as UTF-8 CSV"),
+    Case("column_missing", table(TOWNS, lambda f: f.drop(columns=["population"])), TOWNS,
+         "population: required column(s) missing"),
+    Case("code_format", cell(TOWNS, "code", "510521101", "code", "5105211"), TOWNS,
+         "is not a 9-digit NBS township code"),
+    Case("code_duplicate", cell(TOWNS, "code", "510521101", "code", "510521102"), TOWNS,
+         "township 510521102 appears more than once"),
+    Case("population_negative", cell(TOWNS, "code", "510521101", "population", "-5"), TOWNS,
+         "must be a positive number of residents"),
+    Case("population_nan", cell(TOWNS, "code", "510521101", "population", "nan"), TOWNS,
+         "must be a positive number of residents"),
+    Case("population_zero", cell(TOWNS, "code", "510521101", "population", "0"), TOWNS,
+         "must be a positive number of residents"),
+    Case("settlement_class", cell(TOWNS, "code", "510521101", "settlement_class", "suburban"), TOWNS,
+         "must be 'urban' or 'rural'"),
+    Case("location_missing", cell(TOWNS, "code", "510521101", "lon", ""), TOWNS, "location missing; add the WGS-84"),
+    Case("lat_lon_swapped", table(TOWNS, swap_point), TOWNS, "lon and lat look swapped"),
+    Case("point_outside_area", cell(TOWNS, "code", "510521101", "lon", "106.5"), TOWNS,
+         "lies outside the area; check the point and its CRS"),
+    Case("facility_unknown_town", cell(FACILITIES, "facility_id", "510521100-TH1", "town_code", "510521999"),
+         FACILITIES, "which is not a township of the area"),
+    Case("facility_unknown_level", cell(FACILITIES, "facility_id", "510521100-TH1", "level", "clinic"), FACILITIES,
+         "'clinic' is not one of"),
+    Case("facility_duplicate_id", cell(FACILITIES, "facility_id", "510521100-TH1", "facility_id", "510521101-TH1"),
+         FACILITIES, "510521101-TH1 appears more than once; ids must be unique"),
+    Case("county_row_missing", table(COUNTIES, lambda f: f[f["county_code"] != "510521"]), COUNTIES,
+         "area county 510521 has no row"),
+    Case("empty_area", both(text(SCENARIO, 'county_codes = ["510521"]', 'county_codes = ["510522"]'),
+                            table(COUNTIES, lambda f: pd.concat([f, f[f["county_code"] == "510521"].assign(
+                                county_code="510522")]))), TOWNS, "no township belongs to area.county_codes"),
+    Case("polygon_missing", drop_polygon, BOUNDARIES, "no polygon for area county 510521"),
+    Case("path_outside_project", text(SCENARIO, 'counties = "../data/population/counties.csv"',
+                                      'counties = "/etc/hostname"'), SCENARIO, "data.counties: /etc/hostname lies outside"),
+    Case("road_leaves_towns_unreachable", road_with_gaps, "data/roads.geojson", "reach no facility within"),
+    # plans that cannot be met
+    Case("budget_below_mandatory", text(SCENARIO, "budget_cny = { value = 600000000,", "budget_cny = { value = 1000,"),
+         SCENARIO, "these hard rules cannot all hold together: spend at most 1,000 CNY"),
+]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the scenarios and data, to break."""
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    return tmp_path
+
+
+def test_catalogue_is_large_and_distinct() -> None:
+    assert len(CASES) >= 40
+    assert len({case.id for case in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_bad_input_gives_one_clear_error_and_no_output(project: Path, case: Case) -> None:
+    case.breaks(project)
+    out = project / "out"
+    outcome = CliRunner().invoke(app, ["run", str(project / SCENARIO), "--out", str(out)])
+    printed = " ".join(outcome.output.split())
+    assert outcome.exit_code == 1, outcome.output
+    assert "Traceback" not in outcome.output
+    assert case.message in printed, printed
+    assert str(project / case.names_file) in printed or Path(case.names_file).name in printed, printed
+    assert not out.exists()
+
+
+def test_every_case_is_documented() -> None:
+    documented = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| `([a-z0-9_]+)` \|", documented, flags=re.MULTILINE))
+    assert rows == {case.id for case in CASES}

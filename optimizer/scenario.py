@@ -343,6 +343,9 @@ class Scenario(_Strict):
         return self
 
 
+STANDALONE_DEFAULTS = frozenset({"travel", "solver", "objective"})
+
+
 def load_scenario(path: Path) -> Scenario:
     """Read and validate a scenario file, merged over the defaults file it `extends`, if any.
 
@@ -362,7 +365,10 @@ def load_scenario(path: Path) -> Scenario:
         if not isinstance(base_name, str):
             raise ScenarioError([Problem(path, "extends", "must be the path of a defaults .toml file")])
         base_path = resolve(path, Path(base_name))
-        raw = _merge(_read_toml(base_path), raw)
+        defaults = _read_toml(base_path)
+        # An optional block (ambulances, sub-centres) takes defaults only when the scenario declares it.
+        defaults = {k: v for k, v in defaults.items() if k in raw or k in STANDALONE_DEFAULTS}
+        raw = _merge(defaults, raw)
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:

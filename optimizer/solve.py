@@ -37,6 +37,12 @@ class SolverSettings(BaseModel):
     name: SolverName = "highs"
     time_limit_s: float = Field(default=300.0, gt=0)
     mip_rel_gap: float = Field(default=1e-4, ge=0, le=1)
+    mip_abs_gap: float = Field(
+        default=1e-4, ge=0,
+        description="absolute gap in objective units; the planner objective is a sum of normalised shares, "
+        "so 1e-4 is a hundredth of a percent of one fully missed target and keeps tiny objectives from "
+        "stalling on a relative gap",
+    )
     threads: int = Field(default=1, ge=1)
     random_seed: int = Field(default=20250101, ge=0)
     fallback: bool = Field(
@@ -186,6 +192,7 @@ def _solve_highs(
         msg=False,
         timeLimit=settings.time_limit_s,
         gapRel=settings.mip_rel_gap,
+        gapAbs=settings.mip_abs_gap,
         threads=settings.threads,
         random_seed=settings.random_seed,
         presolve="on" if settings.highs_presolve else "off",
@@ -244,6 +251,7 @@ def _solve_cbc(
             msg=False,
             timeLimit=settings.time_limit_s,
             gapRel=settings.mip_rel_gap,
+            gapAbs=settings.mip_abs_gap,
             threads=settings.threads,
             logPath=str(log_path),
             warmStart=warm_start,

@@ -1,0 +1,42 @@
+"""Solver faults: a missing solver falls back with a warning; a crashing solver is a clear error."""
+
+from __future__ import annotations
+
+import logging
+
+import pulp
+import pytest
+
+from optimizer import solve as solve_module
+from optimizer.errors import SolverError
+from optimizer.solve import SolveOutcome, SolverSettings, solve
+
+
+def _small() -> pulp.LpProblem:
+    problem = pulp.LpProblem("small", pulp.LpMinimize)
+    x = problem.add_variable("x", 0, 10, cat=pulp.LpInteger)
+    problem += x
+    problem += x >= 2.5
+    return problem
+
+
+def test_missing_solver_falls_back_with_a_warning(monkeypatch: pytest.MonkeyPatch,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(solve_module, "available_solvers", lambda: ["cbc"])
+    with caplog.at_level(logging.WARNING, logger="optimizer.solve"):
+        report = solve(_small(), SolverSettings(name="highs"))
+    assert report.solver == "cbc"
+    assert report.outcome is SolveOutcome.OPTIMAL and report.objective == pytest.approx(3.0)
+    assert "solver 'highs' is not installed; falling back to 'cbc'" in caplog.text
+
+
+def test_missing_solver_without_fallback_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solve_module, "available_solvers", lambda: ["cbc"])
+    with pytest.raises(SolverError, match="solver 'highs' is not installed"):
+        solve(_small(), SolverSettings(name="highs", fallback=False))
+
+
+def test_crashing_solver_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solve_module, "_cbc_path", lambda: "/bin/false")
+    with pytest.raises(SolverError, match=r"the cbc solver failed on problem 'small'.*--solver highs"):
+        solve(_small(), SolverSettings(name="cbc", fallback=False))

@@ -95,3 +95,9 @@ def map_(
         raise _fail(error) from None
     names = ", ".join(p.name for p in written)
     console.print(f"{len(written)} files re-rendered in {result_dir}: {names}")
+
+
+# `whatif` (budget and parameter sweeps, local or on Dask) and `diff` (two run folders) live in cli_whatif.
+from optimizer.cli_whatif import register as _register_whatif  # noqa: E402
+
+_register_whatif(app, fail=_fail)

@@ -8,7 +8,7 @@ The blocks and their constraints are documented in their own modules:
     models/subcentres.py   (S1)–(S5)                                sub-centre siting
 This module adds the coupling:
     (B1) budget:  Σ_r c_r g_r + c_amb δ + c_sub Σ_s o_s ≤ budget (CNY)
-                  (stated divided by the budget, so the row's coefficients are O(1))
+                  (stated in units of the budget's power of ten, so its coefficients are O(1))
 and the objective, a weighted sum of normalised terms (each term lies in about [0, 1] per unit weight):
     min   Σ_k w_k (s_k + e_k) / scale_k      (w_k = the binding or the expected weight; fleet shortfall too)
         + W_amb  · (population share NOT covered by an ambulance within its standard)
@@ -25,6 +25,7 @@ is spent only where it buys compliance, coverage or access.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pulp
@@ -100,16 +101,19 @@ def build_plan_model(inputs: PlanInputs) -> PlanModel:
             + weights.subcentre_coverage * subcentres.uncovered_term
         )
     budget_scale = max(inputs.budget_cny, 1.0)
-    # (B1) is stated per unit of budget so its coefficients are O(1). Written in CNY (coefficients up
-    # to 3e7, right-hand side near 1e9), HiGHS 1.13's presolve returned a wrong dual bound on
-    # lu_county and called a plan 0.8 % above the optimum optimal; the scaled row matches CBC.
-    # Its dual is therefore per budget share: divide by budget_cny for objective per CNY.
+    # (B1) is stated in units of the budget's power of ten (1e8 CNY for 600 M) so its coefficients are
+    # O(1). Written in CNY (coefficients up to 3e7, right-hand side near 1e9), HiGHS 1.13's presolve
+    # returned a wrong dual bound on lu_county and called a plan 0.8 % above the optimum optimal. A
+    # power of ten keeps every coefficient and the right-hand side exact in the decimal LP/MPS files
+    # CBC reads (dividing by the budget itself let CBC round x ≤ B down to B − 1 unit). Its dual is per
+    # `unit_scale` CNY.
+    row_scale = 10.0 ** math.floor(math.log10(budget_scale))
     registry.add(
         problem,
-        (1.0 / budget_scale) * cost <= inputs.budget_cny / budget_scale,
+        (1.0 / row_scale) * cost <= inputs.budget_cny / row_scale,
         name("budget"),
         ConstraintTag("budget", inputs.budget_target_id, None, None, f"spend at most {inputs.budget_cny:,.0f} CNY",
-                      unit_scale=budget_scale),
+                      unit_scale=row_scale),
     )
     problem += objective + (weights.cost / budget_scale) * cost
     return PlanModel(problem, registry, allocation, ambulances, subcentres, cost)

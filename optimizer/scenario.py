@@ -93,6 +93,10 @@ class DataSources(_Strict):
     road_network: Path | None = Field(
         default=None, description="optional GeoJSON/GPKG road lines with a speed; else the distance fallback"
     )
+    missing_location: Literal["error", "county_seat"] = Field(
+        default="error",
+        description="townships without a point: refuse (default) or place them at their county seat, flagged",
+    )
     allow_outside_project: bool = Field(
         default=False,
         description="allow data paths outside the project's data/ folder and the scenario's own folder",

@@ -105,3 +105,18 @@ def test_data_paths_may_not_escape_the_project(scenario_copy: Path, tmp_path: Pa
     _edit(scenario_copy, 'townships = "../data/population/townships.csv"', f'townships = "{outside}"')
     with pytest.raises(DataError, match=r"data.townships: .* lies outside .*allow_outside_project = true"):
         load_datasets(load_scenario(scenario_copy), scenario_copy)
+
+
+def test_county_seat_fallback_places_and_flags_unlocated_towns(scenario_copy: Path) -> None:
+    towns = scenario_copy.parents[1] / "data" / "population" / "townships.csv"
+    table = pd.read_csv(towns, dtype=str)
+    table.loc[table["code"] == "510521101", ["lon", "lat"]] = ""
+    table.to_csv(towns, index=False)
+    _edit(scenario_copy, "[data]\n", '[data]\nmissing_location = "county_seat"\n')
+    data = load_datasets(load_scenario(scenario_copy), scenario_copy)
+    town = data.townships.set_index("code").loc["510521101"]
+    seat = data.counties.set_index("county_code").loc["510521"]
+    assert (town["lon"], town["lat"]) == (seat["seat_lon"], seat["seat_lat"])
+    assert town["location_source"] == "county_seat_fallback" and bool(town["location_estimated"])
+    facility = data.facilities.set_index("facility_id").loc["510521101-TH1"]
+    assert (facility["lon"], facility["lat"]) == (seat["seat_lon"], seat["seat_lat"])

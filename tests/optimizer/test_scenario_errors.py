@@ -112,6 +112,10 @@ def test_county_seat_fallback_places_and_flags_unlocated_towns(scenario_copy: Pa
     table = pd.read_csv(towns, dtype=str)
     table.loc[table["code"] == "510521101", ["lon", "lat"]] = ""
     table.to_csv(towns, index=False)
+    facilities = scenario_copy.parents[1] / "data" / "facilities" / "facilities.csv"
+    sites = pd.read_csv(facilities, dtype=str)
+    sites.loc[sites["town_code"] == "510521101", ["lon", "lat"]] = ""
+    sites.to_csv(facilities, index=False)
     _edit(scenario_copy, "[data]\n", '[data]\nmissing_location = "county_seat"\n')
     data = load_datasets(load_scenario(scenario_copy), scenario_copy)
     town = data.townships.set_index("code").loc["510521101"]

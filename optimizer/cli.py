@@ -15,9 +15,12 @@ from rich.table import Table
 from optimizer.console import configure_logging, console, error_console
 from optimizer.errors import InputError, PlannerError
 from optimizer.geo_report import rerender
-from optimizer.outputs import check_output_folder, staged_folder
+from optimizer.compare import compare_plans
+from optimizer.compare import markdown as comparison_markdown
+from optimizer.outputs import atomic_write_csv, atomic_write_text, check_output_folder, staged_folder
 from optimizer.pipeline import plan_scenario, prepare
 from optimizer.report import write_outputs
+from optimizer.results import PlanResult
 from optimizer.scenario import load_scenario
 from optimizer.solve import SolverName
 
@@ -95,6 +98,32 @@ def map_(
         raise _fail(error) from None
     names = ", ".join(p.name for p in written)
     console.print(f"{len(written)} files re-rendered in {result_dir}: {names}")
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario .toml files", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="output folder for compare.csv and compare.md")],
+) -> None:
+    """Solve each scenario and write one table of every plan's targets (rows) by plan (columns)."""
+    results: dict[str, PlanResult | str] = {}
+    for path in scenarios:
+        try:
+            prepared = prepare(path)
+            with console.status(f"solving {prepared.scenario.scenario.id} …"):
+                results[prepared.scenario.scenario.id] = plan_scenario(prepared)
+        except PlannerError as error:
+            results[path.stem] = " ".join(str(error).split())[:300]
+    table = compare_plans(results)
+    try:
+        out_dir = check_output_folder(out, scenarios[0], [])
+        with staged_folder(out_dir) as staging:
+            atomic_write_csv(staging / "compare.csv", table)
+            atomic_write_text(staging / "compare.md", comparison_markdown(table))
+    except PlannerError as error:
+        raise _fail(error) from None
+    ran = sum(not isinstance(r, str) for r in results.values())
+    console.print(f"{len(table)} indicators × {ran} of {len(results)} plans → {out_dir}/compare.csv, compare.md")
 
 
 # `whatif` (budget and parameter sweeps, local or on Dask) and `diff` (two run folders) live in cli_whatif.

@@ -114,7 +114,7 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float) -> d
         pairs = sum(len(v) for v in coverage.values())
         built = build_coverage_model(inputs_c)
         problem = built.problem
-        detail = f"{pairs} covering pairs"
+        detail = f"{pairs} covering pairs, {len(problem.constraints())} rows after grouping equal reach sets"
     elif model == "p_center":
         sites_idx = np.sort(np.argsort(-prov.town_population, kind="stable")[:500])
         dist = road_km(prov.town_xy, prov.town_xy[sites_idx], round_to_km=1.0, dtype=np.float64)
@@ -186,12 +186,12 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float) -> d
         town_node = road_km(prov.town_xy, node_xy, dtype=np.float64)
         node_node = road_km(node_xy, node_xy, dtype=np.float64)
         rules = emergency_network_inputs(
-            towns, nodes, town_node, node_node, link_limit_km={"cthc": 80.0, "thc": 25.0}
+            towns, nodes, town_node, node_node, link_limit_km={"cthc": 150.0, "thc": 40.0}
         )
         cost = {n: {"cec": 0.0, "cthc": 5.0, "thc": 2.0}[n[0]] for n in nodes}
-        linkable = {n for n, parents in rules.parents.items() if not parents}
+        orphans = {n for n, parents in rules.parents.items() if not parents}
         cost.update(
-            dict.fromkeys(linkable, 1000000.0)
+            dict.fromkeys(orphans, 1000000.0)
         )  # nodes with no parent in reach cannot open; keep them in
         built_h = build_hierarchy_model(
             HierarchyModelInputs(rules, cost, existing=tuple(nodes[: len(seats)]))

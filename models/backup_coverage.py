@@ -53,8 +53,7 @@ def _common_problems(
             problems.append(f"site_capacity needs {len(site_ids)} entries, all ≥ 0")
         elif sum(site_capacity) < p:
             problems.append(
-                f"the sites hold {sum(site_capacity)} ambulances in total but p = {p}; "
-                "raise site_capacity or lower p"
+                f"the sites hold {sum(site_capacity)} ambulances in total but p = {p}; raise site_capacity or lower p"
             )
     sites, demands = set(site_ids), set(demand_ids)
     for label, coverage in coverages.items():
@@ -157,9 +156,9 @@ class DSMModel:
     ambulances: dict[Key, pulp.LpVariable]
     """y[site] — ambulances stationed at the site (integer)."""
     once: dict[Key, pulp.LpVariable]
-    """x1[demand] — covered at least once within r1."""
+    """demand → x1 — covered at least once within r1 (shared by points with equal reach sets)."""
     twice: dict[Key, pulp.LpVariable]
-    """x2[demand] — covered at least twice within r1."""
+    """demand → x2 — covered at least twice within r1 (shared by points with equal reach sets)."""
     registry: ConstraintRegistry = field(default_factory=ConstraintRegistry)
 
     def stationed(self) -> dict[Key, int]:
@@ -186,7 +185,9 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
     (4) order[i]:     x2_i ≤ x1_i                       ∀ i
     (5) count:        Σ_j y_j = p
     (6) y_j ≤ p_j is the variable's upper bound.
-    Points with W1_i = ∅ get no x variables.
+    Points with W1_i = ∅ get no x variables. Points with the same (W1_i, W2_i) share one x1, one x2
+    and one row, weighted by their summed demand — exact, because such points always have the same
+    coverage counts; the rows are named after the group's first point.
     """
     problem = pulp.LpProblem("dsm", pulp.LpMaximize)
     registry = ConstraintRegistry()
@@ -195,40 +196,50 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
     reach1, reach2 = invert(inputs.cover_r1, inputs.demand_ids), invert(inputs.cover_r2, inputs.demand_ids)
     once: dict[Key, pulp.LpVariable] = {}
     twice: dict[Key, pulp.LpVariable] = {}
+    groups: dict[tuple[tuple[Key, ...], tuple[Key, ...]], list[Key]] = {}
     for d in sorted_ids(inputs.demand_ids):
-        registry.add(
-            problem,
-            constraint(affine((y[s], 1.0) for s in reach2[d]), pulp.LpConstraintGE, 1.0),
-            name("cover_r2", d),
-            ConstraintTag("cover_r2", None, str(d), "ambulance", "every point within r2 of an ambulance (1)"),
-        )
-        if not reach1[d]:
+        groups.setdefault((tuple(reach1[d]), tuple(reach2[d])), []).append(d)
+    twice_terms: list[tuple[pulp.LpVariable, float]] = []
+    once_terms: list[tuple[pulp.LpVariable, float]] = []
+    seen_r2: set[tuple[Key, ...]] = set()
+    for (near1, near2), members in groups.items():
+        d = members[0]
+        if near2 not in seen_r2:
+            seen_r2.add(near2)
+            registry.add(
+                problem,
+                constraint(affine((y[s], 1.0) for s in near2), pulp.LpConstraintGE, 1.0),
+                name("cover_r2", d),
+                ConstraintTag("cover_r2", None, str(d), "ambulance", "every point within r2 of an ambulance (1)"),
+            )
+        if not near1:
             continue
-        once[d] = problem.add_variable(name("x1", d), lowBound=0, upBound=1, cat=pulp.LpBinary)
-        twice[d] = problem.add_variable(name("x2", d), lowBound=0, upBound=1, cat=pulp.LpBinary)
-        terms = [(y[s], 1.0) for s in reach1[d]] + [(once[d], -1.0), (twice[d], -1.0)]
+        group_weight = float(sum(weight[m] for m in members))
+        x1 = problem.add_variable(name("x1", d), lowBound=0, upBound=1, cat=pulp.LpBinary)
+        x2 = problem.add_variable(name("x2", d), lowBound=0, upBound=1, cat=pulp.LpBinary)
+        once.update((m, x1) for m in members)
+        twice.update((m, x2) for m in members)
+        once_terms.append((x1, group_weight))
+        twice_terms.append((x2, group_weight))
+        terms = [(y[s], 1.0) for s in near1] + [(x1, -1.0), (x2, -1.0)]
         registry.add(
             problem,
             constraint(affine(terms), pulp.LpConstraintGE, 0.0),
             name("double", d),
             ConstraintTag(
-                "double", None, str(d), "ambulance", "covered once/twice needs that many in r1 (3)"
+                "double", None, str(d), "ambulance", f"covered once/twice needs that many in r1; {len(members)} pt (3)"
             ),
         )
         registry.add(
             problem,
-            constraint(affine([(twice[d], 1.0), (once[d], -1.0)]), pulp.LpConstraintLE, 0.0),
+            constraint(affine([(x2, 1.0), (x1, -1.0)]), pulp.LpConstraintLE, 0.0),
             name("order", d),
             ConstraintTag("order", None, str(d), None, "twice implies once (4)"),
         )
-    problem += affine((twice[d], float(weight[d])) for d in twice)
+    problem += affine(twice_terms)
     registry.add(
         problem,
-        constraint(
-            affine((once[d], float(weight[d])) for d in once),
-            pulp.LpConstraintGE,
-            inputs.alpha * float(sum(inputs.weight)),
-        ),
+        constraint(affine(once_terms), pulp.LpConstraintGE, inputs.alpha * float(sum(inputs.weight))),
         "share_r1",
         ConstraintTag("share_r1", None, None, "ambulance", f"share α = {inputs.alpha} within r1 (2)"),
     )
@@ -301,9 +312,7 @@ def expected_coverage(inputs: MEXCLPInputs, stationed: Mapping[Key, int]) -> flo
     reach = invert(inputs.coverage, inputs.demand_ids)
     weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
     q = inputs.busy_fraction
-    return float(
-        sum(weight[d] * (1 - q ** sum(stationed.get(s, 0) for s in near)) for d, near in reach.items())
-    )
+    return float(sum(weight[d] * (1 - q ** sum(stationed.get(s, 0) for s in near)) for d, near in reach.items()))
 
 
 def build_mexclp_model(inputs: MEXCLPInputs) -> MEXCLPModel:
@@ -344,9 +353,7 @@ def build_mexclp_model(inputs: MEXCLPInputs) -> MEXCLPModel:
             problem,
             constraint(affine(terms), pulp.LpConstraintLE, 0.0),
             name("expected", d),
-            ConstraintTag(
-                "expected", None, str(d), "ambulance", "k-th coverage needs k ambulances in reach (1)"
-            ),
+            ConstraintTag("expected", None, str(d), "ambulance", "k-th coverage needs k ambulances in reach (1)"),
         )
     problem += affine(objective)
     _count(problem, registry, y, inputs.p, 2)

@@ -184,6 +184,8 @@ def lagrangian_fixing(
 
 MAX_RADIUS_LEVELS = 1_500_000
 """Above this many level variables the reduced MIP is not built (PuLP memory); bounds are reported."""
+MIN_MIP_SECONDS = 10.0
+"""The reduced MIP is not built when less than this much of the time limit is left."""
 
 
 def solve_p_median(inputs: PMedianInputs, settings: SolverSettings, *, reduce: bool = True) -> PMedianResult:
@@ -271,11 +273,13 @@ def solve_p_median(inputs: PMedianInputs, settings: SolverSettings, *, reduce: b
             time.perf_counter() - started,
         )
     levels = _level_count(dist[:, keep], inputs.p, [keep.index(c) for c in sorted(lagrange.fixed_open)])
-    if levels > MAX_RADIUS_LEVELS:
+    left = settings.time_limit_s - (time.perf_counter() - started)
+    if levels > MAX_RADIUS_LEVELS or left < MIN_MIP_SECONDS:
         logger.warning(
-            "p-median: the reduced radius model would have %d levels (> %d); reporting bounds only",
+            "p-median: reduced radius model of %d levels (limit %d) with %.0f s left; reporting bounds only",
             levels,
             MAX_RADIUS_LEVELS,
+            left,
         )
         return PMedianResult(
             SolveOutcome.FEASIBLE_GAP,

@@ -237,7 +237,7 @@ def test_plan_solves_to_a_verified_optimum(name: str) -> None:
         prepared = prepare(SCENARIOS / f"{name}.toml")
     except DataError as exc:
         if "location missing" in str(exc):
-            pytest.skip(f"{name}: township locations missing in data/ (see docs/decisions-plans.md): {exc}")
+            pytest.skip(f"{name}: township locations missing in data/ (see docs/decisions.md): {exc}")
         raise
     result = plan_scenario(prepared, compare_free_choice=False)  # raises VerificationError on a violation
     assert result.solve.outcome is SolveOutcome.OPTIMAL

@@ -393,19 +393,34 @@ def _add_limits(
         upper: pulp.LpAffineExpression | float | None = limit.max_value
         if upgrade is not None and limit.max_if_subcentre is not None and limit.max_value is not None:
             upper = limit.max_value + (limit.max_if_subcentre - limit.max_value) * upgrade
+        weight = limit.violation_weight / max(limit.max_value or limit.min_value or 1.0, 1.0)
         for side, bound in (("min", lower), ("max", upper)):
-            if bound is None:
-                continue
-            key = name(f"limit_{side}", limit.id, limit.facility)
-            lhs: pulp.LpAffineExpression | pulp.LpVariable = x
-            if not limit.hard:
-                slack[key] = problem.add_variable(name(f"slack_{side}", limit.id, limit.facility), 0)
-                scale = max(limit.max_value or limit.min_value or 1.0, 1.0)
-                pairs.append((slack[key], limit.violation_weight / scale))
-                lhs = x + slack[key] if side == "min" else x - slack[key]
-            constraint = lhs >= bound if side == "min" else lhs <= bound
-            registry.add(problem, constraint, key, tag)
+            if bound is not None:
+                _add_rule(problem, registry, x, side, bound, name(f"limit_{side}", limit.id, limit.facility), tag,
+                          soft_weight=None if limit.hard else weight, slack=slack, pairs=pairs)
     return slack, pairs
+
+
+def _add_rule(
+    problem: pulp.LpProblem,
+    registry: ConstraintRegistry,
+    lhs: pulp.LpAffineExpression | pulp.LpVariable,
+    side: Literal["min", "max"],
+    bound: pulp.LpAffineExpression | float,
+    key: str,
+    tag: ConstraintTag,
+    *,
+    soft_weight: float | None,
+    slack: dict[str, pulp.LpVariable],
+    pairs: list[tuple[pulp.LpVariable, float]],
+) -> None:
+    """Add `lhs ≥ bound` (side "min") or `lhs ≤ bound` ("max") as `key`; a soft rule (a weight given)
+    gets a named slack, recorded in `slack` and penalised per unit in `pairs`."""
+    if soft_weight is not None:
+        slack[key] = problem.add_variable(name("slack", key), 0)
+        pairs.append((slack[key], soft_weight))
+        lhs = lhs + slack[key] if side == "min" else lhs - slack[key]
+    registry.add(problem, lhs >= bound if side == "min" else lhs <= bound, key, tag)
 
 
 def _add_staff_per_bed(
@@ -418,15 +433,11 @@ def _add_staff_per_bed(
     pairs: list[tuple[pulp.LpVariable, float]] = []
     for rule in inputs.staff_per_bed:
         staff, beds = amount[rule.resource, rule.facility], amount["beds", rule.facility]
-        key = name("staff_per_bed", rule.id, rule.facility)
-        lhs: pulp.LpAffineExpression | pulp.LpVariable = staff
-        if not rule.hard:
-            slack[key] = problem.add_variable(name("slack_staff_per_bed", rule.id, rule.facility), 0)
-            pairs.append((slack[key], rule.violation_weight / 100.0))
-            lhs = staff + slack[key]
-        registry.add(problem, lhs >= rule.min_per_bed * beds, key,
-                     _tag("staff_per_bed", rule.id, rule.resource,
-                          f"{rule.resource} ≥ {rule.min_per_bed:g} per bed at {rule.facility}"))
+        tag = _tag("staff_per_bed", rule.id, rule.resource,
+                   f"{rule.resource} ≥ {rule.min_per_bed:g} per bed at {rule.facility}")
+        _add_rule(problem, registry, staff, "min", rule.min_per_bed * beds,
+                  name("staff_per_bed", rule.id, rule.facility), tag,
+                  soft_weight=None if rule.hard else rule.violation_weight / 100.0, slack=slack, pairs=pairs)
     return pairs
 
 
@@ -451,14 +462,10 @@ def _add_bed_categories(
             minimums.append(("category_min", float(category.min_beds)))
         if category.min_share is not None:
             minimums.append(("category_share_min", category.min_share * total))
+        weight = category.violation_weight / max(category.min_beds or 1, 1)
         for family, bound in minimums:
-            key = name(family, c, f)
-            lhs: pulp.LpAffineExpression | pulp.LpVariable = z
-            if not category.hard:
-                slack[key] = problem.add_variable(name("slack_" + family, c, f), 0)
-                pairs.append((slack[key], category.violation_weight / max(category.min_beds or 1, 1)))
-                lhs = z + slack[key]
-            registry.add(problem, lhs >= bound, key, tag)
+            _add_rule(problem, registry, z, "min", bound, name(family, c, f), tag,
+                      soft_weight=None if category.hard else weight, slack=slack, pairs=pairs)
         if category.max_share is not None:
             registry.add(problem, z <= category.max_share * total, name("category_share_max", c, f), tag)
     return beds, pairs

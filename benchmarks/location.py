@@ -69,9 +69,7 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float) -> 
     from optimizer.p_median_solver import solve_p_median
     from optimizer.solve import SolverSettings, solve
 
-    settings = SolverSettings(
-        name=solver, time_limit_s=time_limit, mip_rel_gap=1e-6, threads=2, fallback=False
-    )
+    settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=1e-6, threads=2, fallback=False)
     row: dict[str, Any] = {"instance": instance, "solver": solver, "formulation": formulation}
     if instance.startswith("pmedcap"):
         cap = load_pmedcap(instance)
@@ -208,9 +206,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         return
     table = Table(title="Location benchmarks")
     for c in shown:
-        table.add_column(
-            c, justify="right" if c not in ("instance", "solver", "formulation", "outcome") else "left"
-        )
+        table.add_column(c, justify="right" if c not in ("instance", "solver", "formulation", "outcome") else "left")
     for r in rows:
         table.add_row(*(_fmt(r.get(c)) for c in shown))
     Console(width=200).print(table)
@@ -233,9 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse options, run the sweep, print and write the results."""
     from optimizer.orlib import pmed_names, pmedcap_names
 
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="", help="comma-separated instances, e.g. pmed1,pmed6,pmedcap01")
     parser.add_argument("--out", type=Path, default=None, help="CSV file to write")
     parser.add_argument("--solvers", default="highs,cbc")

@@ -56,9 +56,7 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float) -> d
     from optimizer.solve import SolverSettings, solve
     from optimizer.synthetic import generate_province, road_km
 
-    settings = SolverSettings(
-        name=solver, time_limit_s=time_limit, mip_rel_gap=gap, threads=2, fallback=False
-    )  # type: ignore[arg-type]
+    settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=gap, threads=2, fallback=False)  # type: ignore[arg-type]
     prov = generate_province(seed)
     n_towns = len(prov.town_xy)
     towns = tuple(range(n_towns))
@@ -98,8 +96,7 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float) -> d
             coverage = {s: tuple(d for d in ds if d in keep) for s, ds in coverage.items()}
             inputs_c = CoverageInputs(kept, sites, coverage, kind="lscp")
             size = (
-                f"{len(kept)} points (of {len(ids)}; rest beyond {radius:g} km) × {len(sites)} sites, "
-                f"r={radius:g} km"
+                f"{len(kept)} points (of {len(ids)}; rest beyond {radius:g} km) × {len(sites)} sites, r={radius:g} km"
             )
         else:
             inputs_c = CoverageInputs(
@@ -176,7 +173,7 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float) -> d
         size = f"{n_towns} towns × {len(sites)} stations, r=15 km, p=120, q=0.3 ({len(built_m.kth)} x vars)"
     elif model == "hierarchy":
         seats = np.flatnonzero(prov.town_is_seat)
-        cthc = np.sort(np.setdiff1d(biggest, seats)[:300])
+        cthc = np.sort(np.setdiff1d(biggest, seats)[:600])
         nodes = (
             [("cec", int(s)) for s in seats]
             + [("cthc", int(s)) for s in cthc]
@@ -185,17 +182,11 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float) -> d
         node_xy = prov.town_xy[[n[1] for n in nodes]]
         town_node = road_km(prov.town_xy, node_xy, dtype=np.float64)
         node_node = road_km(node_xy, node_xy, dtype=np.float64)
-        rules = emergency_network_inputs(
-            towns, nodes, town_node, node_node, link_limit_km={"cthc": 150.0, "thc": 40.0}
-        )
+        rules = emergency_network_inputs(towns, nodes, town_node, node_node, link_limit_km={"cthc": 150.0, "thc": 40.0})
         cost = {n: {"cec": 0.0, "cthc": 5.0, "thc": 2.0}[n[0]] for n in nodes}
         orphans = {n for n, parents in rules.parents.items() if not parents}
-        cost.update(
-            dict.fromkeys(orphans, 1000000.0)
-        )  # nodes with no parent in reach cannot open; keep them in
-        built_h = build_hierarchy_model(
-            HierarchyModelInputs(rules, cost, existing=tuple(nodes[: len(seats)]))
-        )
+        cost.update(dict.fromkeys(orphans, 1000000.0))  # nodes with no parent in reach cannot open; keep them in
+        built_h = build_hierarchy_model(HierarchyModelInputs(rules, cost, existing=tuple(nodes[: len(seats)])))
         problem = built_h.problem
         size = f"{n_towns} towns, {len(nodes)} nodes (cec/cthc/thc), 20 km / 10 km tiers"
     else:
@@ -261,9 +252,7 @@ def _fmt(value: Any) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the province rows, print them and optionally write a CSV atomically."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", default=",".join(MODELS))
     parser.add_argument("--solver", default="highs")

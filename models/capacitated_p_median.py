@@ -84,9 +84,7 @@ class CapacitatedPMedianInputs:
                     "capacities); raise p or the capacities"
                 )
         if not problems and self.max_assignment_distance is not None:
-            alone = [
-                self.demand_ids[i] for i in np.flatnonzero(dist.min(axis=1) > self.max_assignment_distance)
-            ]
+            alone = [self.demand_ids[i] for i in np.flatnonzero(dist.min(axis=1) > self.max_assignment_distance)]
             if alone:
                 problems.append(
                     f"{len(alone)} demand(s) have no site within max_assignment_distance "
@@ -166,9 +164,7 @@ def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> Capaci
     capacity = np.asarray(inputs.capacity, dtype=float)[cols]
     weight = np.ones(len(rows)) if inputs.weight is None else np.asarray(inputs.weight, dtype=float)[rows]
     limit = np.inf if inputs.max_assignment_distance is None else inputs.max_assignment_distance
-    open_vars = {
-        s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites
-    }
+    open_vars = {s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites}
     y_list = [open_vars[s] for s in sites]
     assign: dict[tuple[Key, Key], pulp.LpVariable] = {}
     by_site: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in sites]

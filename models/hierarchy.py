@@ -97,6 +97,15 @@ class HierarchyInputs:
                     f"rule {rule!r}: {len(missing)} town(s) have no node in reach "
                     f"(e.g. {missing[:5]}); add candidate sites or enlarge the radius"
                 )
+        orphans = {v for v, parents in self.parents.items() if not parents}
+        rules = [("assignment", self.assignment), *((f"cover {r!r}", m) for r, m in sorted(self.cover.items()))]
+        for label, mapping in rules:
+            stuck = sorted_ids(t for t, nodes in mapping.items() if nodes and all(v in orphans for v in nodes))
+            if stuck:
+                problems.append(
+                    f"{label}: {len(stuck)} town(s) can only be served by nodes that have no parent within "
+                    f"the link limit (e.g. {stuck[:5]}); add parent candidates or raise the link limit"
+                )
         for label, mapping in [
             ("assignment", self.assignment),
             *((f"cover {r!r}", m) for r, m in self.cover.items()),
@@ -170,9 +179,7 @@ def add_hierarchy_constraints(
             problem,
             constraint(affine((a, 1.0) for a in row), pulp.LpConstraintEQ, 1.0),
             name("assign", t),
-            ConstraintTag(
-                "assign", None, str(t), None, "each town assigned to one open node in its radius (1)"
-            ),
+            ConstraintTag("assign", None, str(t), None, "each town assigned to one open node in its radius (1)"),
         )
     for rule in sorted(inputs.cover):
         reach = inputs.cover[rule]
@@ -182,9 +189,7 @@ def add_hierarchy_constraints(
                 problem,
                 constraint(affine((open_vars[v], 1.0) for v in nodes), pulp.LpConstraintGE, 1.0),
                 name(f"cover_{rule}", t),
-                ConstraintTag(
-                    f"cover_{rule}", rule, str(t), None, f"town within reach of an open node: {rule} (3)"
-                ),
+                ConstraintTag(f"cover_{rule}", rule, str(t), None, f"town within reach of an open node: {rule} (3)"),
             )
     for v in sorted(inputs.parents, key=node_key):
         parents = sorted(inputs.parents[v], key=node_key)
@@ -201,9 +206,7 @@ def add_hierarchy_constraints(
             )
         registry.add(
             problem,
-            constraint(
-                affine([*((link, 1.0) for link in row), (open_vars[v], -1.0)]), pulp.LpConstraintEQ, 0.0
-            ),
+            constraint(affine([*((link, 1.0) for link in row), (open_vars[v], -1.0)]), pulp.LpConstraintEQ, 0.0),
             name("link", *v),
             ConstraintTag("link", None, str(v[1]), v[0], f"an open {v[0]} refers to one parent in reach (4)"),
         )
@@ -258,9 +261,7 @@ def build_hierarchy_model(inputs: HierarchyModelInputs) -> HierarchyModel:
     registry = ConstraintRegistry()
     existing = set(inputs.existing)
     open_vars = {
-        n: problem.add_variable(
-            name("o", *n), lowBound=1 if n in existing else 0, upBound=1, cat=pulp.LpBinary
-        )
+        n: problem.add_variable(name("o", *n), lowBound=1 if n in existing else 0, upBound=1, cat=pulp.LpBinary)
         for n in nodes
     }
     problem += affine((open_vars[n], float(inputs.open_cost[n])) for n in nodes)
@@ -312,6 +313,4 @@ def emergency_network_inputs(
         above = tiers[tiers.index(level) - 1]
         cand = [u for u in range(len(nodes)) if nodes[u][0] == above and dist[c, u] <= limits[level]]
         parents[node] = tuple(sorted((nodes[u] for u in cand), key=node_key))
-    return HierarchyInputs(
-        towns=tuple(towns), cover={"network": network, "primary": primary_reach}, parents=parents
-    )
+    return HierarchyInputs(towns=tuple(towns), cover={"network": network, "primary": primary_reach}, parents=parents)

@@ -137,9 +137,7 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
     row_of = {d: r for r, d in enumerate(inputs.demand_ids)}
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
     demands, sites = sorted_ids(inputs.demand_ids), sorted_ids(inputs.site_ids)
-    dist = np.asarray(inputs.distance, dtype=float)[
-        np.ix_([row_of[d] for d in demands], [col_of[s] for s in sites])
-    ]
+    dist = np.asarray(inputs.distance, dtype=float)[np.ix_([row_of[d] for d in demands], [col_of[s] for s in sites])]
     lower = float(dist.min(axis=1).max())
     upper = inputs.upper_bound
     if upper is None:
@@ -147,13 +145,10 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
     upper = max(upper, lower)
     window = dist[(dist >= lower) & (dist <= upper)]
     levels = np.unique(window)
-    open_vars = {
-        s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites
-    }
+    open_vars = {s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites}
     y_list = [open_vars[s] for s in sites]
     step = {
-        k: problem.add_variable(name("z", k), lowBound=0, upBound=1, cat=pulp.LpBinary)
-        for k in range(1, len(levels))
+        k: problem.add_variable(name("z", k), lowBound=0, upBound=1, cat=pulp.LpBinary) for k in range(1, len(levels))
     }
     radius = problem.add_variable("radius", lowBound=0)
     problem += affine([(radius, 1.0)])
@@ -186,9 +181,7 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
                 problem,
                 constraint(affine(terms), pulp.LpConstraintGE, 1.0),
                 name("radius", d, k),
-                ConstraintTag(
-                    "radius", None, str(d), None, f"radius ≥ level {k} unless a site is nearer (2)"
-                ),
+                ConstraintTag("radius", None, str(d), None, f"radius ≥ level {k} unless a site is nearer (2)"),
             )
         reach = order[: int(np.searchsorted(ordered, levels[last], side="right"))].tolist()
         registry.add(

@@ -97,14 +97,11 @@ class PMedianInputs:
             problems.append(f"p was {self.p} but is expected to be in 1..{m} (the number of sites)")
         if self.formulation not in ("auto", "assignment", "radius"):
             problems.append(
-                f"formulation was {self.formulation!r} but is expected to be in "
-                "{'auto', 'assignment', 'radius'}"
+                f"formulation was {self.formulation!r} but is expected to be in {{'auto', 'assignment', 'radius'}}"
             )
         if self.level_cutoff is not None:
             if np.asarray(self.level_cutoff).shape != (n,):
-                problems.append(
-                    f"level_cutoff has shape {np.asarray(self.level_cutoff).shape}, expected ({n},)"
-                )
+                problems.append(f"level_cutoff has shape {np.asarray(self.level_cutoff).shape}, expected ({n},)")
             if self.formulation == "assignment":
                 problems.append("level_cutoff applies to the radius formulation; use formulation='radius'")
         unknown = sorted_ids(set(self.fixed_open) - set(self.site_ids))
@@ -156,9 +153,7 @@ class PMedianModel:
         rows = {d: r for r, d in enumerate(self.inputs.demand_ids)}
         weight = np.asarray(self.inputs.weight, dtype=float)
         return {
-            d: float(served[rows[d]])
-            for d, cut in self.cutoff.items()
-            if weight[rows[d]] > 0 and served[rows[d]] > cut
+            d: float(served[rows[d]]) for d, cut in self.cutoff.items() if weight[rows[d]] > 0 and served[rows[d]] > cut
         }
 
 
@@ -241,8 +236,7 @@ def build_p_median_model(inputs: PMedianInputs) -> PMedianModel:
     category = pulp.LpContinuous if inputs.relax else pulp.LpBinary
     fixed = set(inputs.fixed_open)
     open_vars = {
-        s: problem.add_variable(name("y", s), lowBound=1 if s in fixed else 0, upBound=1, cat=category)
-        for s in sites
+        s: problem.add_variable(name("y", s), lowBound=1 if s in fixed else 0, upBound=1, cat=category) for s in sites
     }
     y_list = [open_vars[s] for s in sites]
     registry.add(
@@ -255,9 +249,7 @@ def build_p_median_model(inputs: PMedianInputs) -> PMedianModel:
         assign = _add_assignment(problem, registry, demands, sites, weight, distance, y_list)
         return PMedianModel(problem, inputs, formulation, open_vars, assign=assign, registry=registry)
     level, cutoff = _add_radius(problem, registry, inputs, demands, weight, distance, y_list)
-    return PMedianModel(
-        problem, inputs, formulation, open_vars, level=level, cutoff=cutoff, registry=registry
-    )
+    return PMedianModel(problem, inputs, formulation, open_vars, level=level, cutoff=cutoff, registry=registry)
 
 
 def _add_assignment(
@@ -351,9 +343,7 @@ def _add_radius(
                 problem,
                 constraint(affine(terms), pulp.LpConstraintGE, rhs),
                 name("level", d, k),
-                ConstraintTag(
-                    "level", None, str(d), None, f"no open site within level {k} ⇒ pay next step (4)"
-                ),
+                ConstraintTag("level", None, str(d), None, f"no open site within level {k} ⇒ pay next step (4)"),
             )
     problem += affine(objective, constant=constant)
     return level, cutoff

@@ -90,9 +90,7 @@ def pmed_names(folder: Path | None = None) -> list[str]:
 def pmedcap_names(folder: Path | None = None) -> list[str]:
     """Names of the pmedcap instances present (pmedcap01, …), in numeric order; empty if absent."""
     base = (folder or benchmarks_folder()) / PMEDCAP_DIR
-    return (
-        [f.stem for f in sorted(base.glob("pmedcap*.txt"), key=_instance_sort_key)] if base.is_dir() else []
-    )
+    return [f.stem for f in sorted(base.glob("pmedcap*.txt"), key=_instance_sort_key)] if base.is_dir() else []
 
 
 def _read_text(path: Path) -> str:
@@ -112,8 +110,7 @@ def _ints(path: Path, line_no: int, line: str, count: int, field: str) -> list[i
         raise DataError.single(
             path,
             f"line {line_no}",
-            f"{field} needs {count} integers but the line is {line.strip()!r}; "
-            "restore the file from OR-Library",
+            f"{field} needs {count} integers but the line is {line.strip()!r}; restore the file from OR-Library",
         )
     try:
         return [int(x) for x in parts[:count]]
@@ -134,9 +131,7 @@ def load_pmed_optima(folder: Path | None = None) -> dict[str, int]:
         if not parts or not parts[0].lower().startswith("pmed"):
             continue
         if len(parts) < 2 or not parts[1].isdigit():
-            raise DataError.single(
-                path, f"line {line_no}", f"expected `pmedN value` but got {line.strip()!r}"
-            )
+            raise DataError.single(path, f"line {line_no}", f"expected `pmedN value` but got {line.strip()!r}")
         optima[parts[0]] = int(parts[1])
     if not optima:
         raise DataError.single(path, "file", "no `pmedN value` line found; restore pmedopt.txt")
@@ -185,8 +180,7 @@ def all_pairs_shortest_paths(n: int, edges: dict[tuple[int, int], int], path: Pa
         raise DataError.single(
             path,
             "edges",
-            f"the graph is disconnected (no path from vertex {i + 1} to {j + 1}); "
-            "restore the file from OR-Library",
+            f"the graph is disconnected (no path from vertex {i + 1} to {j + 1}); restore the file from OR-Library",
         )
     return dist
 
@@ -207,15 +201,11 @@ def parse_pmedcap(text: str, path: Path) -> tuple[int, int, int, int, IntMatrix,
     """Parse a pmedcap file; return optimum, n, p, capacity, demand (n,) and coordinates (n, 2)."""
     lines = [(no, ln) for no, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
     if len(lines) < 2:
-        raise DataError.single(
-            path, "line 1", "expected `problem optimum` then `n p capacity`; the file is short"
-        )
+        raise DataError.single(path, "line 1", "expected `problem optimum` then `n p capacity`; the file is short")
     _, optimum = _ints(path, lines[0][0], lines[0][1], 2, "the first line `problem_number optimum`")
     n, p, capacity = _ints(path, lines[1][0], lines[1][1], 3, "the second line `n p capacity`")
     if n < 1 or not 1 <= p <= n or capacity <= 0:
-        raise DataError.single(
-            path, "line 2", f"n={n}, p={p}, capacity={capacity}; need 1 ≤ p ≤ n and capacity > 0"
-        )
+        raise DataError.single(path, "line 2", f"n={n}, p={p}, capacity={capacity}; need 1 ≤ p ≤ n and capacity > 0")
     if len(lines) - 2 < n:
         raise DataError.single(path, "points", f"header announces {n} points but {len(lines) - 2} follow")
     coordinates = np.zeros((n, 2), dtype=np.int64)

@@ -40,9 +40,7 @@ def tiny(seed: int, n_demand: int = 7, n_site: int = 6) -> Tiny:
 
 def run(problem: object, solver: str) -> SolveReport:
     """Solve with deterministic settings and insist on a proven optimum."""
-    report = solve(
-        problem, SolverSettings(name=solver, time_limit_s=60, mip_rel_gap=0.0, threads=1, fallback=False)
-    )  # type: ignore[arg-type]
+    report = solve(problem, SolverSettings(name=solver, time_limit_s=60, mip_rel_gap=0.0, threads=1, fallback=False))  # type: ignore[arg-type]
     assert report.outcome is SolveOutcome.OPTIMAL, report
     assert report.objective is not None
     return report

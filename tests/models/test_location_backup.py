@@ -39,9 +39,7 @@ HAND_R2 = {"A": ("1", "2", "3"), "B": ("1", "2", "3", "4"), "C": ("2", "3", "4")
     ("alpha", "capacity", "expected", "stationed"),
     [(0.5, 2, 50.0, {"B": 2}), (0.5, 1, 30.0, {"A": 1, "B": 1}), (0.95, 2, 0.0, {"A": 1, "C": 1})],
 )
-def test_dsm_hand_example(
-    solver: str, alpha: float, capacity: int, expected: float, stationed: dict[str, int]
-) -> None:
+def test_dsm_hand_example(solver: str, alpha: float, capacity: int, expected: float, stationed: dict[str, int]) -> None:
     inputs = DSMInputs(
         HAND_DEMAND,
         HAND_SITES,

@@ -77,9 +77,7 @@ def test_mclp_matches_brute_force(solver: str, seed: int, p: int) -> None:
     model = build_coverage_model(inputs)
     report = run(model.problem, solver)
     w = dict(zip(case.demand_ids, weight, strict=True))
-    best = max(
-        sum(w[d] for d in covered_demand(inputs, list(c))) for c in itertools.combinations(case.site_ids, p)
-    )
+    best = max(sum(w[d] for d in covered_demand(inputs, list(c))) for c in itertools.combinations(case.site_ids, p))
     assert report.objective == pytest.approx(best, abs=TOL)
     assert sum(w[d] for d in covered_demand(inputs, model.open_sites())) == pytest.approx(best, abs=TOL)
 
@@ -90,15 +88,11 @@ def test_mclp_keeps_fixed_sites_open(solver: str) -> None:
     coverage = coverage_from_distance(case.distance, RADIUS_KM, case.demand_ids, case.site_ids)
     weight = tuple(float(w) for w in case.weight)
     fixed = (sorted(case.site_ids)[0],)
-    inputs = CoverageInputs(
-        case.demand_ids, case.site_ids, coverage, kind="mclp", weight=weight, p=2, fixed_open=fixed
-    )
+    inputs = CoverageInputs(case.demand_ids, case.site_ids, coverage, kind="mclp", weight=weight, p=2, fixed_open=fixed)
     model = build_coverage_model(inputs)
     report = run(model.problem, solver)
     w = dict(zip(case.demand_ids, weight, strict=True))
-    best = max(
-        sum(w[d] for d in covered_demand(inputs, [fixed[0], s])) for s in case.site_ids if s != fixed[0]
-    )
+    best = max(sum(w[d] for d in covered_demand(inputs, [fixed[0], s])) for s in case.site_ids if s != fixed[0])
     assert fixed[0] in model.open_sites()
     assert report.objective == pytest.approx(best, abs=TOL)
 
@@ -137,6 +131,4 @@ def test_capacitated_p_median_matches_brute_force(solver: str, seed: int) -> Non
 def test_capacitated_refuses_demand_above_total_capacity() -> None:
     case = tiny(1, n_demand=6, n_site=5)
     with pytest.raises(LocationInputError, match=r"Demand greater than capacity \(60 > 20"):
-        CapacitatedPMedianInputs(
-            case.demand_ids, case.site_ids, case.distance, np.full(6, 10.0), np.full(5, 10.0), p=2
-        )
+        CapacitatedPMedianInputs(case.demand_ids, case.site_ids, case.distance, np.full(6, 10.0), np.full(5, 10.0), p=2)

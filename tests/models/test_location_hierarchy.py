@@ -57,9 +57,7 @@ def subcentre_case(seed: int) -> HierarchyModelInputs:
     town_sub[np.arange(6), np.argmin(town_sub, axis=1)] = 0.0  # every town has a sub-centre in reach
     sub_hosp = np.linalg.norm(sub_xy[:, None] - hosp_xy[None], axis=2)
     assignment = reach_from_distance(towns, subs, town_sub, 15.0)
-    parents = {
-        s: tuple(h for h, d in zip(hosps, sub_hosp[i], strict=True) if d <= 20.0) for i, s in enumerate(subs)
-    }
+    parents = {s: tuple(h for h, d in zip(hosps, sub_hosp[i], strict=True) if d <= 20.0) for i, s in enumerate(subs)}
     cost = {n: float(rng.integers(1, 10)) for n in subs + hosps}
     return HierarchyModelInputs(HierarchyInputs(towns, assignment=assignment, parents=parents), cost)
 
@@ -98,9 +96,7 @@ def emergency_case(seed: int) -> HierarchyModelInputs:
     for t in range(5):  # guarantee a THC-level node within 10 km of every town
         j = 1 + int(np.argmin(town_node[t, 1:]))
         town_node[t, j] = min(town_node[t, j], 8.0)
-    rules = emergency_network_inputs(
-        towns, nodes, town_node, node_node, link_limit_km={"cthc": 60.0, "thc": 30.0}
-    )
+    rules = emergency_network_inputs(towns, nodes, town_node, node_node, link_limit_km={"cthc": 60.0, "thc": 30.0})
     cost = {n: {"cec": 0.0, "cthc": 5.0, "thc": 2.0}[n[0]] for n in nodes}
     return HierarchyModelInputs(rules, cost, existing=(("cec", "c0"),))
 
@@ -121,12 +117,8 @@ def test_emergency_network_matches_brute_force(solver: str, seed: int) -> None:
 def test_rules_added_to_an_existing_problem_bind_its_variables() -> None:
     # A planner model that wants to open only the cheap site "s1" is forced by the rule to open "s0".
     problem = pulp.LpProblem("planner", pulp.LpMinimize)
-    open_vars = {
-        ("subcentre", s): problem.add_variable(f"open_{s}", 0, 1, cat=pulp.LpBinary) for s in ("s0", "s1")
-    }
-    problem += pulp.LpAffineExpression(
-        [(open_vars[("subcentre", "s0")], 5.0), (open_vars[("subcentre", "s1")], 1.0)]
-    )
+    open_vars = {("subcentre", s): problem.add_variable(f"open_{s}", 0, 1, cat=pulp.LpBinary) for s in ("s0", "s1")}
+    problem += pulp.LpAffineExpression([(open_vars[("subcentre", "s0")], 5.0), (open_vars[("subcentre", "s1")], 1.0)])
     rules = HierarchyInputs(("a", "b"), assignment={"a": (("subcentre", "s0"),), "b": (("subcentre", "s1"),)})
     registry = ConstraintRegistry()
     add_hierarchy_constraints(problem, open_vars, rules, registry)
@@ -142,3 +134,10 @@ def test_missing_reach_and_variables_are_reported_together() -> None:
         add_hierarchy_constraints(problem, {}, rules, ConstraintRegistry())
     assert "1 town(s) have no sub-centre within their radius" in str(info.value)
     assert "open_vars has no variable for nodes" in str(info.value)
+
+
+def test_towns_served_only_by_orphan_nodes_are_reported_before_the_solve() -> None:
+    # "t" can only use THC "p0", and "p0" has no CTHC within its link limit: infeasible, said up front.
+    rules = HierarchyInputs(("t",), cover={"primary": {"t": (("thc", "p0"),)}}, parents={("thc", "p0"): ()})
+    with pytest.raises(LocationInputError, match=r"cover 'primary': 1 town\(s\) can only be served by nodes"):
+        build_hierarchy_model(HierarchyModelInputs(rules, {("thc", "p0"): 1.0}))

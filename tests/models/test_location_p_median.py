@@ -23,9 +23,7 @@ def brute_p_median(inputs: PMedianInputs) -> float:
 @pytest.mark.parametrize("p", [1, 2, 3])
 def test_p_median_matches_brute_force(solver: str, formulation: str, seed: int, p: int) -> None:
     case = tiny(seed)
-    inputs = PMedianInputs(
-        case.demand_ids, case.site_ids, case.weight, case.distance, p, formulation=formulation
-    )
+    inputs = PMedianInputs(case.demand_ids, case.site_ids, case.weight, case.distance, p, formulation=formulation)
     model = build_p_median_model(inputs)
     report = run(model.problem, solver)
     best = brute_p_median(inputs)
@@ -115,8 +113,6 @@ def test_p_center_matches_brute_force(solver: str, seed: int, p: int) -> None:
 
 def test_p_center_with_a_loose_upper_bound_still_exact() -> None:
     case = tiny(4, n_demand=7, n_site=7)
-    inputs = PCenterInputs(
-        case.demand_ids, case.site_ids, case.distance, 2, upper_bound=float(case.distance.max())
-    )
+    inputs = PCenterInputs(case.demand_ids, case.site_ids, case.distance, 2, upper_bound=float(case.distance.max()))
     report = run(build_p_center_model(inputs).problem, "highs")
     assert report.objective == pytest.approx(brute_p_center(inputs), abs=TOL)

@@ -70,9 +70,7 @@ def test_truncated_pmed_file_names_file_and_fix(tmp_path: Path) -> None:
 
 
 def test_non_integer_edge_is_reported_with_line(tmp_path: Path) -> None:
-    with pytest.raises(
-        DataError, match=r"line 2: an edge `i j cost` must be integers but the line is '1 x 4'"
-    ):
+    with pytest.raises(DataError, match=r"line 2: an edge `i j cost` must be integers but the line is '1 x 4'"):
         parse_pmed_graph("3 1 1\n1 x 4\n", tmp_path / "bad.txt")
 
 
@@ -185,9 +183,7 @@ def test_lagrangian_bound_never_exceeds_the_optimum() -> None:
     result = lagrangian_fixing(cost, 2, upper, integer_costs=True)
     assert upper >= best - TOL
     assert result.bound <= best + TOL
-    optimal_sets = [
-        c for c in itertools.combinations(range(8), 2) if cost[:, list(c)].min(axis=1).sum() < upper
-    ]
+    optimal_sets = [c for c in itertools.combinations(range(8), 2) if cost[:, list(c)].min(axis=1).sum() < upper]
     for c in optimal_sets:  # fixing keeps every solution better than the heuristic
         assert not set(c) & result.fixed_closed
         assert result.fixed_open <= set(c)

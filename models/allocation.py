@@ -16,6 +16,7 @@ Parameters
     B_r             base-year stock of r in the modelled facilities (None = not published)
     O_r             stock of r outside the modelled facilities, kept fixed
     c_r             cost of one added unit of r (CNY)
+    D_r             the area's demand for r: the largest plan requirement on r, or its base-year stock
     ρ_k             target k's requirement (absolute amount, or a coefficient for per-resource targets)
 Variables
     x_rf ∈ Z≥0      target-year amount of r at facility f
@@ -25,8 +26,8 @@ Variables
     g_r ≥ 0         units of r added over the base year
     z_cf ∈ Z≥0      beds of category c at f
 Constraints
-    (R1) access_demand[r,t]:   Σ_g y_rtg + u_rt = (p_t / P) Σ_f x_rf          (demand follows residents)
-    (R2) access_capacity[r,g]: Σ_t y_rtg = Σ_{f: g(f) = g} x_rf             (all stock serves someone)
+    (R1) access_demand[r,t]:   Σ_g y_rtg + u_rt = (p_t / P) D_r                 (demand follows residents)
+    (R2) access_capacity[r,g]: Σ_t y_rtg ≤ Σ_{f: g(f) = g} x_rf
     (R3) stock_floor[r]:       Σ_f x_rf ≥ B_r              (unless the scenario allows reductions)
     (R4) added[r]:             g_r ≥ Σ_f x_rf − B_r        (B_r = 0 when not published)
     (R5) subset[r,f]:          x_rf ≤ x_{parent(r),f}      (e.g. GPs are physicians)
@@ -42,8 +43,9 @@ Objective terms (minimised; weights from the scenario)
     Σ_k w_k (s_k + e_k) / scale_k                          shortfalls, binding ≫ expected
     Σ_r Σ (τ_tg y_rtg + 2 τ̄ u_rt) / (τ̄ · ref_r) / |R_d|  mean access time of demand-driven resources
     Σ_r ε Σ_f x_rf / ref_r   for free (zero-cost), non-demand-driven resources: no more than needed
-Because (R2) is an equality, extra stock raises the demand it must serve, so buying stock never
-lowers travel by itself: money goes to targets, coverage and access, not to idle capacity.
+The demand D_r is fixed by the plan, not by the stock: stock beyond what residents need within reach
+lowers no travel time, so a loose budget never buys staff for their own sake (an earlier version tied
+demand to the stock and, with a large budget, hired far beyond the targets to shorten trips).
 (R1)–(R2) are a transportation problem (Hitchcock 1941) that places capacity where residents are;
 o_f are the sub-centre variables of models/subcentres.py, linking upgrades to beds.
 """
@@ -184,7 +186,7 @@ def add_allocation(
         for f in r.eligible
     }
     stock = {r.name: pulp.lpSum(amount[r.name, f] for f in r.eligible) for r in inputs.resources}
-    flow, unserved, access_pairs = _add_access(problem, inputs, registry, amount, stock)
+    flow, unserved, access_pairs = _add_access(problem, inputs, registry, amount)
     added = _add_stock_rules(problem, inputs, registry, amount, stock)
     shortfall, excess, shortfall_pairs = _add_targets(problem, inputs, registry, amount, resources)
     limit_slack, limit_pairs = _add_limits(problem, inputs, registry, amount, subcentre_open)
@@ -221,7 +223,6 @@ def _add_access(
     inputs: AllocationInputs,
     registry: ConstraintRegistry,
     amount: Mapping[tuple[str, str], pulp.LpVariable],
-    stock: Mapping[str, pulp.LpAffineExpression],
 ) -> tuple[
     dict[tuple[str, str, str], pulp.LpVariable],
     dict[tuple[str, str], pulp.LpVariable],
@@ -258,14 +259,14 @@ def _add_access(
             share = inputs.population[t] / total_population
             registry.add(
                 problem,
-                pulp.lpSum(options) + unserved[r, t] - share * stock[r] == 0,
+                pulp.lpSum(options) + unserved[r, t] == share * resource.reference_total,
                 name("access_demand", r, t),
                 _tag("access", None, r, f"{r} demand of town {t} follows its residents"),
             )
         for site, variables in sorted(by_site.items()):
             registry.add(
                 problem,
-                pulp.lpSum(variables) == pulp.lpSum(amount[r, f] for f in sites[site]),
+                pulp.lpSum(variables) <= pulp.lpSum(amount[r, f] for f in sites[site]),
                 name("access_capacity", r, site),
                 _tag("access", None, r, f"{r} at site {site} serves residents within reach"),
             )

@@ -124,15 +124,15 @@ def test_verifier_catches_broken_solutions(prepared: PreparedScenario, result: P
 
 
 def test_highs_and_cbc_bounds_bracket_each_other(prepared: PreparedScenario) -> None:
-    """Each solver's proven bound must not exceed the other's verified objective (minimisation).
+    """Each solver's proven bound must not exceed the other's objective (minimisation), optimal or not.
 
     This caught HiGHS presolve returning a bound above a feasible plan (see SolverSettings.highs_presolve).
     """
     reports = {}
     for name in ("highs", "cbc"):
-        settings = prepared.scenario.solver.model_copy(update={"name": name})
+        settings = prepared.scenario.solver.model_copy(update={"name": name, "time_limit_s": 30.0})
         model = build_plan_model(build_plan_inputs(prepared.scenario, prepared.data, prepared.matrix))
         reports[name] = solve(model.problem, settings)
     for name, other in (("highs", "cbc"), ("cbc", "highs")):
-        assert reports[name].outcome is SolveOutcome.OPTIMAL
+        assert reports[name].outcome in (SolveOutcome.OPTIMAL, SolveOutcome.FEASIBLE_GAP)
         assert reports[name].bound <= reports[other].objective + 1e-7

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,6 @@ class PlanResult:
     budget_cny: float
     travel_source: str
     free_choice_subcentres: tuple[str, ...] | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def total_cost_cny(self) -> float:

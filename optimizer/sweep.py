@@ -31,7 +31,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -123,7 +123,6 @@ class SweepResult:
     warm_start: bool
     seconds: float
     workers: int
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 # ---------------------------------------------------------------- option parsing

@@ -51,7 +51,6 @@ def write_sweep(result: SweepResult, scenario_path: Path, out_dir: Path) -> list
         "workers": result.workers,
         "warm_start": result.warm_start,
         "seconds": round(result.seconds, 3),
-        "notes": list(result.notes),
         "files": list(SWEEP_FILES[:3]),
         "versions": package_versions(),
     })

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import highspy
 import numpy as np
 import pulp
 from pydantic import BaseModel, ConfigDict, Field
@@ -185,9 +186,24 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]
         lp.solverModel.run()
 
 
+class _HighsScheduler:
+    """HiGHS keeps one thread pool per process: a solve asking for another thread count gets no
+    solution ("Not Set") unless the pool is reset first. This remembers the size of the live pool."""
+
+    threads: int | None = None
+
+    @classmethod
+    def use(cls, threads: int) -> None:
+        """Reset HiGHS's global scheduler when the thread count changes."""
+        if cls.threads is not None and cls.threads != threads:
+            highspy.Highs.resetGlobalScheduler(True)
+        cls.threads = threads
+
+
 def _solve_highs(
     problem: pulp.LpProblem, settings: SolverSettings, *, warm_start: bool = False
 ) -> SolveReport:
+    _HighsScheduler.use(settings.threads)
     solver = (_HighsWithStart if warm_start else pulp.HiGHS)(
         msg=False,
         timeLimit=settings.time_limit_s,

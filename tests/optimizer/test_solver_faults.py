@@ -40,3 +40,9 @@ def test_crashing_solver_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(solve_module, "_cbc_path", lambda: "/bin/false")
     with pytest.raises(SolverError, match=r"the cbc solver failed on problem 'small'.*--solver highs"):
         solve(_small(), SolverSettings(name="cbc", fallback=False))
+
+
+def test_changing_the_highs_thread_count_between_solves() -> None:
+    """HiGHS's process-wide thread pool must be reset when a solve asks for another size."""
+    outcomes = [solve(_small(), SolverSettings(name="highs", threads=threads)).outcome for threads in (1, 2, 1)]
+    assert outcomes == [SolveOutcome.OPTIMAL] * 3

@@ -136,7 +136,7 @@ def _cell(value: object) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "**no**"
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value).replace("|", "/")
@@ -181,7 +181,9 @@ def render_report(result: PlanResult, scenario: Scenario, data: Datasets, compar
 
 def _targets_section(result: PlanResult) -> list[str]:
     table = result.targets[["id", "indicator", "unit", "baseline", "target", "achieved", "met", "gap", "binding",
-                            "source"]]
+                            "source"]].copy()
+    table["met"] = ["met" if met else "**missed**" for met in table["met"]]
+    table["binding"] = ["约束性" if binding else "预期性" for binding in table["binding"]]
     missed = result.targets.loc[~result.targets["met"], "indicator"].tolist()
     verdict = "All targets the model acts on are met." if not missed else (
         f"{len(missed)} target(s) missed: {'、'.join(missed)} — see the gap column.")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.errors import DataError
 from optimizer.instance import fleet_required
 from optimizer.pipeline import plan_scenario, prepare
 from optimizer.scenario import RatioTarget, Scenario, load_scenario
@@ -233,12 +232,7 @@ def test_pingchang_2027_paediatric_and_psychiatry_targets() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_plan_solves_to_a_verified_optimum(name: str) -> None:
-    try:
-        prepared = prepare(SCENARIOS / f"{name}.toml")
-    except DataError as exc:
-        if "location missing" in str(exc):
-            pytest.skip(f"{name}: township locations missing in data/ (see docs/decisions.md): {exc}")
-        raise
+    prepared = prepare(SCENARIOS / f"{name}.toml")
     result = plan_scenario(prepared, compare_free_choice=False)  # raises VerificationError on a violation
     assert result.solve.outcome is SolveOutcome.OPTIMAL
     assert result.total_cost_cny <= result.budget_cny + 1e-6

@@ -37,7 +37,8 @@ def write_outputs(result: PlanResult, scenario: Scenario, data: Datasets, scenar
     With the run's travel `matrix`, also the coverage, accessibility and map files (geo_report.py).
     """
     comparison = plan_comparison(result, data)
-    tables = {"allocation.csv": result.allocation, "towns.csv": result.towns, "targets.csv": result.targets}
+    tables = {"allocation.csv": result.allocation, "towns.csv": result.towns, "targets.csv": result.targets,
+              "counties.csv": county_table(result, scenario, data)}
     if comparison is not None:
         tables["plan_comparison.csv"] = comparison
     written = []
@@ -169,6 +170,7 @@ def render_report(result: PlanResult, scenario: Scenario, data: Datasets, compar
     lines += _targets_section(result)
     lines += _ambulance_section(result, scenario, data)
     lines += _subcentre_section(result, scenario, names)
+    lines += _county_section(result, scenario, data)
     lines += _allocation_section(result, scenario)
     if comparison is not None:
         lines += _comparison_section(comparison)
@@ -235,6 +237,42 @@ def _subcentre_section(result: PlanResult, scenario: Scenario, names: dict[str, 
                   f"without the plan's names): {free}.", ""]
     lines += [f"Decision: {settings.decision}", ""]
     return lines
+
+
+def county_table(result: PlanResult, scenario: Scenario, data: Datasets) -> pd.DataFrame:
+    """Per county-level unit: residents, each resource in total and per 1,000, vehicles, sub-centres, coverage."""
+    county_of = dict(zip(data.facilities["facility_id"], data.facilities["county_code"], strict=True))
+    allocation = result.allocation.assign(county_code=result.allocation["facility_id"].map(county_of))
+    towns = result.towns.merge(data.townships[["code", "county_code"]], on="code")
+    rows = []
+    for county in data.counties.itertuples(index=False):
+        code = str(county.county_code)
+        sites = allocation[allocation["county_code"] == code]
+        people = towns.loc[towns["county_code"] == code, "population"]
+        residents = float(people.sum())
+        row: dict[str, object] = {"county_code": code, "county_name": county.county_name, "population": int(residents)}
+        for resource in sorted(scenario.resources):
+            total = int(sites[resource].sum())
+            row[resource] = total
+            row[f"{resource}_per_1000"] = round(total / residents * 1000, 4) if residents else None
+        row["ambulances"] = int(sites["ambulances"].sum())
+        row["subcentres"] = int(sites["is_subcentre"].sum())
+        if "covered_ambulance" in towns.columns:
+            covered = towns.loc[(towns["county_code"] == code) & towns["covered_ambulance"], "population"].sum()
+            row["ambulance_covered_share"] = round(float(covered) / residents, 4) if residents else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _county_section(result: PlanResult, scenario: Scenario, data: Datasets) -> list[str]:
+    if len(data.counties) < 2:
+        return []
+    table = county_table(result, scenario, data)
+    columns = ["county_code", "county_name", "population",
+               *[c for r in sorted(scenario.resources) for c in (r, f"{r}_per_1000")], "ambulances", "subcentres"]
+    return ["## Allocation per county-level unit", "",
+            "Plan targets are set for the whole area; the optimizer allocates to every unit, and each unit's own "
+            "ratios are shown here (modelled facilities only).", "", _markdown(table[columns]), ""]
 
 
 def _allocation_section(result: PlanResult, scenario: Scenario) -> list[str]:

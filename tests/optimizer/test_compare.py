@@ -15,11 +15,15 @@ pytestmark = pytest.mark.slow
 
 
 def test_compare_tables_every_plan(tmp_path: Path) -> None:
-    scenarios = [ROOT / "scenarios" / "lu_county.toml", ROOT / "scenarios" / "renhe.toml", tmp_path / "absent.toml"]
+    plans = ["lu_county", "mianyang", "pingchang", "renhe", "xiushan"]
+    scenarios = [*(ROOT / "scenarios" / f"{plan}.toml" for plan in plans), tmp_path / "absent.toml"]
     outcome = CliRunner().invoke(app, ["compare", *map(str, scenarios), "--out", str(tmp_path / "cmp")])
     assert outcome.exit_code == 0, outcome.output
     table = pd.read_csv(tmp_path / "cmp" / "compare.csv", encoding="utf-8-sig", keep_default_na=False)
-    assert list(table.columns) == ["id", "indicator", "unit", "lu_county", "renhe", "absent"]
+    assert list(table.columns) == ["id", "indicator", "unit", *plans, "absent"]
+    for plan in plans:  # every plan ran: each has met/missed cells, none says "not run"
+        assert table[plan].str.contains(r"\((?:met|missed by [0-9.e+-]+)\)$").any(), plan
+        assert not table[plan].str.startswith("not run").any(), plan
     physicians = table.set_index("id").loc["physicians_per_1000"]
     assert physicians["lu_county"].startswith(">= 2.9 → ")
     assert physicians["renhe"].startswith(">= 3.78 → ")

@@ -136,3 +136,13 @@ def test_highs_and_cbc_bounds_bracket_each_other(prepared: PreparedScenario) -> 
     for name, other in (("highs", "cbc"), ("cbc", "highs")):
         assert reports[name].outcome in (SolveOutcome.OPTIMAL, SolveOutcome.FEASIBLE_GAP)
         assert reports[name].bound <= reports[other].objective + 1e-7
+
+
+def test_county_table_adds_up(run_dir: Path) -> None:
+    counties = pd.read_csv(run_dir / "counties.csv", encoding="utf-8-sig", dtype={"county_code": str})
+    allocation = pd.read_csv(run_dir / "allocation.csv", encoding="utf-8-sig")
+    assert counties["county_code"].tolist() == ["510521"]
+    row = counties.iloc[0]
+    assert row["population"] == 764_362
+    assert row["beds"] == allocation["beds"].sum()
+    assert row["beds_per_1000"] == pytest.approx(allocation["beds"].sum() / 764.362, abs=1e-4)

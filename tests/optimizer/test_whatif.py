@@ -215,3 +215,17 @@ def test_sweep_table_has_one_row_per_level_with_every_column(lu_sweeps: dict[str
     assert (table["cost_cny"] <= table["budget_cny"] + TOL).all()
     assert (table["subcentre_greedy_covered_pop"] <= table["subcentre_optimum_covered_pop"] + TOL).all()
     assert math.isnan(table["objective_gain_per_1m_cny"].iloc[-1])
+
+
+@pytest.mark.slow
+def test_whatif_cli_writes_the_table_and_the_plot(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    result = CliRunner().invoke(app, ["whatif", str(LU_SCENARIO), "--budget", "100%..110%", "--steps", "2",
+                                      "--sequential", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "sweep.csv", encoding="utf-8-sig")
+    assert len(table) == 2
+    assert table["budget_cny"].tolist() == pytest.approx([600e6, 660e6])
+    assert {"objective", "gap", "covered_population"} <= set(table.columns)
+    assert pd.read_parquet(out / "sweep.parquet")["objective"].tolist() == pytest.approx(table["objective"].tolist())
+    assert (out / "tradeoff.png").stat().st_size > 10_000

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import multiprocessing
 import platform
 import resource
 import sys
@@ -30,6 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+from isolation import run_isolated  # noqa: E402
 
 COLUMNS = [
     "instance",
@@ -143,45 +143,11 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float) -> 
     return row
 
 
-def _child(queue: Any, args: tuple[str, str, str, float]) -> None:
-    try:
-        queue.put(run_row(*args))
-    except Exception as exc:  # report the failure as a row instead of losing the sweep
-        queue.put(
-            {
-                "instance": args[0],
-                "solver": args[1],
-                "formulation": args[2],
-                "outcome": "error",
-                "detail": f"{type(exc).__name__}: {exc}",
-            }
-        )
-
-
-def run_isolated(instance: str, solver: str, formulation: str, time_limit: float) -> dict[str, Any]:
-    """Run `run_row` in a fresh process so memory peaks do not leak between rows."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(queue, (instance, solver, formulation, time_limit)))
-    process.start()
-    deadline = time.monotonic() + 5 * time_limit + 300
-    row: dict[str, Any] | None = None
-    while row is None and time.monotonic() < deadline:
-        try:
-            row = queue.get(timeout=1.0)
-        except Exception:  # noqa: BLE001 - queue.Empty; keep waiting while the child lives
-            if not process.is_alive():
-                break
-    process.join(timeout=10)
-    if process.is_alive():
-        process.kill()
-    return row or {
-        "instance": instance,
-        "solver": solver,
-        "formulation": formulation,
-        "outcome": "crashed",
-        "detail": f"child exit code {process.exitcode}",
-    }
+def run_row_isolated(instance: str, solver: str, formulation: str, time_limit: float) -> dict[str, Any]:
+    """`run_row` in a fresh process (benchmarks/isolation.py)."""
+    return run_isolated(run_row, (instance, solver, formulation, time_limit),
+                        identity={"instance": instance, "solver": solver, "formulation": formulation},
+                        deadline_s=5 * time_limit + 300)
 
 
 def _fmt(value: Any) -> str:
@@ -262,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             for solver in [s for s in args.solvers.split(",") if s]:
                 if formulation == "assignment" and _size(instance) > args.assignment_max_n:
                     continue
-                row = run_isolated(instance, solver, formulation, args.time_limit)
+                row = run_row_isolated(instance, solver, formulation, args.time_limit)
                 rows.append(row)
                 sys.stderr.write(" ".join(f"{c}={_fmt(row.get(c))}" for c in COLUMNS) + "\n")
                 if args.out:

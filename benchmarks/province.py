@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import multiprocessing
 import resource
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+from isolation import run_isolated  # noqa: E402
 
 MODELS = ("lscp", "mclp", "p_median", "p_center", "capacitated", "dsm", "mexclp", "hierarchy")
 COLUMNS = [
@@ -207,39 +207,17 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float) -> d
     }
 
 
-def _child(queue: Any, args: tuple[str, int, str, float, float]) -> None:
-    try:
-        row = _run(*args)
-    except Exception as exc:  # report the failure as a row instead of losing the sweep
-        row = {"model": args[0], "outcome": "error", "detail": f"{type(exc).__name__}: {exc}"}
-    row["solver"] = args[2]
+def _run_with_memory(model: str, seed: int, solver: str, time_limit: float, gap: float) -> dict[str, Any]:
+    row = _run(model, seed, solver, time_limit, gap)
+    row["solver"] = solver
     row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put(row)
+    return row
 
 
-def run_isolated(model: str, seed: int, solver: str, time_limit: float, gap: float) -> dict[str, Any]:
-    """Run one model in a fresh process, so its peak memory is its own."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(queue, (model, seed, solver, time_limit, gap)))
-    process.start()
-    row: dict[str, Any] | None = None
-    deadline = time.monotonic() + 4 * time_limit + 600
-    while row is None and time.monotonic() < deadline:
-        try:
-            row = queue.get(timeout=1.0)
-        except Exception:  # noqa: BLE001 - queue.Empty
-            if not process.is_alive():
-                break
-    process.join(timeout=10)
-    if process.is_alive():
-        process.kill()
-    return row or {
-        "model": model,
-        "solver": solver,
-        "outcome": "crashed",
-        "detail": f"exit {process.exitcode}",
-    }
+def run_model_isolated(model: str, seed: int, solver: str, time_limit: float, gap: float) -> dict[str, Any]:
+    """One model in a fresh process, so its peak memory is its own (benchmarks/isolation.py)."""
+    return run_isolated(_run_with_memory, (model, seed, solver, time_limit, gap),
+                        identity={"model": model, "solver": solver}, deadline_s=4 * time_limit + 600)
 
 
 def _fmt(value: Any) -> str:
@@ -262,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = []
     for model in [m for m in args.only.split(",") if m]:
-        row = run_isolated(model, args.seed, args.solver, args.time_limit, args.gap)
+        row = run_model_isolated(model, args.seed, args.solver, args.time_limit, args.gap)
         rows.append(row)
         sys.stdout.write(" | ".join(f"{c}={_fmt(row.get(c))}" for c in COLUMNS) + "\n")
         sys.stdout.flush()

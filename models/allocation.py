@@ -395,7 +395,9 @@ def _add_limits(
         if upgrade is not None and limit.max_if_subcentre is not None and limit.max_value is not None:
             upper = limit.max_value + (limit.max_if_subcentre - limit.max_value) * upgrade
         weight = limit.violation_weight / max(limit.max_value or limit.min_value or 1.0, 1.0)
-        for side, bound in (("min", lower), ("max", upper)):
+        sides: tuple[tuple[Literal["min", "max"], pulp.LpAffineExpression | float | None], ...] = (
+            ("min", lower), ("max", upper))
+        for side, bound in sides:
             if bound is not None:
                 _add_rule(problem, registry, x, side, bound, name(f"limit_{side}", limit.id, limit.facility), tag,
                           soft_weight=None if limit.hard else weight, slack=slack, pairs=pairs)

@@ -12,11 +12,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from optimizer.compare import compare_plans
+from optimizer.compare import markdown as comparison_markdown
 from optimizer.console import configure_logging, console, error_console
 from optimizer.errors import InputError, PlannerError
 from optimizer.geo_report import rerender
-from optimizer.compare import compare_plans
-from optimizer.compare import markdown as comparison_markdown
 from optimizer.outputs import atomic_write_csv, atomic_write_text, check_output_folder, staged_folder
 from optimizer.pipeline import plan_scenario, prepare
 from optimizer.report import write_outputs

@@ -137,10 +137,7 @@ def isochrone(road: RoadGraph, node: tuple[float, float], limit_min: float, *,
                 fraction = spare / edge["travel_time_min"]
                 points.append(np.asarray(u) + fraction * (np.asarray(v) - np.asarray(u)))
     cloud = shapely.multipoints(np.array(points))
-    if hull == "convex":
-        shape = shapely.convex_hull(cloud)
-    else:
-        shape = shapely.concave_hull(cloud, ratio=CONCAVE_RATIO)
+    shape = shapely.convex_hull(cloud) if hull == "convex" else shapely.concave_hull(cloud, ratio=CONCAVE_RATIO)
     if shape.geom_type != "Polygon" or shape.area == 0:
         shape = shapely.buffer(shape, DEGENERATE_BUFFER_M)
     return shape

@@ -110,7 +110,9 @@ class TravelSettings(_Strict):
     urban_speed_kph: float = Field(gt=0)
     rural_speed_kph: float = Field(gt=0)
     road_default_speed_kph: float = Field(default=40.0, gt=0)
-    max_snap_km: float = Field(default=2.0, gt=0, description="a point farther than this from every road is off the network")
+    max_snap_km: float = Field(
+        default=2.0, gt=0, description="a point farther than this from every road is off the network"
+    )
     max_access_min: float = Field(gt=0, description="beyond this, a town is not served by a facility at all")
     source: Citation
 

@@ -64,7 +64,8 @@ def test_hard_target_against_the_budget(tmp_path: Path) -> None:
          'value = 2.9\nunit = "physicians per 1,000 residents"\ndenominator_size = 1000\n'
          'denominator_population = "residents"\nbinding = false\nhard = true'),
         ("budget_cny = { value = 600000000,", "budget_cny = { value = 1000000,"),
-        ("honour_named = true\n", "honour_named = true\nupgrade_cost_cny = { value = 0, source = { basis = \"test\" } }\n"),
+        ("honour_named = true\n",
+         'honour_named = true\nupgrade_cost_cny = { value = 0, source = { basis = "test" } }\n'),
     )
     report = _explain(path)
     assert ("budget", "budget") in _keys(report)

@@ -172,18 +172,25 @@ def test_html_map_works_offline_in_chromium(run_dir: Path, browser: object) -> N
         assert layer in listed, listed
 
     towns = pd.read_csv(run_dir / "towns.csv", encoding="utf-8-sig", dtype={"code": str}).set_index("name")
-    lon, lat = towns.loc[TOWN, ["lon", "lat"]]
-    x, y = page.evaluate(
-        """([lat, lon]) => {
+    # Click the town's own marker. Several layers (facilities, bases, service areas) share the county
+    # seat's point, so a mouse click at its pixel can land on another layer; the click event goes to the
+    # town feature itself and bubbles through Leaflet as a user's click does.
+    clicked = page.evaluate(
+        """(town) => {
             const key = Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);
-            const map = window[key];
-            const point = map.latLngToContainerPoint([lat, lon]);
-            const box = map.getContainer().getBoundingClientRect();
-            return [box.left + point.x, box.top + point.y];
+            let target = null;
+            window[key].eachLayer(layer => {
+                const properties = layer.feature && layer.feature.properties;
+                if (!target && properties && Object.values(properties).includes(town) && layer.getLatLng) {
+                    target = layer;
+                }
+            });
+            if (target) { target.fire('click', {latlng: target.getLatLng()}, true); }
+            return target !== null;
         }""",
-        [float(lat), float(lon)],
+        TOWN,
     )
-    page.mouse.click(x, y)
+    assert clicked, f"no map feature carries {TOWN}"
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(state="visible")
     text = popup.inner_text()

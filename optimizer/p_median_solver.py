@@ -239,25 +239,11 @@ def solve_p_median(inputs: PMedianInputs, settings: SolverSettings, *, reduce: b
         len(lagrange.fixed_open),
         len(lagrange.fixed_closed),
     )
-    if lower >= upper - 1e-9 * max(1.0, abs(upper)):
-        return PMedianResult(
-            SolveOutcome.OPTIMAL,
-            heuristic_sites,
-            upper,
-            upper,
-            0.0,
-            upper,
-            lagrange.bound,
-            len(lagrange.fixed_open),
-            len(lagrange.fixed_closed),
-            False,
-            0.0,
-            time.perf_counter() - started,
-        )
     keep = [c for c in range(len(inputs.site_ids)) if c not in lagrange.fixed_closed]
     fixed_open = tuple(inputs.site_ids[c] for c in sorted(lagrange.fixed_open))
-    if len(keep) < inputs.p or len(fixed_open) > inputs.p:
-        # no solution better than the heuristic exists
+    bound_meets_heuristic = lower >= upper - 1e-9 * max(1.0, abs(upper))
+    if bound_meets_heuristic or len(keep) < inputs.p or len(fixed_open) > inputs.p:
+        # the bound proves the heuristic optimal, or fixing left no solution better than it
         return PMedianResult(
             SolveOutcome.OPTIMAL,
             heuristic_sites,

@@ -43,6 +43,9 @@ COLUMNS = [
     "gap",
     "known_optimum",
     "match",
+    "root_bound",
+    "root_gap",
+    "tree_nodes",
     "build_seconds",
     "seconds",
     "peak_mb",
@@ -57,7 +60,7 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
 
 
-def run_row(instance: str, solver: str, formulation: str, time_limit: float) -> dict[str, Any]:
+def run_row(instance: str, solver: str, formulation: str, time_limit: float, threads: int) -> dict[str, Any]:
     """Load, build and solve one (instance, solver, formulation); runs inside a child process."""
     from models.capacitated_p_median import (
         CapacitatedPMedianInputs,
@@ -69,7 +72,7 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float) -> 
     from optimizer.p_median_solver import solve_p_median
     from optimizer.solve import SolverSettings, solve
 
-    settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=1e-6, threads=2, fallback=False)
+    settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=1e-6, threads=threads, fallback=False)
     row: dict[str, Any] = {"instance": instance, "solver": solver, "formulation": formulation}
     if instance.startswith("pmedcap"):
         cap = load_pmedcap(instance)
@@ -111,13 +114,19 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float) -> 
             formulation="radius" if formulation == "reduced" else formulation,
         )  # type: ignore[arg-type]
         result = solve_p_median(inputs_p, settings, reduce=formulation == "reduced")
+        reduced = formulation == "reduced"
         detail = (
-            f"heuristic {result.heuristic_value:g}, Lagrangian {result.lagrangian_bound:.1f}, fixed "
-            f"{result.n_fixed_open} open / {result.n_fixed_closed} closed, "
-            f"MIP {'yes' if result.mip_solved else 'no'}"
-            if formulation == "reduced"
+            f"heuristic {result.heuristic_value:g}, fixed {result.n_fixed_open} open / "
+            f"{result.n_fixed_closed} closed, MIP {'yes' if result.mip_solved else 'no'}"
+            if reduced
             else ""
         )
+        if reduced:  # the Lagrangian root bound equals the LP relaxation bound
+            row.update(
+                root_bound=result.lagrangian_bound,
+                root_gap=(result.objective - result.lagrangian_bound) / result.objective,
+                tree_nodes=result.tree_nodes,
+            )
         row.update(
             n=inst.n,
             p=inst.p,
@@ -143,11 +152,14 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float) -> 
     return row
 
 
-def run_row_isolated(instance: str, solver: str, formulation: str, time_limit: float) -> dict[str, Any]:
+def run_row_isolated(instance: str, solver: str, formulation: str, time_limit: float, threads: int) -> dict[str, Any]:
     """`run_row` in a fresh process (benchmarks/isolation.py)."""
-    return run_isolated(run_row, (instance, solver, formulation, time_limit),
-                        identity={"instance": instance, "solver": solver, "formulation": formulation},
-                        deadline_s=5 * time_limit + 300)
+    return run_isolated(
+        run_row,
+        (instance, solver, formulation, time_limit, threads),
+        identity={"instance": instance, "solver": solver, "formulation": formulation},
+        deadline_s=5 * time_limit + 300,
+    )
 
 
 def _fmt(value: Any) -> str:
@@ -159,23 +171,72 @@ def _fmt(value: Any) -> str:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    """Print with rich when installed, else as plain aligned text."""
+    """Print every row as a table."""
+    from rich.console import Console
+    from rich.table import Table
+
     shown = [c for c in COLUMNS if c != "detail"]
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:
-        widths = {c: max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in shown}
-        sys.stdout.write("  ".join(c.ljust(widths[c]) for c in shown) + "\n")
-        for r in rows:
-            sys.stdout.write("  ".join(_fmt(r.get(c)).ljust(widths[c]) for c in shown) + "\n")
-        return
     table = Table(title="Location benchmarks")
     for c in shown:
         table.add_column(c, justify="right" if c not in ("instance", "solver", "formulation", "outcome") else "left")
     for r in rows:
         table.add_row(*(_fmt(r.get(c)) for c in shown))
     Console(width=200).print(table)
+
+
+def summarize(rows: list[dict[str, Any]], time_limit: float) -> list[dict[str, Any]]:
+    """Per solver and formulation: instances, known optima proven, rows within the limit, total seconds.
+
+    A row that did not prove its optimum counts as at least `time_limit` seconds, so totals of the
+    classic model are lower bounds whenever it hit the limit; `vs_reduced` divides a total by the
+    `reduced` total of the same solver on the same instances.
+    """
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        if str(r["instance"]).startswith("pmed") and not str(r["instance"]).startswith("pmedcap"):
+            groups.setdefault((r["solver"], r["formulation"]), []).append(r)
+
+    def seconds(r: dict[str, Any]) -> float:
+        value = float(r.get("seconds") or time_limit)
+        return value if r.get("match") == "yes" else max(value, time_limit)
+
+    summary = []
+    for (solver, formulation), members in sorted(groups.items()):
+        names = {r["instance"] for r in members}
+        reduced = [r for r in groups.get((solver, "reduced"), []) if r["instance"] in names]
+        total = sum(seconds(r) for r in members)
+        base = sum(seconds(r) for r in reduced)
+        summary.append(
+            {
+                "solver": solver,
+                "formulation": formulation,
+                "instances": len(members),
+                "proven_optimal": sum(r.get("match") == "yes" for r in members),
+                "within_limit": sum(r.get("match") == "yes" and float(r["seconds"]) <= time_limit for r in members),
+                "total_seconds": total,
+                "vs_reduced": total / base if base and len(reduced) == len(members) else None,
+            }
+        )
+    return summary
+
+
+def print_summary(summary: list[dict[str, Any]]) -> None:
+    """Print the per-solver, per-formulation totals."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="pmed totals (a row without a proven optimum counts as the time limit)")
+    for column in summary[0] if summary else []:
+        table.add_column(column)
+    for r in summary:
+        table.add_row(*(_fmt(v) for v in r.values()))
+    Console(width=200).print(table)
+
+
+def read_csv(path: Path) -> list[dict[str, Any]]:
+    """Rows written by `write_csv` (values stay strings; empty cells become None)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [{k: (v if v != "" else None) for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
 def write_csv(rows: list[dict[str, Any]], out: Path) -> None:
@@ -205,13 +266,27 @@ def main(argv: list[str] | None = None) -> int:
         help="p-median formulations among reduced,radius,assignment",
     )
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
+    parser.add_argument("--threads", type=int, default=1, help="solver threads per row (HiGHS and CBC alike)")
     parser.add_argument(
         "--assignment-max-n",
         type=int,
         default=10_000,
         help="skip the dense assignment model above this many vertices",
     )
+    parser.add_argument(
+        "--from-csv",
+        default="",
+        help="comma-separated CSV files of earlier runs (e.g. two halves run side by side): print their rows "
+        "and totals, and with --out write them as one file, without solving anything",
+    )
     args = parser.parse_args(argv)
+    if args.from_csv:
+        rows = [row for path in args.from_csv.split(",") if path for row in read_csv(Path(path))]
+        if args.out:
+            write_csv(rows, args.out)
+        print_table(rows)
+        print_summary(summarize(rows, args.time_limit))
+        return 0
     instances = [s for s in args.only.split(",") if s] or pmed_names() + pmedcap_names()
     if not instances:
         sys.stderr.write("no instances found: set SHARED_BENCHMARKS to the folder holding orlib-pmed/\n")
@@ -228,12 +303,13 @@ def main(argv: list[str] | None = None) -> int:
             for solver in [s for s in args.solvers.split(",") if s]:
                 if formulation == "assignment" and _size(instance) > args.assignment_max_n:
                     continue
-                row = run_row_isolated(instance, solver, formulation, args.time_limit)
+                row = run_row_isolated(instance, solver, formulation, args.time_limit, args.threads)
                 rows.append(row)
                 sys.stderr.write(" ".join(f"{c}={_fmt(row.get(c))}" for c in COLUMNS) + "\n")
                 if args.out:
                     write_csv(rows, args.out)
     print_table(rows)
+    print_summary(summarize(rows, args.time_limit))
     return 0
 
 

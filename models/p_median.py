@@ -136,11 +136,32 @@ class PMedianModel:
     """z[demand, k] (radius formulation only): 1 when no open site is within level k of the demand."""
     cutoff: dict[Key, float] = field(default_factory=dict)
     """Radius formulation: the largest exactly-priced distance of each demand."""
+    level_radius: dict[tuple[Key, int], float] = field(default_factory=dict)
+    """Radius formulation: D_i^k of each level variable z[i,k]."""
     registry: ConstraintRegistry = field(default_factory=ConstraintRegistry)
 
     def open_sites(self) -> list[Key]:
         """The opened sites (sorted), read from the site variables."""
         return [site for site, var in self.open.items() if is_on(var)]
+
+    def set_start(self, open_sites: Sequence[Key]) -> None:
+        """Give every variable its value in the solution that opens `open_sites` (a MIP start).
+
+        Used with `optimizer.solve.solve(..., warm_start=True)`: the solver then starts with this
+        incumbent and can prune from the first node.
+        """
+        chosen = set(open_sites)
+        for site, var in self.open.items():
+            var.setInitialValue(1 if site in chosen else 0)
+        if self.formulation == "assignment":
+            nearest = nearest_open(self.inputs, open_sites)
+            for (d, s), var in self.assign.items():
+                var.setInitialValue(1 if nearest[d] == s else 0)
+            return
+        served = served_distance(self.inputs, open_sites)
+        row_of = {d: r for r, d in enumerate(self.inputs.demand_ids)}
+        for (d, k), var in self.level.items():
+            var.setInitialValue(1 if served[row_of[d]] > self.level_radius[(d, k)] else 0)
 
     def assignment(self) -> dict[Key, Key]:
         """Each demand's nearest opened site (ties → first in sorted order)."""
@@ -248,8 +269,17 @@ def build_p_median_model(inputs: PMedianInputs) -> PMedianModel:
     if formulation == "assignment":
         assign = _add_assignment(problem, registry, demands, sites, weight, distance, y_list)
         return PMedianModel(problem, inputs, formulation, open_vars, assign=assign, registry=registry)
-    level, cutoff = _add_radius(problem, registry, inputs, demands, weight, distance, y_list)
-    return PMedianModel(problem, inputs, formulation, open_vars, level=level, cutoff=cutoff, registry=registry)
+    level, cutoff, level_radius = _add_radius(problem, registry, inputs, demands, weight, distance, y_list)
+    return PMedianModel(
+        problem,
+        inputs,
+        formulation,
+        open_vars,
+        level=level,
+        cutoff=cutoff,
+        level_radius=level_radius,
+        registry=registry,
+    )
 
 
 def _add_assignment(
@@ -294,7 +324,7 @@ def _add_radius(
     weight: FloatArray,
     distance: FloatArray,
     y_list: list[pulp.LpVariable],
-) -> tuple[dict[tuple[Key, int], pulp.LpVariable], dict[Key, float]]:
+) -> tuple[dict[tuple[Key, int], pulp.LpVariable], dict[Key, float], dict[tuple[Key, int], float]]:
     n_sites = len(y_list)
     rank_bound = n_sites - inputs.p  # 0-based rank of the (m − p + 1)-th nearest site
     fixed_cols = [c for c, s in enumerate(sorted_ids(inputs.site_ids)) if s in set(inputs.fixed_open)]
@@ -305,6 +335,7 @@ def _add_radius(
         user_cutoff = np.asarray(inputs.level_cutoff, dtype=float)[[rows_of[d] for d in demands]]
     level: dict[tuple[Key, int], pulp.LpVariable] = {}
     cutoff: dict[Key, float] = {}
+    level_radius: dict[tuple[Key, int], float] = {}
     objective: list[tuple[pulp.LpVariable, float]] = []
     constant = 0.0
     for r, d in enumerate(demands):
@@ -327,6 +358,7 @@ def _add_radius(
         n_vars = n_levels - 1 + (1 if tail is not None else 0)
         z = [problem.add_variable(name("z", d, k), lowBound=0, upBound=1) for k in range(1, n_vars + 1)]
         level.update(((d, k), var) for k, var in enumerate(z, start=1))
+        level_radius.update(((d, k), float(values[k - 1])) for k in range(1, n_vars + 1))
         cutoff[d] = float(values[-1])
         constant += w * float(values[0])
         steps = np.diff(values).tolist() + ([tail - float(values[-1])] if tail is not None else [])
@@ -346,4 +378,4 @@ def _add_radius(
                 ConstraintTag("level", None, str(d), None, f"no open site within level {k} ⇒ pay next step (4)"),
             )
     problem += affine(objective, constant=constant)
-    return level, cutoff
+    return level, cutoff, level_radius

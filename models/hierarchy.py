@@ -59,7 +59,8 @@ class HierarchyInputs:
         Town → nodes within its radius; each town is assigned to exactly one open node of these.
         Empty: the assignment rule is off.
     cover
-        Rule name → (town → nodes in reach); each town needs at least one open node in reach. E.g.
+        Rule name → (town → nodes in reach); each town the rule lists needs at least one open node in
+        reach (a rule for rural towns lists only those). E.g.
         ``{"network_20km": …, "thc_10km": …}``.
     parents
         Node → parent nodes within the referral/link limit; each open node is linked to exactly one
@@ -82,7 +83,6 @@ class HierarchyInputs:
     def problems(self) -> list[str]:
         """Every input problem (empty reach sets make the rules infeasible)."""
         problems = id_problems("towns", self.towns)
-        towns = set(self.towns)
         if self.assignment:
             missing = sorted_ids(t for t in self.towns if not self.assignment.get(t))
             if missing:
@@ -90,8 +90,8 @@ class HierarchyInputs:
                     f"{len(missing)} town(s) have no sub-centre within their radius "
                     f"(e.g. {missing[:5]}); add candidate sites or enlarge the radius"
                 )
-        for rule, reach in sorted(self.cover.items()):
-            missing = sorted_ids(t for t in self.towns if not reach.get(t))
+        for rule, reach in sorted(self.cover.items()):  # a cover rule applies to the towns it lists
+            missing = sorted_ids(t for t in reach if not reach[t])
             if missing:
                 problems.append(
                     f"rule {rule!r}: {len(missing)} town(s) have no node in reach "
@@ -106,11 +106,16 @@ class HierarchyInputs:
                     f"{label}: {len(stuck)} town(s) can only be served by nodes that have no parent within "
                     f"the link limit (e.g. {stuck[:5]}); add parent candidates or raise the link limit"
                 )
+        return problems + self.unknown_towns()
+
+    def unknown_towns(self) -> list[str]:
+        """Rules that name towns outside `towns` (always an input error)."""
+        problems = []
         for label, mapping in [
             ("assignment", self.assignment),
             *((f"cover {r!r}", m) for r, m in self.cover.items()),
         ]:
-            unknown = sorted_ids(set(mapping) - towns)
+            unknown = sorted_ids(set(mapping) - set(self.towns))
             if unknown:
                 problems.append(f"{label} names towns {unknown[:5]} that are not in towns")
         return problems
@@ -131,8 +136,16 @@ def add_hierarchy_constraints(
     open_vars: Mapping[Node, pulp.LpVariable],
     inputs: HierarchyInputs,
     registry: ConstraintRegistry,
+    *,
+    target_id: str | None = None,
+    refuse_unreachable: bool = True,
 ) -> HierarchyHandles:
     """Add the hierarchy rules to `problem`, using the caller's site-open variables.
+
+    `target_id` tags every row with the plan target the rules come from (diagnosis groups rows by it);
+    without it, cover rows carry their rule name and the other rows none. With
+    `refuse_unreachable=False` a town no node can reach is not an input error: its row stays in the
+    model (infeasible as stated) so that the planner's diagnosis can name the rule that fails.
 
     Sets
         T   towns;  V   nodes (level, site) with open variable o_v ∈ {0, 1} (`open_vars`);
@@ -153,7 +166,7 @@ def add_hierarchy_constraints(
     ValueError
         When a town has an empty reach set, or a node in the rules has no open variable.
     """
-    problems = inputs.problems()
+    problems = inputs.problems() if refuse_unreachable else inputs.unknown_towns()
     missing = [n for n in inputs.nodes() if n not in open_vars]
     if missing:
         problems.append(
@@ -173,13 +186,13 @@ def add_hierarchy_constraints(
                 problem,
                 constraint(affine([(a, 1.0), (open_vars[v], -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("assign_open", t, *v),
-                ConstraintTag("assign_open", None, str(t), v[0], f"assigned only to an open {v[0]} (2)"),
+                ConstraintTag("assign_open", target_id, str(t), v[0], f"assigned only to an open {v[0]} (2)"),
             )
         registry.add(
             problem,
             constraint(affine((a, 1.0) for a in row), pulp.LpConstraintEQ, 1.0),
             name("assign", t),
-            ConstraintTag("assign", None, str(t), None, "each town assigned to one open node in its radius (1)"),
+            ConstraintTag("assign", target_id, str(t), None, "each town assigned to one open node in its radius (1)"),
         )
     for rule in sorted(inputs.cover):
         reach = inputs.cover[rule]
@@ -189,7 +202,9 @@ def add_hierarchy_constraints(
                 problem,
                 constraint(affine((open_vars[v], 1.0) for v in nodes), pulp.LpConstraintGE, 1.0),
                 name(f"cover_{rule}", t),
-                ConstraintTag(f"cover_{rule}", rule, str(t), None, f"town within reach of an open node: {rule} (3)"),
+                ConstraintTag(
+                    f"cover_{rule}", target_id or rule, str(t), None, f"town within reach of an open node: {rule} (3)"
+                ),
             )
     for v in sorted(inputs.parents, key=node_key):
         parents = sorted(inputs.parents[v], key=node_key)
@@ -202,13 +217,13 @@ def add_hierarchy_constraints(
                 problem,
                 constraint(affine([(link, 1.0), (open_vars[u], -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("link_open", *v, *u),
-                ConstraintTag("link_open", None, str(v[1]), u[0], f"refer only to an open {u[0]} (5)"),
+                ConstraintTag("link_open", target_id, str(v[1]), u[0], f"refer only to an open {u[0]} (5)"),
             )
         registry.add(
             problem,
             constraint(affine([*((link, 1.0) for link in row), (open_vars[v], -1.0)]), pulp.LpConstraintEQ, 0.0),
             name("link", *v),
-            ConstraintTag("link", None, str(v[1]), v[0], f"an open {v[0]} refers to one parent in reach (4)"),
+            ConstraintTag("link", target_id, str(v[1]), v[0], f"an open {v[0]} refers to one parent in reach (4)"),
         )
     return handles
 

@@ -6,9 +6,12 @@ The blocks and their constraints are documented in their own modules:
     models/allocation.py   (R1)–(R5), (T1), (L1)–(L2), (C1)–(C4)  beds and staff
     models/ambulances.py   (A1)–(A4)                                fleet and stationing
     models/subcentres.py   (S1)–(S5)                                sub-centre siting
+    models/hierarchy.py    (1)–(5)                                  service hierarchy (optional, hard)
 This module adds the coupling:
     (B1) budget:  Σ_r c_r g_r + c_amb δ + c_sub Σ_s o_s ≤ budget (CNY)
                   (stated in units of the budget's power of ten, so its coefficients are O(1))
+    (H)  hierarchy nodes: a sub-centre candidate's node is open exactly when o_s = 1; existing
+         facilities' nodes are constants 1 (variables fixed at 1)
 and the objective, a weighted sum of normalised terms (each term lies in about [0, 1] per unit weight):
     min   Σ_k w_k (s_k + e_k) / scale_k      (w_k = the binding or the expected weight; fleet shortfall too)
         + W_amb  · (population share NOT covered by an ambulance within its standard)
@@ -32,6 +35,7 @@ import pulp
 
 from models.allocation import AllocationHandles, AllocationInputs, add_allocation
 from models.ambulances import AmbulanceHandles, AmbulanceInputs, add_ambulances
+from models.hierarchy import HierarchyHandles, HierarchyInputs, Node, add_hierarchy_constraints
 from models.naming import ConstraintRegistry, ConstraintTag, name
 from models.subcentres import SubcentreHandles, SubcentreInputs, add_subcentres
 
@@ -49,6 +53,18 @@ class PlanWeights:
 
 
 @dataclass(frozen=True)
+class PlanHierarchy:
+    """The hierarchy rules on facility nodes, and which nodes exist already (always open).
+
+    Every other node must be a sub-centre candidate: it is open when the model opens that sub-centre.
+    """
+
+    rules: HierarchyInputs
+    existing: frozenset[Node]
+    target_id: str
+
+
+@dataclass(frozen=True)
 class PlanInputs:
     """The whole plan: each block's inputs (None = block switched off), the budget and the weights."""
 
@@ -59,6 +75,7 @@ class PlanInputs:
     budget_cny: float
     budget_target_id: str
     weights: PlanWeights
+    hierarchy: PlanHierarchy | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,7 @@ class PlanModel:
     ambulances: AmbulanceHandles | None
     subcentres: SubcentreHandles | None
     cost: pulp.LpAffineExpression
+    hierarchy: HierarchyHandles | None = None
 
 
 def build_plan_model(inputs: PlanInputs) -> PlanModel:
@@ -84,6 +102,7 @@ def build_plan_model(inputs: PlanInputs) -> PlanModel:
         problem, inputs.allocation, registry, subcentres.is_open if subcentres else {}
     )
     ambulances = add_ambulances(problem, inputs.ambulances, registry) if inputs.ambulances else None
+    hierarchy = _add_hierarchy(problem, registry, inputs.hierarchy, subcentres) if inputs.hierarchy else None
 
     cost = allocation.cost.copy()
     objective = allocation.shortfall_term + weights.access_travel * allocation.access_term
@@ -116,4 +135,28 @@ def build_plan_model(inputs: PlanInputs) -> PlanModel:
                       unit_scale=row_scale),
     )
     problem += objective + (weights.cost / budget_scale) * cost
-    return PlanModel(problem, registry, allocation, ambulances, subcentres, cost)
+    return PlanModel(problem, registry, allocation, ambulances, subcentres, cost, hierarchy)
+
+
+def _add_hierarchy(
+    problem: pulp.LpProblem,
+    registry: ConstraintRegistry,
+    hierarchy: PlanHierarchy,
+    subcentres: SubcentreHandles | None,
+) -> HierarchyHandles:
+    """(H): give every node its open variable, then add the hierarchy rules."""
+    candidates = subcentres.is_open if subcentres else {}
+    open_vars: dict[Node, pulp.LpVariable] = {}
+    for node in hierarchy.rules.nodes():
+        if node in hierarchy.existing:
+            open_vars[node] = problem.add_variable(name("hierarchy_existing", *node), lowBound=1, upBound=1)
+        elif node[1] in candidates:
+            open_vars[node] = candidates[str(node[1])]
+        else:
+            raise ValueError(
+                f"hierarchy node {node} is neither an existing facility nor a sub-centre candidate; "
+                "add it to the [subcentres] candidates or to the existing tiers"
+            )
+    return add_hierarchy_constraints(
+        problem, open_vars, hierarchy.rules, registry, target_id=hierarchy.target_id, refuse_unreachable=False
+    )

@@ -31,10 +31,11 @@ logger = logging.getLogger(__name__)
 
 RULE_FAMILIES = (
     "budget", "target", "facility_limit", "bed_category", "staff_per_bed", "stock_floor", "ambulance_fleet",
-    "subcentre_count", "subcentre_named",
+    "subcentre_count", "subcentre_named", "assign", "cover_network", "link",
 )
 UNITS = {"budget": "CNY", "ambulance_fleet": "vehicles", "subcentre_count": "sub-centres",
-         "subcentre_named": "named sub-centres"}
+         "subcentre_named": "named sub-centres", "assign": "towns", "cover_network": "towns",
+         "link": "middle-tier facilities"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ class InfeasibilityReport:
 
 GROUP_LABELS = {
     "subcentre_named": "the sub-centres the plan names",
+    "assign": "the hierarchy's assignment radius (every town assigned to an open node in reach)",
+    "cover_network": "the emergency network radius (every town within reach of an open node)",
+    "link": "the referral limit (every open middle-tier facility near a top-tier one)",
     "facility_limit": "facility limit '{key}'",
     "bed_category": "bed category '{key}'",
     "staff_per_bed": "staffing rule '{key}'",

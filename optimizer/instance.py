@@ -26,6 +26,7 @@ from models import (
 )
 from optimizer.datasets import Datasets
 from optimizer.errors import Problem, ScenarioError
+from optimizer.hierarchy_rules import hierarchy_rules
 from optimizer.scenario import AmbulanceSettings, RatioTarget, Scenario, SubcentreSettings
 from optimizer.travel_times import TravelMatrix
 
@@ -71,8 +72,9 @@ def build_plan_inputs(
         facilities=tuple(data.facilities["facility_id"]),
         facility_site={
             f: f"{lon:.6f},{lat:.6f}"
-            for f, lon, lat in zip(data.facilities["facility_id"], data.facilities["lon"], data.facilities["lat"],
-                                   strict=True)
+            for f, lon, lat in zip(
+                data.facilities["facility_id"], data.facilities["lon"], data.facilities["lat"], strict=True
+            )
         },
         access_min=access,
         access_limit_min=scenario.travel.max_access_min,
@@ -80,8 +82,9 @@ def build_plan_inputs(
         targets=tuple(_target(scenario, data, t) for t in scenario.targets),
         limits=_limits(scenario, data),
         staff_per_bed=tuple(
-            StaffPerBedInputs(rule.id, rule.resource, facility, rule.min_per_bed, rule.hard,
-                              scenario.objective.expected_shortfall)
+            StaffPerBedInputs(
+                rule.id, rule.resource, facility, rule.min_per_bed, rule.hard, scenario.objective.expected_shortfall
+            )
             for rule in scenario.staff_per_bed
             for facility in facilities_of_levels(data, rule.levels)
         ),
@@ -92,12 +95,14 @@ def build_plan_inputs(
         name=scenario.scenario.id,
         allocation=allocation,
         ambulances=_ambulances(scenario, scenario.ambulances, data, matrix) if scenario.ambulances else None,
-        subcentres=_subcentres(scenario.subcentres, data, matrix, access, scenario.travel.max_access_min,
-                               honour_named)
+        subcentres=_subcentres(scenario.subcentres, data, matrix, access, scenario.travel.max_access_min, honour_named)
         if scenario.subcentres
         else None,
         budget_cny=scenario.budget.budget_cny.value,
         budget_target_id=BUDGET_TARGET_ID,
+        hierarchy=hierarchy_rules(scenario.hierarchy, data, matrix, _subcentre_candidates(scenario, data))
+        if scenario.hierarchy
+        else None,
         weights=PlanWeights(
             ambulance_coverage=weights.ambulance_coverage,
             ambulance_backup=weights.ambulance_backup,
@@ -131,20 +136,24 @@ def _resources(scenario: Scenario, data: Datasets) -> tuple[ResourceInputs, ...]
     resources = []
     for key in sorted(scenario.resources):
         spec = scenario.resources[key]
-        reference = max((_required(data, t) for t in scenario.targets
-                         if t.resource == key and t.kind != "per_resource"), default=0.0)
+        reference = max(
+            (_required(data, t) for t in scenario.targets if t.resource == key and t.kind != "per_resource"),
+            default=0.0,
+        )
         baseline = spec.baseline_modelled.value if spec.baseline_modelled else None
-        resources.append(ResourceInputs(
-            name=key,
-            eligible=facilities_of_levels(data, spec.eligible_levels),
-            subset_of=spec.subset_of,
-            baseline_modelled=baseline,
-            other_stock=spec.other_stock.value if spec.other_stock else 0.0,
-            unit_cost_cny=spec.unit_cost_cny.value,
-            allow_reduction=spec.allow_reduction,
-            demand_driven=spec.demand_driven,
-            reference_total=max(reference, baseline or 0.0, 1.0),
-        ))
+        resources.append(
+            ResourceInputs(
+                name=key,
+                eligible=facilities_of_levels(data, spec.eligible_levels),
+                subset_of=spec.subset_of,
+                baseline_modelled=baseline,
+                other_stock=spec.other_stock.value if spec.other_stock else 0.0,
+                unit_cost_cny=spec.unit_cost_cny.value,
+                allow_reduction=spec.allow_reduction,
+                demand_driven=spec.demand_driven,
+                reference_total=max(reference, baseline or 0.0, 1.0),
+            )
+        )
     return tuple(resources)
 
 
@@ -163,12 +172,11 @@ def _target(scenario: Scenario, data: Datasets, target: RatioTarget) -> TargetIn
     if target.denominator_resource is not None:
         spec = scenario.resources[target.denominator_resource]
         levels = target.denominator_facility_levels or target.facility_levels or spec.eligible_levels
-        denominator_facilities = tuple(
-            f for f in facilities_of_levels(data, levels)
-            if f in set(facilities_of_levels(data, spec.eligible_levels))
-        )
+        denominator_eligible = set(facilities_of_levels(data, spec.eligible_levels))
+        denominator_facilities = tuple(f for f in facilities_of_levels(data, levels) if f in denominator_eligible)
         base = (spec.baseline_modelled.value if spec.baseline_modelled else 0.0) + (
-            spec.other_stock.value if spec.other_stock else 0.0)
+            spec.other_stock.value if spec.other_stock else 0.0
+        )
         scale = target.value * max(base, 1.0)
     weights = scenario.objective
     return TargetInputs(
@@ -204,17 +212,21 @@ def _limits(scenario: Scenario, data: Datasets) -> tuple[LimitInputs, ...]:
             if rule.max_per_1000_town_residents is not None:
                 upper = math.floor(rule.max_per_1000_town_residents * town_population[facility_town[facility]] / 1000)
             upgraded = subcentre is not None and facility in candidates and rule.resource == "beds"
-            limits.append(LimitInputs(
-                id=rule.id,
-                resource=rule.resource,
-                facility=facility,
-                min_value=rule.min_value,
-                max_value=upper,
-                min_if_subcentre=None,
-                max_if_subcentre=float(subcentre.max_beds) if upgraded and subcentre and upper is not None else None,
-                hard=rule.hard,
-                violation_weight=weights.expected_shortfall,
-            ))
+            limits.append(
+                LimitInputs(
+                    id=rule.id,
+                    resource=rule.resource,
+                    facility=facility,
+                    min_value=rule.min_value,
+                    max_value=upper,
+                    min_if_subcentre=None,
+                    max_if_subcentre=float(subcentre.max_beds)
+                    if upgraded and subcentre and upper is not None
+                    else None,
+                    hard=rule.hard,
+                    violation_weight=weights.expected_shortfall,
+                )
+            )
     if subcentre is not None and "beds" in scenario.resources:
         limits.extend(
             LimitInputs(
@@ -234,8 +246,11 @@ def _limits(scenario: Scenario, data: Datasets) -> tuple[LimitInputs, ...]:
 
 
 def _bed_categories(scenario: Scenario, data: Datasets) -> tuple[BedCategoryInputs, ...]:
-    eligible = set(facilities_of_levels(data, scenario.resources["beds"].eligible_levels)) if scenario.bed_categories \
+    eligible = (
+        set(facilities_of_levels(data, scenario.resources["beds"].eligible_levels))
+        if scenario.bed_categories
         else set()
+    )
     return tuple(
         BedCategoryInputs(
             id=rule.id,
@@ -254,17 +269,20 @@ def _bed_categories(scenario: Scenario, data: Datasets) -> tuple[BedCategoryInpu
 
 def ambulance_standard(data: Datasets, matrix: TravelMatrix, settings: AmbulanceSettings) -> np.ndarray:
     """Boolean towns × facilities: the facility meets the town's radius and response-time standard."""
-    radius = np.where(data.townships["settlement_class"].to_numpy() == "urban",
-                      settings.urban_radius_km, settings.rural_radius_km)
+    radius = np.where(
+        data.townships["settlement_class"].to_numpy() == "urban", settings.urban_radius_km, settings.rural_radius_km
+    )
     return (matrix.straight_km <= radius[:, None]) & (matrix.minutes <= settings.response_max_min)
 
 
-def _ambulances(scenario: Scenario, settings: AmbulanceSettings, data: Datasets, matrix: TravelMatrix
-                ) -> AmbulanceInputs:
+def _ambulances(
+    scenario: Scenario, settings: AmbulanceSettings, data: Datasets, matrix: TravelMatrix
+) -> AmbulanceInputs:
     bases = set(facilities_of_levels(data, settings.eligible_levels))
-    meets = ambulance_standard(data, matrix, settings)
+    is_base = np.array([f in bases for f in matrix.destinations], dtype=bool)
+    meets = ambulance_standard(data, matrix, settings) & is_base[None, :]
     covering = {
-        town: tuple(f for f, ok in zip(matrix.destinations, row, strict=True) if ok and f in bases)
+        town: tuple(matrix.destinations[j] for j in np.flatnonzero(row))
         for town, row in zip(matrix.origins, meets, strict=True)
     }
     population = dict(zip(data.townships["code"], data.townships["population"].astype(float), strict=True))
@@ -285,6 +303,13 @@ def _ambulances(scenario: Scenario, settings: AmbulanceSettings, data: Datasets,
     )
 
 
+def _subcentre_candidates(scenario: Scenario, data: Datasets) -> tuple[str, ...]:
+    """The facilities the model may open as sub-centres (none without a [subcentres] block)."""
+    if scenario.subcentres is None:
+        return ()
+    return tuple(sorted(set(_candidates(data)) | set(scenario.subcentres.named_facility_ids)))
+
+
 def _candidates(data: Datasets) -> tuple[str, ...]:
     flags = data.facilities["subcentre_candidate"].astype(str).str.lower() == "true"
     return tuple(data.facilities.loc[flags, "facility_id"])
@@ -300,10 +325,12 @@ def _subcentres(
 ) -> SubcentreInputs:
     candidates = tuple(sorted(set(_candidates(data)) | set(settings.named_facility_ids)))
     column = {f: j for j, f in enumerate(matrix.destinations)}
+    within = matrix.straight_km[:, [column[s] for s in candidates]] <= settings.radius_km
     covering = {
-        town: tuple(s for s in candidates if matrix.straight_km[i, column[s]] <= settings.radius_km)
-        for i, town in enumerate(matrix.origins)
+        town: tuple(candidates[j] for j in np.flatnonzero(row))
+        for town, row in zip(matrix.origins, within, strict=True)
     }
+    is_candidate = set(candidates)
     population = dict(zip(data.townships["code"], data.townships["population"].astype(float), strict=True))
     return SubcentreInputs(
         towns=matrix.origins,
@@ -313,9 +340,8 @@ def _subcentres(
         named=tuple(sorted(settings.named_facility_ids)),
         honour_named=settings.honour_named if honour_named is None else honour_named,
         covering=covering,
-        travel_min={(t, s): m for (t, s), m in access.items() if s in set(candidates)},
+        travel_min={(t, s): m for (t, s), m in access.items() if s in is_candidate},
         access_limit_min=access_limit_min,
         upgrade_cost_cny=settings.upgrade_cost_cny.value,
         target_id=SUBCENTRE_TARGET_ID,
     )
-

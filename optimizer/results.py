@@ -64,6 +64,10 @@ def extract(
     """Tables of the solution in `model` (which must have a solution)."""
     allocation = _allocation(model, scenario, data)
     towns = coverage_by_town(allocation, scenario, data, matrix)
+    if model.hierarchy is not None and model.hierarchy.assign:
+        # the facility each town is assigned to under the hierarchy's assignment rule
+        assigned = {t: str(node[1]) for (t, node), var in model.hierarchy.assign.items() if _integer(var) == 1}
+        towns["hierarchy_node"] = towns["code"].map(assigned)
     targets = target_table(allocation, scenario, data)
     cost = _cost(allocation, scenario)
     return PlanResult(

@@ -269,6 +269,42 @@ class SubcentreSettings(_Strict):
         return self
 
 
+class HierarchySettings(_Strict):
+    """The service hierarchy as hard rules (off unless the block is given).
+
+    Nodes are facilities: the top tier (county hospital, county emergency centre) and the middle tier
+    (existing central township health centres of `middle_levels`) are always open; the sub-centres the
+    model opens join the middle tier. Three rules, each on when its number is given:
+
+    * assignment: every town assigned to one open node within `assignment_radius_km` (straight line):
+      the sub-centre serves the towns around it, the county hospital its own surroundings;
+    * referral: every open middle node within `referral_limit_min` of a top node (travel minutes from
+      the middle node's town);
+    * network: every town of `network_applies_to` within `network_radius_km` of an open node of any tier:
+      the three-tier rural emergency network (county emergency centre → central THC → THC, 10–20 km).
+    """
+
+    top_levels: list[FacilityLevel] = Field(min_length=1)
+    middle_levels: list[FacilityLevel] = Field(default_factory=list)
+    assignment_radius_km: Amount | None = None
+    referral_limit_min: Amount | None = None
+    network_radius_km: Amount | None = None
+    network_applies_to: Literal["rural", "all"] = "rural"
+    decision: str
+
+    @model_validator(mode="after")
+    def _some_rule(self) -> HierarchySettings:
+        if self.assignment_radius_km is None and self.referral_limit_min is None and self.network_radius_km is None:
+            raise ValueError(
+                "no rule is given: set assignment_radius_km, referral_limit_min or network_radius_km, "
+                "or remove the [hierarchy] block"
+            )
+        overlap = sorted(set(self.top_levels) & set(self.middle_levels))
+        if overlap:
+            raise ValueError(f"levels {overlap} are both top_levels and middle_levels; a level belongs to one tier")
+        return self
+
+
 class BudgetSettings(_Strict):
     """Capital budget for additions over the base year (no plan states one: an estimate)."""
 
@@ -312,6 +348,7 @@ class Scenario(_Strict):
     bed_categories: list[BedCategory] = Field(default_factory=list)
     ambulances: AmbulanceSettings | None = None
     subcentres: SubcentreSettings | None = None
+    hierarchy: HierarchySettings | None = None
     budget: BudgetSettings
     objective: ObjectiveWeights = Field(default_factory=ObjectiveWeights)
     solver: SolverSettings = Field(default_factory=SolverSettings)

@@ -44,6 +44,7 @@ def check(result: PlanResult, scenario: Scenario, data: Datasets, matrix: Travel
     violations += _bed_categories(result, scenario)
     violations += _ambulances(result, scenario, data, matrix)
     violations += _subcentres(result, scenario, data, honour_named)
+    violations += _hierarchy(result, scenario, data, matrix)
     violations += _budget(result, scenario)
     return violations
 
@@ -241,6 +242,40 @@ def _subcentres(result: PlanResult, scenario: Scenario, data: Datasets, honour_n
     missing = set(settings.named_facility_ids) - chosen
     if honour and missing:
         found.append(Violation("subcentre_named", ", ".join(sorted(missing)), "named by the plan but not chosen"))
+    return found
+
+
+def _hierarchy(result: PlanResult, scenario: Scenario, data: Datasets, matrix: TravelMatrix) -> list[Violation]:
+    """Assignment radius, emergency network radius and referral limit, from the open facilities."""
+    settings = scenario.hierarchy
+    if settings is None:
+        return []
+    facilities = data.facilities.set_index("facility_id")
+    chosen = set(result.allocation.loc[result.allocation["is_subcentre"], "facility_id"])
+    top = set(facilities.index[facilities["level"].isin(settings.top_levels)])
+    middle = set(facilities.index[facilities["level"].isin(settings.middle_levels)]) | (chosen - top)
+    column = {f: j for j, f in enumerate(matrix.destinations)}
+    open_km = matrix.straight_km[:, [column[f] for f in sorted(top | middle)]].min(axis=1)
+    classes = dict(zip(data.townships["code"], data.townships["settlement_class"], strict=True))
+    found = []
+    radius_rules = [("hierarchy_assignment", settings.assignment_radius_km, "all")]
+    radius_rules.append(("hierarchy_network", settings.network_radius_km, settings.network_applies_to))
+    for rule, radius, applies_to in radius_rules:
+        if radius is None:
+            continue
+        for town, km in zip(matrix.origins, open_km, strict=True):
+            if (applies_to == "all" or classes[town] == "rural") and km > radius.value + TOL:
+                found.append(Violation(rule, town, f"nearest open node {km:.1f} km > {radius.value:g} km"))
+    if settings.referral_limit_min is not None:
+        row = {t: i for i, t in enumerate(matrix.origins)}
+        top_columns = [column[f] for f in sorted(top)]
+        limit = settings.referral_limit_min.value
+        for facility in sorted(middle):
+            minutes = float(matrix.minutes[row[str(facilities.at[facility, "town_code"])], top_columns].min())
+            if minutes > limit + TOL:
+                found.append(
+                    Violation("hierarchy_referral", facility, f"nearest top facility {minutes:.1f} min > {limit:g} min")
+                )
     return found
 
 

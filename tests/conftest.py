@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,17 @@ def exact(name: str) -> SolverSettings:
 def solver_name(request: pytest.FixtureRequest) -> str:
     """Every solver the project supports; a missing solver fails the test instead of skipping."""
     return str(request.param)
+
+
+def lu_variant(tmp_path: Path, *edits: tuple[str, str], append: str = "") -> Path:
+    """A copy of the Lu scenario (data paths kept valid) with text edits applied and `append` added."""
+    (tmp_path / "scenarios").mkdir(parents=True)
+    shutil.copytree(ROOT / "scenarios" / "defaults", tmp_path / "scenarios" / "defaults")
+    text = LU_SCENARIO.read_text(encoding="utf-8").replace('"../data/', f'"{ROOT / "data"}/')
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / "scenarios" / "lu_county.toml"
+    text = text.replace("[data]\n", "[data]\nallow_outside_project = true\n", 1)
+    path.write_text(text + append, encoding="utf-8")
+    return path

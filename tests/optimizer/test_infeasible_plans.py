@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,23 +9,9 @@ import pytest
 from optimizer.diagnose import InfeasibilityReport
 from optimizer.errors import InfeasiblePlanError
 from optimizer.pipeline import plan_scenario, prepare
-from tests.conftest import LU_SCENARIO, ROOT
+from tests.conftest import lu_variant
 
 pytestmark = pytest.mark.slow
-
-
-def _scenario(tmp_path: Path, *edits: tuple[str, str], append: str = "") -> Path:
-    """A copy of the Lu scenario (data paths kept valid) with text edits applied."""
-    (tmp_path / "scenarios").mkdir()
-    shutil.copytree(ROOT / "scenarios" / "defaults", tmp_path / "scenarios" / "defaults")
-    text = LU_SCENARIO.read_text(encoding="utf-8").replace('"../data/', f'"{ROOT / "data"}/')
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path = tmp_path / "scenarios" / "lu_county.toml"
-    text = text.replace("[data]\n", "[data]\nallow_outside_project = true\n", 1)
-    path.write_text(text + append, encoding="utf-8")
-    return path
 
 
 def _explain(path: Path) -> InfeasibilityReport:
@@ -44,7 +29,7 @@ def _keys(report: InfeasibilityReport) -> set[tuple[str, str]]:
 
 def test_fleet_rule_against_base_capacity(tmp_path: Path) -> None:
     """26 vehicles required, hard, but only the two county general hospitals may hold 6 each: short by 14."""
-    path = _scenario(
+    path = lu_variant(
         tmp_path,
         ("base_multiplier = 1.0\n", 'base_multiplier = 1.0\nfleet_hard = true\nmax_per_base = 6\n'
                                      'eligible_levels = ["county_general_hospital"]\n'),
@@ -57,7 +42,7 @@ def test_fleet_rule_against_base_capacity(tmp_path: Path) -> None:
 
 def test_hard_target_against_the_budget(tmp_path: Path) -> None:
     """Physicians ≥ 2.9 per 1,000 made hard, with a budget of 1 M CNY: needs 268 more physicians."""
-    path = _scenario(
+    path = lu_variant(
         tmp_path,
         ('value = 2.9\nunit = "physicians per 1,000 residents"\ndenominator_size = 1000\n'
          'denominator_population = "residents"\nbinding = false\nhard = false',
@@ -78,7 +63,7 @@ def test_hard_target_against_the_budget(tmp_path: Path) -> None:
 
 def test_upper_target_below_the_existing_stock(tmp_path: Path) -> None:
     """Beds ≤ 5 per 1,000 (hard) cannot hold while the 2020 stock (7.05 per 1,000) must be kept."""
-    path = _scenario(tmp_path, append="""
+    path = lu_variant(tmp_path, append="""
 [[targets]]
 id = "beds_cap"
 indicator_zh = "床位上限（测试）"
@@ -102,7 +87,7 @@ source = { basis = "crafted for a test" }
 
 def test_infectious_beds_against_a_facility_cap(tmp_path: Path) -> None:
     """The TCM hospital must hold ≥ 20 infectious-disease beds but is capped at 10 beds."""
-    path = _scenario(tmp_path, append="""
+    path = lu_variant(tmp_path, append="""
 [[facility_limits]]
 id = "tcm_cap"
 resource = "beds"
@@ -118,7 +103,7 @@ source = { basis = "crafted for a test" }
 
 def test_named_subcentres_against_a_central_bed_cap(tmp_path: Path) -> None:
     """Four named sub-centres need ≥ 100 beds each, but central THCs are capped at 300 beds in total."""
-    path = _scenario(tmp_path, append="""
+    path = lu_variant(tmp_path, append="""
 [[targets]]
 id = "central_cap"
 indicator_zh = "中心卫生院床位上限（测试）"

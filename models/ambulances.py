@@ -71,20 +71,17 @@ class AmbulanceHandles:
     cost: pulp.LpAffineExpression
 
 
-def add_ambulances(
-    problem: pulp.LpProblem, inputs: AmbulanceInputs, registry: ConstraintRegistry
-) -> AmbulanceHandles:
+def add_ambulances(problem: pulp.LpProblem, inputs: AmbulanceInputs, registry: ConstraintRegistry) -> AmbulanceHandles:
     """Add variables and constraints (A1)–(A4) to `problem`; return handles and objective terms."""
     total_population = sum(inputs.population[t] for t in inputs.towns) or 1.0
     vehicles = {
-        b: problem.add_variable(name("ambulances", b), 0, inputs.max_per_base, cat=pulp.LpInteger)
-        for b in inputs.bases
+        b: problem.add_variable(name("ambulances", b), 0, inputs.max_per_base, cat=pulp.LpInteger) for b in inputs.bases
     }
     uncovered = {t: problem.add_variable(name("ambulance_uncovered", t), 0, 1) for t in inputs.towns}
     no_backup = {t: problem.add_variable(name("ambulance_no_backup", t), 0, 1) for t in inputs.towns}
     shortfall = None if inputs.fleet_hard else problem.add_variable(name("shortfall", inputs.target_id), 0)
     added = problem.add_variable(name("ambulances_added"), 0)
-    fleet = pulp.lpSum(vehicles.values())
+    fleet = pulp.LpAffineExpression([(v, 1.0) for v in vehicles.values()])
 
     def tag(description: str, family: str = "ambulance") -> ConstraintTag:
         return ConstraintTag(family, inputs.target_id, None, "ambulances", description)
@@ -98,16 +95,15 @@ def add_ambulances(
     for t in inputs.towns:
         registry.add(
             problem,
-            pulp.lpSum(vehicles[b] for b in inputs.covering.get(t, ())) + uncovered[t] + no_backup[t] >= 2,
+            pulp.LpAffineExpression(
+                [(vehicles[b], 1.0) for b in inputs.covering.get(t, ())] + [(uncovered[t], 1.0), (no_backup[t], 1.0)]
+            )
+            >= 2,
             name("ambulance_cover", t),
             tag(f"town {t} reached within its radius and response time"),
         )
-        registry.add(
-            problem, no_backup[t] >= uncovered[t], name("ambulance_backup", t), tag("backup after cover")
-        )
-    registry.add(
-        problem, added >= fleet - inputs.existing_fleet, name("ambulance_added"), tag("vehicles to buy")
-    )
+        registry.add(problem, no_backup[t] >= uncovered[t], name("ambulance_backup", t), tag("backup after cover"))
+    registry.add(problem, added >= fleet - inputs.existing_fleet, name("ambulance_added"), tag("vehicles to buy"))
 
     share = {t: inputs.population[t] / total_population for t in inputs.towns}
     required = max(inputs.fleet_required, 1)

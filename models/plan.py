@@ -28,7 +28,10 @@ is spent only where it buys compliance, coverage or access.
 
 from __future__ import annotations
 
+import gc
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pulp
@@ -92,15 +95,35 @@ class PlanModel:
 
 
 def build_plan_model(inputs: PlanInputs) -> PlanModel:
-    """Build the integrated MIP; pure: reads only `inputs`, never files or solvers."""
+    """Build the integrated MIP; pure: reads only `inputs`, never files or solvers.
+
+    Python's cyclic garbage collector is paused while the model is built. A province-scale plan
+    (3,000 towns) creates about a million PuLP objects that all stay alive, and every automatic
+    collection re-scans them: that was a third of the build time. Nothing built here becomes
+    garbage, so the pause frees nothing late; the collector's previous state is restored.
+    """
+    with _cyclic_gc_paused():
+        return _build(inputs)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(inputs: PlanInputs) -> PlanModel:
     problem = pulp.LpProblem(inputs.name, pulp.LpMinimize)
     registry = ConstraintRegistry()
     weights = inputs.weights
 
     subcentres = add_subcentres(problem, inputs.subcentres, registry) if inputs.subcentres else None
-    allocation = add_allocation(
-        problem, inputs.allocation, registry, subcentres.is_open if subcentres else {}
-    )
+    allocation = add_allocation(problem, inputs.allocation, registry, subcentres.is_open if subcentres else {})
     ambulances = add_ambulances(problem, inputs.ambulances, registry) if inputs.ambulances else None
     hierarchy = _add_hierarchy(problem, registry, inputs.hierarchy, subcentres) if inputs.hierarchy else None
 
@@ -116,8 +139,7 @@ def build_plan_model(inputs: PlanInputs) -> PlanModel:
     if subcentres is not None:
         cost += subcentres.cost
         objective += (
-            weights.subcentre_travel * subcentres.travel_term
-            + weights.subcentre_coverage * subcentres.uncovered_term
+            weights.subcentre_travel * subcentres.travel_term + weights.subcentre_coverage * subcentres.uncovered_term
         )
     budget_scale = max(inputs.budget_cny, 1.0)
     # (B1) is stated in units of the budget's power of ten (1e8 CNY for 600 M) so its coefficients are
@@ -131,8 +153,14 @@ def build_plan_model(inputs: PlanInputs) -> PlanModel:
         problem,
         (1.0 / row_scale) * cost <= inputs.budget_cny / row_scale,
         name("budget"),
-        ConstraintTag("budget", inputs.budget_target_id, None, None, f"spend at most {inputs.budget_cny:,.0f} CNY",
-                      unit_scale=row_scale),
+        ConstraintTag(
+            "budget",
+            inputs.budget_target_id,
+            None,
+            None,
+            f"spend at most {inputs.budget_cny:,.0f} CNY",
+            unit_scale=row_scale,
+        ),
     )
     problem += objective + (weights.cost / budget_scale) * cost
     return PlanModel(problem, registry, allocation, ambulances, subcentres, cost, hierarchy)

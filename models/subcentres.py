@@ -69,43 +69,44 @@ class SubcentreHandles:
     cost: pulp.LpAffineExpression
 
 
-def add_subcentres(
-    problem: pulp.LpProblem, inputs: SubcentreInputs, registry: ConstraintRegistry
-) -> SubcentreHandles:
+def add_subcentres(problem: pulp.LpProblem, inputs: SubcentreInputs, registry: ConstraintRegistry) -> SubcentreHandles:
     """Add variables and constraints (S1)–(S5) to `problem`; return handles and objective terms."""
     total_population = sum(inputs.population[t] for t in inputs.towns) or 1.0
     is_open = {s: problem.add_variable(name("subcentre", s), cat=pulp.LpBinary) for s in inputs.candidates}
     uncovered = {t: problem.add_variable(name("subcentre_uncovered", t), 0, 1) for t in inputs.towns}
     unreachable = {t: problem.add_variable(name("subcentre_unreachable", t), 0, 1) for t in inputs.towns}
+    reachable = _reachable(inputs)
     assigned = {
-        (t, s): problem.add_variable(name("subcentre_assigned", t, s), 0, 1)
-        for t in inputs.towns
-        for s in inputs.candidates
-        if (t, s) in inputs.travel_min
+        (t, s): problem.add_variable(name("subcentre_assigned", t, s), 0, 1) for t in inputs.towns for s in reachable[t]
     }
     tag = ConstraintTag("subcentre", inputs.target_id, None, "subcentres", "")
 
     registry.add(
         problem,
-        pulp.lpSum(is_open.values()) == inputs.count,
+        pulp.LpAffineExpression([(v, 1.0) for v in is_open.values()]) == inputs.count,
         name("subcentre_count"),
         _with(tag, f"exactly {inputs.count} sub-centres", "subcentre_count"),
     )
     if inputs.honour_named:
         for s in inputs.named:
-            registry.add(problem, is_open[s] == 1, name("subcentre_named", s),
-                         _with(tag, f"the plan names {s}", "subcentre_named"))
+            registry.add(
+                problem,
+                is_open[s] == 1,
+                name("subcentre_named", s),
+                _with(tag, f"the plan names {s}", "subcentre_named"),
+            )
     for t in inputs.towns:
         registry.add(
             problem,
-            pulp.lpSum(is_open[s] for s in inputs.covering.get(t, ())) + uncovered[t] >= 1,
+            pulp.LpAffineExpression([(is_open[s], 1.0) for s in inputs.covering.get(t, ())] + [(uncovered[t], 1.0)])
+            >= 1,
             name("subcentre_cover", t),
             _with(tag, f"town {t} within the sub-centre radius"),
         )
-        options = [assigned[t, s] for s in inputs.candidates if (t, s) in assigned]
+        options = [(assigned[t, s], 1.0) for s in reachable[t]] + [(unreachable[t], 1.0)]
         registry.add(
             problem,
-            pulp.lpSum(options) + unreachable[t] == 1,
+            pulp.LpAffineExpression(options) == 1,
             name("subcentre_assign", t),
             _with(tag, f"town {t} assigned to one sub-centre"),
         )
@@ -124,6 +125,19 @@ def add_subcentres(
     travel_term = pulp.LpAffineExpression(travel_pairs)
     cost = pulp.LpAffineExpression([(is_open[s], inputs.upgrade_cost_cny) for s in inputs.candidates])
     return SubcentreHandles(is_open, uncovered, assigned, unreachable, uncovered_term, travel_term, cost)
+
+
+def _reachable(inputs: SubcentreInputs) -> dict[str, list[str]]:
+    """Candidates each town can reach, in candidate order, read off the sparse `travel_min` table
+    instead of testing every town against every candidate."""
+    order = {s: i for i, s in enumerate(inputs.candidates)}
+    reachable: dict[str, list[str]] = {t: [] for t in inputs.towns}
+    for t, s in inputs.travel_min:
+        if t in reachable and s in order:
+            reachable[t].append(s)
+    for sites in reachable.values():
+        sites.sort(key=order.__getitem__)
+    return reachable
 
 
 def _with(tag: ConstraintTag, description: str, family: str | None = None) -> ConstraintTag:

@@ -1,14 +1,15 @@
 """One benchmark row per location model on a synthetic province (≈3,000 towns, ≈30,000 demand points).
 
     python benchmarks/province.py [--seed 7] [--only lscp,mclp,...] [--time-limit 120] [--gap 0.005]
-        [--solver highs] [--out province.csv]
+        [--solver highs] [--threads 2] [--out province.csv]
 
 Each row builds the model from a freshly generated province (`optimizer.synthetic`, seeded), solves
 it to a relative gap of `--gap` (default 0.5 %) within `--time-limit`, and reports build and solve time
 and the row's peak resident memory (each row runs in its own child process). Distances are
 straight-line km × 1.3 road detour. Sizes per model are in the `size` column; where a model runs on
 towns instead of the 30,000 demand points (dense p-median / p-center / capacitated / MEXCLP), the
-town population is the demand.
+town population is the demand. The `planner` row is the full planner model (allocation, ambulances,
+sub-centres, budget) on the province's towns; benchmarks/province_planner.py runs it at other sizes.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from isolation import run_isolated  # noqa: E402
 
-MODELS = ("lscp", "mclp", "p_median", "p_center", "capacitated", "dsm", "mexclp", "hierarchy")
+MODELS = ("lscp", "mclp", "p_median", "p_center", "capacitated", "dsm", "mexclp", "hierarchy", "planner")
 COLUMNS = [
     "model",
     "size",
@@ -44,7 +45,7 @@ COLUMNS = [
 ]
 
 
-def _run(model: str, seed: int, solver: str, time_limit: float, gap: float) -> dict[str, Any]:  # noqa: C901, PLR0915
+def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, threads: int = 2) -> dict[str, Any]:  # noqa: C901, PLR0915
     from models.backup_coverage import DSMInputs, MEXCLPInputs, build_dsm_model, build_mexclp_model
     from models.capacitated_p_median import CapacitatedPMedianInputs, build_capacitated_p_median_model
     from models.coverage import CoverageInputs, build_coverage_model
@@ -56,7 +57,9 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float) -> d
     from optimizer.solve import SolverSettings, solve
     from optimizer.synthetic import generate_province, road_km
 
-    settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=gap, threads=2, fallback=False)  # type: ignore[arg-type]
+    settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, fallback=False)  # type: ignore[arg-type]
+    if model == "planner":
+        return _planner(seed, settings)
     prov = generate_province(seed)
     n_towns = len(prov.town_xy)
     towns = tuple(range(n_towns))
@@ -207,17 +210,41 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float) -> d
     }
 
 
-def _run_with_memory(model: str, seed: int, solver: str, time_limit: float, gap: float) -> dict[str, Any]:
-    row = _run(model, seed, solver, time_limit, gap)
+def _planner(seed: int, settings: Any) -> dict[str, Any]:
+    """The full planner model on the 3,000-town province (benchmarks/province_planner.py), in this table's columns."""
+    from province_planner import planner_row
+
+    row = planner_row(seed, 3_000, settings)
+    return {
+        **row,
+        "model": "planner",
+        "size": f"{row['towns']} towns, {row['facilities']} facilities: {row['variables']} variables "
+        f"({row['integer_variables']} integer), {row['rows']} rows",
+        "build_seconds": row["prepare_s"] + row["build_s"],
+        "solve_seconds": row["start_s"] + row["solve_s"],
+        "seconds": row["total_s"],
+        "detail": f"model build {row['build_s']:.1f} s, LP-rounded start {row['start_s']:.1f} s (LP bound "
+        f"{row['lp_bound']:.6g}), MIP {row['solve_s']:.1f} s; {row['violations']} verifier violations; {row['detail']}",
+    }
+
+
+def _run_with_memory(model: str, seed: int, solver: str, time_limit: float, gap: float, threads: int) -> dict[str, Any]:
+    row = _run(model, seed, solver, time_limit, gap, threads)
     row["solver"] = solver
     row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return row
 
 
-def run_model_isolated(model: str, seed: int, solver: str, time_limit: float, gap: float) -> dict[str, Any]:
+def run_model_isolated(
+    model: str, seed: int, solver: str, time_limit: float, gap: float, threads: int = 2
+) -> dict[str, Any]:
     """One model in a fresh process, so its peak memory is its own (benchmarks/isolation.py)."""
-    return run_isolated(_run_with_memory, (model, seed, solver, time_limit, gap),
-                        identity={"model": model, "solver": solver}, deadline_s=4 * time_limit + 600)
+    return run_isolated(
+        _run_with_memory,
+        (model, seed, solver, time_limit, gap, threads),
+        identity={"model": model, "solver": solver},
+        deadline_s=4 * time_limit + 600,
+    )
 
 
 def _fmt(value: Any) -> str:
@@ -236,11 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--solver", default="highs")
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--gap", type=float, default=0.005)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     rows = []
     for model in [m for m in args.only.split(",") if m]:
-        row = run_model_isolated(model, args.seed, args.solver, args.time_limit, args.gap)
+        row = run_model_isolated(model, args.seed, args.solver, args.time_limit, args.gap, args.threads)
         rows.append(row)
         sys.stdout.write(" | ".join(f"{c}={_fmt(row.get(c))}" for c in COLUMNS) + "\n")
         sys.stdout.flush()

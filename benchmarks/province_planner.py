@@ -1,0 +1,168 @@
+"""The full planner model (allocation, ambulances, sub-centres, budget) on the synthetic province.
+
+    python benchmarks/province_planner.py [--seed 7] [--towns 1000,3000] [--time-limit 600] [--gap 0.005]
+        [--threads 1] [--no-start] [--out planner_province.csv]
+
+Each row turns a seeded province of `--towns` towns (`optimizer.synthetic_plan.scaled_province`, the
+density of the 3,000-town province) into a plan with `optimizer.synthetic_plan.synthetic_plan`, builds
+its inputs and model exactly as a real scenario's (`build_plan_inputs`, `build_plan_model`), solves it
+with HiGHS to a relative gap of `--gap` within `--time-limit`, and checks the plan with the independent
+verifier. It runs in its own child process (benchmarks/isolation.py), so `peak_mb` is that row's peak
+resident memory, HiGHS included. `prepare_s` is the instance (plan, data, travel matrix, model inputs);
+`build_s` is `build_plan_model` alone. Unless `--no-start`, the MIP gets a start rounded from its LP
+relaxation (optimizer/plan_start.py): `start_s` is that LP and the rounding, `lp_bound` its value (a
+valid lower bound), `lp_gap` the plan's gap to it, and `solve_s` the MIP after it; `total_s` is
+everything from the province to the verified plan. HiGHS's own `bound` is what it reports: when the
+start is within `--gap` of the root LP it prunes the root and reports the plan's value as its bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from isolation import run_isolated  # noqa: E402
+
+COLUMNS = [
+    "towns",
+    "facilities",
+    "variables",
+    "integer_variables",
+    "rows",
+    "prepare_s",
+    "build_s",
+    "start",
+    "start_s",
+    "lp_bound",
+    "lp_gap",
+    "solve_s",
+    "total_s",
+    "outcome",
+    "objective",
+    "bound",
+    "gap",
+    "violations",
+    "peak_mb",
+    "detail",
+]
+
+
+def planner_row(seed: int, n_towns: int, settings: Any, *, start: bool = True) -> dict[str, Any]:
+    """Prepare, build, solve and verify the synthetic plan of `n_towns` towns; one row (no peak memory)."""
+    from models import build_plan_model
+    from optimizer.instance import build_plan_inputs
+    from optimizer.plan_start import set_lp_rounded_start
+    from optimizer.results import extract
+    from optimizer.solve import solve
+    from optimizer.synthetic_plan import scaled_province, synthetic_plan
+    from optimizer.verify import check
+
+    started = time.perf_counter()
+    plan = synthetic_plan(scaled_province(seed, n_towns))
+    inputs = build_plan_inputs(plan.scenario, plan.data, plan.matrix)
+    prepared = time.perf_counter()
+    model = build_plan_model(inputs)
+    built = time.perf_counter()
+    rounded = set_lp_rounded_start(model, inputs, settings) if start else None
+    started_mip = time.perf_counter()
+    report = solve(model.problem, settings, warm_start=rounded is not None)
+    variables = model.problem.variables()
+    lp_bound = rounded.relaxation.objective if rounded is not None else None
+    violations: int | str = ""
+    if report.outcome.has_solution:
+        violations = len(
+            check(extract(model, report, plan.scenario, plan.data, plan.matrix), plan.scenario, plan.data, plan.matrix)
+        )
+    return {
+        "towns": n_towns,
+        "facilities": len(plan.data.facilities),
+        "variables": len(variables),
+        "integer_variables": sum(v.cat == "Integer" for v in variables),
+        "rows": model.problem.numConstraints(),
+        "prepare_s": prepared - started,
+        "build_s": built - prepared,
+        "start": "lp_rounding" if rounded is not None else "none",
+        "start_s": started_mip - built,
+        "lp_bound": lp_bound,
+        "lp_gap": (report.objective - lp_bound) / abs(report.objective)
+        if lp_bound is not None and report.objective
+        else None,
+        "solve_s": report.seconds,
+        "total_s": time.perf_counter() - started,
+        "outcome": report.outcome.value,
+        "objective": report.objective,
+        "bound": report.bound,
+        "gap": report.gap,
+        "violations": violations,
+        "detail": report.detail,
+    }
+
+
+def _row_with_memory(seed: int, n_towns: int, settings: Any, start: bool) -> dict[str, Any]:
+    row = planner_row(seed, n_towns, settings, start=start)
+    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return row
+
+
+def run_planner_isolated(seed: int, n_towns: int, settings: Any, *, start: bool = True) -> dict[str, Any]:
+    """One planner row in a fresh process (benchmarks/isolation.py)."""
+    return run_isolated(
+        _row_with_memory,
+        (seed, n_towns, settings, start),
+        identity={"towns": n_towns},
+        deadline_s=4 * settings.time_limit_s + 900,
+    )
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one row per town count, print them and optionally write a CSV atomically."""
+    from optimizer.solve import SolverSettings
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--towns", default="1000,3000", help="comma-separated town counts, one row each")
+    parser.add_argument("--time-limit", type=float, default=600.0)
+    parser.add_argument("--gap", type=float, default=0.005)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--no-start", action="store_true", help="solve without the LP-rounded MIP start")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    settings = SolverSettings(
+        name="highs", time_limit_s=args.time_limit, mip_rel_gap=args.gap, threads=args.threads, fallback=False
+    )
+    rows = []
+    for n_towns in [int(n) for n in args.towns.split(",") if n]:
+        row = run_planner_isolated(args.seed, n_towns, settings, start=not args.no_start)
+        rows.append(row)
+        sys.stdout.write(" | ".join(f"{c}={_fmt(row.get(c))}" for c in COLUMNS) + "\n")
+        sys.stdout.flush()
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", newline="", encoding="utf-8", dir=args.out.parent, delete=False, suffix=".tmp"
+        ) as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows({c: _fmt(r.get(c)) for c in COLUMNS} for r in rows)
+        Path(handle.name).replace(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

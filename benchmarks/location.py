@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import platform
-import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -30,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 from isolation import run_isolated  # noqa: E402
+from rows import fmt, peak_mb, row_line, write_rows_csv  # noqa: E402
 
 COLUMNS = [
     "instance",
@@ -52,12 +50,6 @@ COLUMNS = [
     "detail",
 ]
 PMED_FORMULATIONS = ("reduced", "radius", "assignment")
-
-
-def _peak_mb() -> float:
-    # ru_maxrss is in KiB on Linux, bytes on macOS
-    scale = 1024 * 1024 if platform.system() == "Darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
 
 
 def run_row(instance: str, solver: str, formulation: str, time_limit: float, threads: int) -> dict[str, Any]:
@@ -148,7 +140,7 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float, thr
         and row["outcome"] == "optimal"
         else "no"
     )
-    row["peak_mb"] = _peak_mb()
+    row["peak_mb"] = peak_mb()
     return row
 
 
@@ -162,14 +154,6 @@ def run_row_isolated(instance: str, solver: str, formulation: str, time_limit: f
     )
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
-    return str(value)
-
-
 def print_table(rows: list[dict[str, Any]]) -> None:
     """Print every row as a table."""
     from rich.console import Console
@@ -180,7 +164,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     for c in shown:
         table.add_column(c, justify="right" if c not in ("instance", "solver", "formulation", "outcome") else "left")
     for r in rows:
-        table.add_row(*(_fmt(r.get(c)) for c in shown))
+        table.add_row(*(fmt(r.get(c)) for c in shown))
     Console(width=200).print(table)
 
 
@@ -229,27 +213,14 @@ def print_summary(summary: list[dict[str, Any]]) -> None:
     for column in summary[0] if summary else []:
         table.add_column(column)
     for r in summary:
-        table.add_row(*(_fmt(v) for v in r.values()))
+        table.add_row(*(fmt(v) for v in r.values()))
     Console(width=200).print(table)
 
 
 def read_csv(path: Path) -> list[dict[str, Any]]:
-    """Rows written by `write_csv` (values stay strings; empty cells become None)."""
+    """Rows written by `write_rows_csv` (values stay strings; empty cells become None)."""
     with path.open(encoding="utf-8", newline="") as handle:
         return [{k: (v if v != "" else None) for k, v in row.items()} for row in csv.DictReader(handle)]
-
-
-def write_csv(rows: list[dict[str, Any]], out: Path) -> None:
-    """Write atomically: a temporary file in the target folder, then os.replace."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", newline="", encoding="utf-8", dir=out.parent, delete=False, suffix=".tmp"
-    ) as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({c: _fmt(r.get(c)) for c in COLUMNS})
-    Path(handle.name).replace(out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -283,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_csv:
         rows = [row for path in args.from_csv.split(",") if path for row in read_csv(Path(path))]
         if args.out:
-            write_csv(rows, args.out)
+            write_rows_csv(rows, COLUMNS, args.out)
         print_table(rows)
         print_summary(summarize(rows, args.time_limit))
         return 0
@@ -305,9 +276,9 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 row = run_row_isolated(instance, solver, formulation, args.time_limit, args.threads)
                 rows.append(row)
-                sys.stderr.write(" ".join(f"{c}={_fmt(row.get(c))}" for c in COLUMNS) + "\n")
+                sys.stderr.write(row_line(row, COLUMNS) + "\n")
                 if args.out:
-                    write_csv(rows, args.out)
+                    write_rows_csv(rows, COLUMNS, args.out)
     print_table(rows)
     print_summary(summarize(rows, args.time_limit))
     return 0

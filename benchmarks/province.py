@@ -15,10 +15,7 @@ sub-centres, budget) on the province's towns; benchmarks/province_planner.py run
 from __future__ import annotations
 
 import argparse
-import csv
-import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 from isolation import run_isolated  # noqa: E402
+from rows import peak_mb, row_line, write_rows_csv  # noqa: E402
 
 MODELS = ("lscp", "mclp", "p_median", "p_center", "capacitated", "dsm", "mexclp", "hierarchy", "planner")
 COLUMNS = [
@@ -231,7 +229,7 @@ def _planner(seed: int, settings: Any) -> dict[str, Any]:
 def _run_with_memory(model: str, seed: int, solver: str, time_limit: float, gap: float, threads: int) -> dict[str, Any]:
     row = _run(model, seed, solver, time_limit, gap, threads)
     row["solver"] = solver
-    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row["peak_mb"] = peak_mb()
     return row
 
 
@@ -245,14 +243,6 @@ def run_model_isolated(
         identity={"model": model, "solver": solver},
         deadline_s=4 * time_limit + 600,
     )
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,17 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     for model in [m for m in args.only.split(",") if m]:
         row = run_model_isolated(model, args.seed, args.solver, args.time_limit, args.gap, args.threads)
         rows.append(row)
-        sys.stdout.write(" | ".join(f"{c}={_fmt(row.get(c))}" for c in COLUMNS) + "\n")
+        sys.stdout.write(row_line(row, COLUMNS, " | ") + "\n")
         sys.stdout.flush()
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", newline="", encoding="utf-8", dir=args.out.parent, delete=False, suffix=".tmp"
-        ) as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows({c: _fmt(r.get(c)) for c in COLUMNS} for r in rows)
-        Path(handle.name).replace(args.out)
+        write_rows_csv(rows, COLUMNS, args.out)
     return 0
 
 

@@ -19,10 +19,7 @@ start is within `--gap` of the root LP it prunes the root and reports the plan's
 from __future__ import annotations
 
 import argparse
-import csv
-import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -30,6 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from isolation import run_isolated  # noqa: E402
+from rows import peak_mb, row_line, write_rows_csv  # noqa: E402
 
 COLUMNS = [
     "towns",
@@ -108,7 +106,7 @@ def planner_row(seed: int, n_towns: int, settings: Any, *, start: bool = True) -
 
 def _row_with_memory(seed: int, n_towns: int, settings: Any, start: bool) -> dict[str, Any]:
     row = planner_row(seed, n_towns, settings, start=start)
-    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row["peak_mb"] = peak_mb()
     return row
 
 
@@ -120,14 +118,6 @@ def run_planner_isolated(seed: int, n_towns: int, settings: Any, *, start: bool 
         identity={"towns": n_towns},
         deadline_s=4 * settings.time_limit_s + 900,
     )
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,17 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     for n_towns in [int(n) for n in args.towns.split(",") if n]:
         row = run_planner_isolated(args.seed, n_towns, settings, start=not args.no_start)
         rows.append(row)
-        sys.stdout.write(" | ".join(f"{c}={_fmt(row.get(c))}" for c in COLUMNS) + "\n")
+        sys.stdout.write(row_line(row, COLUMNS, " | ") + "\n")
         sys.stdout.flush()
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", newline="", encoding="utf-8", dir=args.out.parent, delete=False, suffix=".tmp"
-        ) as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows({c: _fmt(r.get(c)) for c in COLUMNS} for r in rows)
-        Path(handle.name).replace(args.out)
+        write_rows_csv(rows, COLUMNS, args.out)
     return 0
 
 

@@ -1,0 +1,102 @@
+"""facilities.csv rows: each plan's named facilities plus rule-based THCs/CHCs.
+
+Every township a plan leaves without a THC/CHC gets one by rule. Facilities are numbered per town
+and level and placed at their township (or county) seat.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from data_build.config import LEVEL_CODES, PLAN_AREAS, PLANS_NAMING_SUBCENTRES, STUDY_COUNTIES
+from data_build.geo import Point
+from data_build.records import County, FacilitySpec, Township
+from data_build.tabular import fmt_bool, fmt_coord
+
+FACILITY_COLUMNS = (
+    "facility_id", "name", "county_code", "town_code", "level", "ownership", "plan_role",
+    "subcentre_candidate", "named_subcentre", "named_emergency_station", "source",
+    "lon", "lat", "location_source", "location_estimated",
+)  # fmt: skip
+
+
+def rule_spec(town: Township, citation: str) -> FacilitySpec | None:
+    """The rule-based government THC (镇/乡) or CHC (街道) of a township; None for 其他 units."""
+    short = STUDY_COUNTIES[town.county_code]
+    source = f"rule: one THC/CHC per township seat ({citation})"
+    if town.type == "街道":
+        return FacilitySpec(
+            town.county_code, f"{short}{town.name}社区卫生服务中心", "chc", source, 0, "", town_code=town.code
+        )
+    if town.type in ("镇", "乡"):
+        return FacilitySpec(town.county_code, f"{short}{town.name}卫生院", "thc", source, 0, "", town_code=town.code)
+    return None
+
+
+def facility_rows(
+    specs_by_seed: dict[str, list[FacilitySpec]],
+    rule_citations: dict[str, str],
+    towns: dict[str, Township],
+    counties: dict[str, County],
+    seat_towns: dict[str, Township],
+) -> list[list[str]]:
+    """facilities.csv rows: named facilities plus one rule THC/CHC for every township without one."""
+    rows: list[list[str]] = []
+    counter: Counter[tuple[str, str]] = Counter()
+    for seed, specs in specs_by_seed.items():
+        covered = {s.town_code for s in specs if s.level in ("central_thc", "thc", "chc")}
+        rule_specs = [
+            spec
+            for town in sorted(towns.values(), key=lambda t: t.code)
+            if town.county_code in PLAN_AREAS[seed] and town.code not in covered
+            and (spec := rule_spec(town, rule_citations[seed])) is not None
+        ]  # fmt: skip
+        for spec in specs + rule_specs:
+            rows.append(facility_row(spec, seed, towns, counties, seat_towns, counter))
+    return sorted(rows, key=lambda r: r[0])
+
+
+def facility_row(
+    spec: FacilitySpec,
+    seed: str,
+    towns: dict[str, Township],
+    counties: dict[str, County],
+    seat_towns: dict[str, Township],
+    counter: Counter[tuple[str, str]],
+) -> list[str]:
+    """One facilities.csv row; ``counter`` numbers facilities per (town, level code)."""
+    at_seat = spec.town_code is None
+    town = seat_towns[spec.county_code] if at_seat else towns[spec.town_code]  # type: ignore[index]
+    code = LEVEL_CODES[spec.level]
+    counter[(town.code, code)] += 1
+    point: Point | None
+    if at_seat:
+        point, location_source = counties[spec.county_code].seat, "county_seat_approximate"
+    else:
+        point = town.point
+        location_source = {
+            "adcode2016_gcj02_converted": "township_seat_approximate",
+            "geonames_wgs84": "township_seat_approximate",
+            "county_seat_approximate": "county_seat_approximate",
+        }.get(town.location_source, "missing")
+    candidate = spec.level == "central_thc" or (
+        seed not in PLANS_NAMING_SUBCENTRES and spec.level == "thc" and town.type == "镇"
+    )
+    source = spec.seed if spec.line == 0 else f"{spec.seed}:L{spec.line}"
+    return [
+        f"{town.code}-{code}{counter[(town.code, code)]}",
+        spec.name,
+        spec.county_code,
+        town.code,
+        spec.level,
+        "public",
+        spec.plan_role,
+        fmt_bool(candidate),
+        fmt_bool(spec.named_subcentre),
+        fmt_bool(spec.named_emergency_station),
+        source,
+        fmt_coord(point.lon if point else None),
+        fmt_coord(point.lat if point else None),
+        location_source,
+        "true",
+    ]

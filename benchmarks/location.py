@@ -4,7 +4,7 @@
         --formulations reduced,radius,assignment --time-limit 60 --out results.csv
 
 Formulations (p-median rows):
-  reduced     heuristic + Lagrangian fixing + radius MIP (`optimizer.p_median_solver.solve_p_median`)
+  reduced     heuristic + Lagrangian fixing + radius MIP (`models.location.exact.solve_p_median`)
   radius      the full radius formulation of Elloumi (2010), solved as built
   assignment  the classic dense model (n² assignment variables, as spopt builds it)
 pmedcap rows always use the single-source capacitated model (formulation `capacitated`).
@@ -50,24 +50,33 @@ COLUMNS = [
     "detail",
 ]
 PMED_FORMULATIONS = ("reduced", "radius", "assignment")
+DEFAULT_ORLIB = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+"""OR-Library folder when $SHARED_BENCHMARKS is not set: ../shared/benchmarks next to the repository."""
+
+
+def orlib_folder() -> Path:
+    """The OR-Library data folder handed to every loader."""
+    from benchmarks.workloads.orlib import benchmarks_folder
+
+    return benchmarks_folder(DEFAULT_ORLIB)
 
 
 def run_row(instance: str, solver: str, formulation: str, time_limit: float, threads: int) -> dict[str, Any]:
     """Load, build and solve one (instance, solver, formulation); runs inside a child process."""
-    from models.capacitated_p_median import (
+    from benchmarks.workloads.mip import solve_p_median_planner
+    from benchmarks.workloads.orlib import load_pmed, load_pmedcap
+    from models.location.capacitated_p_median import (
         CapacitatedPMedianInputs,
         build_capacitated_p_median_model,
         capacitated_cost,
     )
-    from models.p_median import PMedianInputs
-    from optimizer.orlib import load_pmed, load_pmedcap
-    from optimizer.p_median_solver import solve_p_median
+    from models.location.p_median import PMedianInputs
     from optimizer.solve import SolverSettings, solve
 
     settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=1e-6, threads=threads, fallback=False)
     row: dict[str, Any] = {"instance": instance, "solver": solver, "formulation": formulation}
     if instance.startswith("pmedcap"):
-        cap = load_pmedcap(instance)
+        cap = load_pmedcap(instance, orlib_folder())
         ids = tuple(range(1, cap.n + 1))
         started = time.perf_counter()
         inputs = CapacitatedPMedianInputs(
@@ -95,7 +104,7 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float, thr
             detail=report.detail,
         )
     else:
-        inst = load_pmed(instance)
+        inst = load_pmed(instance, orlib_folder())
         ids = tuple(range(1, inst.n + 1))
         inputs_p = PMedianInputs(
             ids,
@@ -105,7 +114,7 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float, thr
             inst.p,
             formulation="radius" if formulation == "reduced" else formulation,
         )  # type: ignore[arg-type]
-        result = solve_p_median(inputs_p, settings, reduce=formulation == "reduced")
+        result = solve_p_median_planner(inputs_p, settings, reduce=formulation == "reduced")
         reduced = formulation == "reduced"
         detail = (
             f"heuristic {result.heuristic_value:g}, fixed {result.n_fixed_open} open / "
@@ -225,7 +234,7 @@ def read_csv(path: Path) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse options, run the sweep, print and write the results."""
-    from optimizer.orlib import pmed_names, pmedcap_names
+    from benchmarks.workloads.orlib import pmed_names, pmedcap_names
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="", help="comma-separated instances, e.g. pmed1,pmed6,pmedcap01")
@@ -258,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         print_table(rows)
         print_summary(summarize(rows, args.time_limit))
         return 0
-    instances = [s for s in args.only.split(",") if s] or pmed_names() + pmedcap_names()
+    instances = [s for s in args.only.split(",") if s] or pmed_names(orlib_folder()) + pmedcap_names(orlib_folder())
     if not instances:
         sys.stderr.write("no instances found: set SHARED_BENCHMARKS to the folder holding orlib-pmed/\n")
         return 1
@@ -285,9 +294,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _size(instance: str) -> int:
-    from optimizer.orlib import benchmarks_folder
-
-    path = benchmarks_folder() / "orlib-pmed" / f"{instance}.txt"
+    path = orlib_folder() / "orlib-pmed" / f"{instance}.txt"
     if not path.is_file():
         return 0
     return int(path.read_text(encoding="utf-8").split()[0])

@@ -3,7 +3,7 @@
     python benchmarks/province.py [--seed 7] [--only lscp,mclp,...] [--time-limit 120] [--gap 0.005]
         [--solver highs] [--threads 2] [--out province.csv]
 
-Each row builds the model from a freshly generated province (`optimizer.synthetic`, seeded), solves
+Each row builds the model from a freshly generated province (`benchmarks.workloads.synthetic`, seeded), solves
 it to a relative gap of `--gap` (default 0.5 %) within `--time-limit`, and reports build and solve time
 and the row's peak resident memory (each row runs in its own child process). Distances are
 straight-line km × 1.3 road detour. Sizes per model are in the `size` column; where a model runs on
@@ -44,16 +44,16 @@ COLUMNS = [
 
 
 def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, threads: int = 2) -> dict[str, Any]:  # noqa: C901, PLR0915
-    from models.backup_coverage import DSMInputs, MEXCLPInputs, build_dsm_model, build_mexclp_model
-    from models.capacitated_p_median import CapacitatedPMedianInputs, build_capacitated_p_median_model
-    from models.coverage import CoverageInputs, build_coverage_model
+    from benchmarks.workloads.mip import solve_p_median_planner
+    from benchmarks.workloads.synthetic import generate_province, road_km
     from models.hierarchy import HierarchyModelInputs, build_hierarchy_model, emergency_network_inputs
-    from models.location_common import coverage_from_distance, invert
-    from models.p_center import PCenterInputs, build_p_center_model
-    from models.p_median import PMedianInputs
-    from optimizer.p_median_solver import solve_p_median
+    from models.location.backup_coverage import DSMInputs, MEXCLPInputs, build_dsm_model, build_mexclp_model
+    from models.location.capacitated_p_median import CapacitatedPMedianInputs, build_capacitated_p_median_model
+    from models.location.coverage import CoverageInputs, build_coverage_model
+    from models.location.location_common import coverage_from_distance, invert
+    from models.location.p_center import PCenterInputs, build_p_center_model
+    from models.location.p_median import PMedianInputs
     from optimizer.solve import SolverSettings, solve
-    from optimizer.synthetic import generate_province, road_km
 
     settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, fallback=False)  # type: ignore[arg-type]
     if model == "planner":
@@ -72,7 +72,7 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, thre
     if model == "p_median":
         dist = road_km(prov.town_xy, prov.town_xy, round_to_km=1.0, dtype=np.float64)
         inputs = PMedianInputs(towns, towns, prov.town_population / 1000.0, dist, 100)
-        result = solve_p_median(inputs, settings)
+        result = solve_p_median_planner(inputs, settings)
         return {
             "model": model,
             "size": f"{n_towns} towns × {n_towns} sites, p=100, 1-km levels",

@@ -3,8 +3,8 @@
     python benchmarks/province_planner.py [--seed 7] [--towns 1000,3000] [--time-limit 600] [--gap 0.005]
         [--threads 1] [--no-start] [--out planner_province.csv]
 
-Each row turns a seeded province of `--towns` towns (`optimizer.synthetic_plan.scaled_province`, the
-density of the 3,000-town province) into a plan with `optimizer.synthetic_plan.synthetic_plan`, builds
+Each row turns a seeded province of `--towns` towns (`benchmarks.workloads.synthetic_plan.scaled_province`, the
+density of the 3,000-town province) into a plan with `benchmarks.workloads.synthetic_plan.synthetic_plan`, builds
 its inputs and model exactly as a real scenario's (`build_plan_inputs`, `build_plan_model`), solves it
 with HiGHS to a relative gap of `--gap` within `--time-limit`, and checks the plan with the independent
 verifier. It runs in its own child process (benchmarks/isolation.py), so `peak_mb` is that row's peak
@@ -55,12 +55,12 @@ COLUMNS = [
 
 def planner_row(seed: int, n_towns: int, settings: Any, *, start: bool = True) -> dict[str, Any]:
     """Prepare, build, solve and verify the synthetic plan of `n_towns` towns; one row (no peak memory)."""
+    from benchmarks.workloads.synthetic_plan import scaled_province, synthetic_plan
     from models import build_plan_model
     from optimizer.instance import build_plan_inputs
     from optimizer.plan_start import set_lp_rounded_start
     from optimizer.results import extract
     from optimizer.solve import solve
-    from optimizer.synthetic_plan import scaled_province, synthetic_plan
     from optimizer.verify import check
 
     started = time.perf_counter()

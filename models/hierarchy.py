@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
-from models.location_common import (
+from models.location.location_common import (
     FloatArray,
     Key,
     affine,

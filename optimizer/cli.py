@@ -1,7 +1,9 @@
 """Command-line interface: parse options, set up logging, call the pipeline, print results.
 
-Every planner-facing error (`PlannerError`) becomes one clear message and exit code 1, without a
-traceback. Precedence of settings: CLI option, then scenario file, then defaults.
+Every planner-facing error (`PlannerError`) becomes one clear message, printed literally (never
+parsed as rich markup), and the exit code of optimizer/exit_codes.py, without a traceback. A plan
+solved but not proven optimal is written and exits 3. Precedence of settings: CLI option, then
+scenario file, then defaults.
 """
 
 from __future__ import annotations
@@ -11,18 +13,23 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
+from optimizer.cli_options import check_time_limit
 from optimizer.compare import compare_plans
 from optimizer.compare import markdown as comparison_markdown
 from optimizer.console import configure_logging, console, error_console
 from optimizer.errors import InputError, PlannerError
+from optimizer.exit_codes import ExitCode, exit_code_for
 from optimizer.geo_report import rerender
-from optimizer.outputs import atomic_write_csv, atomic_write_text, check_output_folder, staged_folder
+from optimizer.outputs import atomic_write_csv, atomic_write_text
 from optimizer.pipeline import plan_scenario, prepare
 from optimizer.report import write_outputs
 from optimizer.results import PlanResult
+from optimizer.run_inputs import Inputs, scenario_inputs
+from optimizer.safe_output import output_folder
 from optimizer.scenario import load_scenario
-from optimizer.solve import SolverName
+from optimizer.solve import SolveOutcome, SolverName
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan beds, staff, ambulances and sub-centres.")
 
@@ -36,12 +43,19 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="debug lo
 
 
 def _fail(error: PlannerError) -> typer.Exit:
-    if isinstance(error, InputError):
-        for problem in error.problems:
-            error_console.print(f"[red]error[/red] {problem}", markup=True, highlight=False, soft_wrap=True)
-    else:
-        error_console.print(f"[red]error[/red] {error}", markup=True, highlight=False, soft_wrap=True)
-    return typer.Exit(code=1)
+    """Print the error literally (values such as `[1,2]` are not markup) and return its exit code."""
+    lines = [str(p) for p in error.problems] if isinstance(error, InputError) else [str(error)]
+    for line in lines:
+        error_console.print(Text("error ", style="red") + Text(line), highlight=False, soft_wrap=True)
+    return typer.Exit(code=int(exit_code_for(error)))
+
+
+def outcome_label(outcome: SolveOutcome, gap: float | None) -> str:
+    """`optimal` or `feasible_with_gap (gap 48.0 %)`: how titles and reports name a solve."""
+    if outcome is SolveOutcome.FEASIBLE_GAP:
+        shown = "unknown" if gap is None else f"{gap:.1%}"
+        return f"{outcome.value} (gap {shown}, not proven optimal)"
+    return str(outcome.value)
 
 
 @app.command()
@@ -60,23 +74,28 @@ def run(
     scenario: ScenarioArg,
     out: Annotated[Path, typer.Option("--out", help="output folder (not an input folder)")],
     solver: Annotated[SolverName | None, typer.Option(help="override the scenario's solver")] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="seconds; overrides the scenario")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="seconds; overrides the scenario",
+                                                     callback=check_time_limit)] = None,
 ) -> None:
-    """Solve a scenario, verify the result and write the outputs to --out."""
+    """Solve a scenario, verify the result and write the outputs to --out.
+
+    Exits 0 when the plan is proven optimal, 3 when it is written but not proven optimal (README.md).
+    """
     try:
         settings = load_scenario(scenario).solver
         overrides = {k: v for k, v in {"name": solver, "time_limit_s": time_limit}.items() if v is not None}
         prepared = prepare(scenario, solver=settings.model_copy(update=overrides))
-        out_dir = check_output_folder(out, scenario, prepared.data.paths.values())
-        with console.status(f"solving {prepared.scenario.scenario.id} …"):
-            result = plan_scenario(prepared)
-        with staged_folder(out_dir) as staging:
+        with output_folder(out, scenario_inputs(scenario), command="run") as staging:  # checked and locked first
+            with console.status(f"solving {prepared.scenario.scenario.id} …"):
+                result = plan_scenario(prepared)
             written = write_outputs(result, prepared.scenario, prepared.data, scenario, staging,
                                     matrix=prepared.matrix)
     except PlannerError as error:
         raise _fail(error) from None
-    table = Table(title=f"{prepared.scenario.scenario.name_zh}: {result.solve.outcome.value}, gap "
-                        f"{result.solve.gap:.1e}, {result.solve.seconds:.1f} s")
+    shown = outcome_label(result.solve.outcome, result.solve.gap)
+    if result.solve.outcome is SolveOutcome.OPTIMAL and result.solve.gap is not None:
+        shown += f", gap {result.solve.gap:.1e}"
+    table = Table(title=f"{prepared.scenario.scenario.name_zh}: {shown}, {result.solve.seconds:.1f} s")
     for column in ("target", "goal", "achieved", "met"):
         table.add_column(column)
     for row in result.targets.itertuples(index=False):
@@ -84,7 +103,11 @@ def run(
                       "[green]met[/green]" if row.met else f"[red]missed by {row.gap:.4g}[/red]")
     console.print(table)
     console.print(f"cost {result.total_cost_cny:,.0f} of budget {result.budget_cny:,.0f} CNY; "
-                  f"{len(written)} files in {out_dir}")
+                  f"{len(written)} files in {out}")
+    if result.solve.outcome is not SolveOutcome.OPTIMAL:
+        error_console.print(Text(f"warning: the plan is {outcome_label(result.solve.outcome, result.solve.gap)}; "
+                                 "raise solver.time_limit_s or lower solver.mip_rel_gap", style="yellow"))
+        raise typer.Exit(code=int(ExitCode.FEASIBLE_GAP))
 
 
 @app.command("map")
@@ -105,25 +128,45 @@ def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario .toml files", show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="output folder for compare.csv and compare.md")],
 ) -> None:
-    """Solve each scenario and write one table of every plan's targets (rows) by plan (columns)."""
+    """Solve each scenario and write one table of every plan's targets (rows) by plan (columns).
+
+    Exits with the first failure's code when no scenario could be planned, 3 when a plan is not proven
+    optimal, else 0 (a failed scenario among planned ones shows as `not run: …` in its column).
+    """
     results: dict[str, PlanResult | str] = {}
+    failures: list[PlannerError] = []
+    inputs = Inputs()
     for path in scenarios:
-        try:
-            prepared = prepare(path)
-            with console.status(f"solving {prepared.scenario.scenario.id} …"):
-                results[prepared.scenario.scenario.id] = plan_scenario(prepared)
-        except PlannerError as error:
-            results[path.stem] = " ".join(str(error).split())[:300]
-    table = compare_plans(results)
+        inputs |= scenario_inputs(path)
     try:
-        out_dir = check_output_folder(out, scenarios[0], [])
-        with staged_folder(out_dir) as staging:
+        with output_folder(out, inputs, command="compare") as staging:  # checked and locked before solving
+            for path in scenarios:
+                try:
+                    prepared = prepare(path)
+                    with console.status(f"solving {prepared.scenario.scenario.id} …"):
+                        results[prepared.scenario.scenario.id] = plan_scenario(prepared)
+                except PlannerError as error:
+                    failures.append(error)
+                    results[path.stem] = " ".join(str(error).split())[:300]
+            if len(failures) == len(scenarios):  # nothing to compare: exit non-zero, write nothing
+                for failure in failures[1:]:
+                    error_console.print(Text("not run ", style="yellow") + Text(" ".join(str(failure).split())),
+                                        soft_wrap=True)
+                raise failures[0]
+            table = compare_plans(results)
             atomic_write_csv(staging / "compare.csv", table)
             atomic_write_text(staging / "compare.md", comparison_markdown(table))
     except PlannerError as error:
         raise _fail(error) from None
     ran = sum(not isinstance(r, str) for r in results.values())
-    console.print(f"{len(table)} indicators × {ran} of {len(results)} plans → {out_dir}/compare.csv, compare.md")
+    console.print(f"{len(table)} indicators × {ran} of {len(results)} plans → {out}/compare.csv, compare.md")
+    for failure in failures:
+        error_console.print(Text("not run ", style="yellow") + Text(" ".join(str(failure).split())), soft_wrap=True)
+    gapped = [plan for plan, r in results.items() if isinstance(r, PlanResult)
+              and r.solve.outcome is not SolveOutcome.OPTIMAL]
+    if gapped:
+        error_console.print(Text(f"warning: not proven optimal: {', '.join(gapped)}", style="yellow"))
+        raise typer.Exit(code=int(ExitCode.FEASIBLE_GAP))
 
 
 # `whatif` (budget and parameter sweeps, local or on Dask) and `diff` (two run folders) live in cli_whatif.

@@ -17,14 +17,19 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from optimizer.console import console
-from optimizer.diff import diff_runs, load_run
+from optimizer.cli_options import check_time_limit
+from optimizer.console import console, error_console
+from optimizer.diff import diff_inputs, diff_runs, is_diff_table, load_run
 from optimizer.errors import PlannerError
-from optimizer.outputs import atomic_write_csv, check_output_folder
+from optimizer.exit_codes import ExitCode
+from optimizer.outputs import csv_bytes
 from optimizer.pipeline import prepare
+from optimizer.run_inputs import scenario_inputs
+from optimizer.safe_output import output_folder, write_output_file
 from optimizer.scenario import load_scenario
-from optimizer.solve import SolverName
+from optimizer.solve import SolveOutcome, SolverName
 from optimizer.sweep import (
     LevelOptions,
     LevelOutcome,
@@ -53,7 +58,7 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
             "--param", help="another scenario field instead of the budget, e.g. subcentres.count=4..8 "
                             "or ambulances.rural_radius_km=10..25")] = None,
         steps: Annotated[int | None, typer.Option(
-            "--steps", help="number of levels (default 21; integer fields: every whole number)")] = None,
+            "--steps", min=1, help="number of levels (default 21; integer fields: every whole number)")] = None,
         sequential: Annotated[bool, typer.Option(
             "--sequential", help="plain loop instead of Dask; each level warm-starts from the previous")] = False,
         warm_start: Annotated[bool, typer.Option(
@@ -61,14 +66,19 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
         scheduler: Annotated[str | None, typer.Option(
             "--scheduler", help="address of a running Dask scheduler (default: a local cluster)")] = None,
         workers: Annotated[int | None, typer.Option(
-            "--workers", help="local cluster workers (default: the CPU cores available)")] = None,
+            "--workers", min=1, help="local cluster workers (default: the CPU cores available)")] = None,
         solver: Annotated[SolverName | None, typer.Option(help="override the scenario's solver")] = None,
         time_limit: Annotated[float | None, typer.Option(
-            "--time-limit", help="seconds per level; overrides the scenario")] = None,
+            "--time-limit", help="seconds per level; overrides the scenario", callback=check_time_limit)] = None,
         greedy: Annotated[bool, typer.Option("--greedy/--no-greedy", help="greedy siting baseline")] = True,
         duals: Annotated[bool, typer.Option("--duals/--no-duals", help="LP duals of the budget")] = True,
     ) -> None:
-        """Re-solve the plan across budgets (or another parameter); write sweep.parquet/.csv and tradeoff.png."""
+        """Re-solve the plan across budgets (or another parameter); write sweep.parquet/.csv and tradeoff.png.
+
+        Exit code (README.md): 6 when a level fails verification, 3 when a level is feasible_with_gap,
+        4 / 5 when no level has a plan (all infeasible / solver failures), else 0; infeasible levels
+        among solved ones are part of the answer (their row says so).
+        """
         try:
             if budget is not None and param is not None:
                 raise SweepOptionError("--budget and --param: sweep one thing at a time; drop one of them")
@@ -76,31 +86,37 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
             overrides = {k: v for k, v in {"name": solver, "time_limit_s": time_limit}.items() if v is not None}
             settings = settings.model_copy(update=overrides)
             prepared = prepare(scenario, solver=settings)
-            out_dir = check_output_folder(out, scenario, prepared.data.paths.values())
             if param is not None:
                 spec = param_levels(param, steps=steps, scenario=prepared.scenario)
             else:
-                spec = budget_levels(budget or DEFAULT_BUDGET_RANGE, steps=steps or 21,
+                spec = budget_levels(budget or DEFAULT_BUDGET_RANGE, steps=21 if steps is None else steps,
                                      scenario_budget_cny=prepared.scenario.budget.budget_cny.value)
             options = LevelOptions(solver=settings, greedy=greedy, duals=duals)
             where = "sequential" if sequential else (scheduler or "local Dask cluster")
-            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=console, transient=False) as progress:
+            staged = output_folder(out, scenario_inputs(scenario), command="whatif")  # checked and locked first
+            bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                           TimeElapsedColumn(), console=console, transient=False)
+            with staged as staging, bar as progress:
                 task = progress.add_task(f"{spec.parameter} × {len(spec.values)} ({where})", total=len(spec.values))
 
                 def advance(outcome: LevelOutcome) -> None:
                     progress.advance(task)
                     progress.console.log(f"level {outcome.level.index}: {spec.parameter}={outcome.level.value:,.6g} "
-                                         f"{outcome.row['outcome']}")
+                                         f"{_outcome_cell(outcome.row)}")
 
                 result = run_sweep(scenario, spec, mode="sequential" if sequential else "dask", scheduler=scheduler,
                                    n_workers=workers, warm_start=warm_start, options=options, on_level=advance)
-            written = write_sweep(result, scenario, out_dir)
+                written = write_sweep(result, scenario, staging)
         except PlannerError as error:
             raise fail(error) from None
         _print_sweep(result)
-        console.print(f"{len(written)} files in {out_dir} ({result.mode}, {result.workers} worker(s), "
+        console.print(f"{len(written)} files in {out} ({result.mode}, {result.workers} worker(s), "
                       f"{result.seconds:.1f} s{', warm starts' if result.warm_start else ''})")
+        code = sweep_exit_code(result)
+        if code is not ExitCode.OK:
+            error_console.print(Text(f"exit {int(code)} ({code.name.lower()}): see the outcome and gap columns "
+                                     f"of {out}/sweep.csv", style="yellow"))
+            raise typer.Exit(code=int(code))
 
     @app.command()
     def diff(
@@ -116,7 +132,7 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
             a, b = load_run(run_a), load_run(run_b)
             result = diff_runs(a, b, scenario=load_scenario(scenario) if scenario else None)
             if out is not None:
-                atomic_write_csv(out, result.changes)
+                write_output_file(out, diff_inputs(a, b, scenario), csv_bytes(result.changes), is_ours=is_diff_table)
         except PlannerError as error:
             raise fail(error) from None
         totals = Table(title=f"{run_a} → {run_b}")
@@ -144,6 +160,27 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
                       "resident-standards")
 
 
+def sweep_exit_code(result: SweepResult) -> ExitCode:
+    """The exit code of a finished sweep from its outcome and violations columns."""
+    table = result.table
+    outcomes = set(table["outcome"]) if "outcome" in table else set()
+    if "violations" in table and (table["violations"].fillna(0) > 0).any():
+        return ExitCode.VERIFICATION
+    if SolveOutcome.FEASIBLE_GAP.value in outcomes:
+        return ExitCode.FEASIBLE_GAP
+    if SolveOutcome.OPTIMAL.value not in outcomes:
+        return ExitCode.INFEASIBLE if outcomes == {SolveOutcome.INFEASIBLE.value} else ExitCode.SOLVER
+    return ExitCode.OK
+
+
+def _outcome_cell(row: dict[str, object]) -> str:
+    """The outcome, with the relative gap when the level is not proven optimal."""
+    outcome, gap = str(row["outcome"]), row.get("gap")
+    if outcome == SolveOutcome.FEASIBLE_GAP.value:
+        return f"{outcome} (gap {gap:.1%})" if isinstance(gap, float) and not math.isnan(gap) else outcome
+    return outcome
+
+
 def _fmt(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -169,7 +206,7 @@ def _print_sweep(result: SweepResult) -> None:
             if "population" in row else math.nan
         view.add_row(
             f"{row['value'] / 1e6:,.1f} M" if spec.is_budget else f"{row['value']:g}",
-            str(row["outcome"]),
+            _outcome_cell(row),
             _fmt(row.get("objective", math.nan)),
             _fmt(covered),
             f"{row.get('targets_met', '')}/{row.get('targets_total', '')}",

@@ -2,7 +2,8 @@
 
 Indicators are matched by target id (the scenarios use the same id for the same indicator, e.g.
 `physicians_per_1000`); a plan without an indicator leaves its cell empty, and a plan that could not
-run shows why in its column.
+run shows why in its column. The first row, `outcome`, says whether each plan is proven optimal
+(`optimal`) or only `feasible_with_gap` with its relative gap.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pandas as pd
 from optimizer.results import PlanResult
 
 RULE_ROWS = ("ambulance_fleet", "subcentres")
+OUTCOME_ROW = "outcome"
 
 
 def compare_plans(results: dict[str, PlanResult | str]) -> pd.DataFrame:
@@ -25,7 +27,10 @@ def compare_plans(results: dict[str, PlanResult | str]) -> pd.DataFrame:
             labels.setdefault(str(row.id), (str(row.indicator), str(row.unit)))
             status = "met" if row.met else f"missed by {row.gap:.4g}"
             cells.setdefault(str(row.id), {})[plan] = f"{row.bound} {row.target:g} → {row.achieved:.4g} ({status})"
-    order = sorted(labels, key=lambda target: (target in RULE_ROWS, target))
+        gap = "" if result.solve.gap is None else f" (gap {result.solve.gap:.2e})"
+        cells.setdefault(OUTCOME_ROW, {})[plan] = f"{result.solve.outcome.value}{gap}"
+    labels[OUTCOME_ROW] = ("solve outcome", "")
+    order = sorted(labels, key=lambda target: (target != OUTCOME_ROW, target in RULE_ROWS, target))
     table = pd.DataFrame({
         "id": order,
         "indicator": [labels[t][0] for t in order],

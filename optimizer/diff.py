@@ -15,6 +15,8 @@ targets.csv, summary.json and manifest.json. Every change is one row of a tidy t
                towns: residents, and +residents when the town gained the standard, − when it lost it
 
 Unit costs come from the scenario named in run A's manifest.json (or `scenario` when given).
+`diff --out FILE` may not touch the runs, their scenarios or data (`diff_inputs`), and replaces only
+a file that is itself a diff table (`is_diff_table`: its header is exactly `DIFF_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.errors import DataError
+from optimizer.errors import DataError, Problem
 from optimizer.outputs import CSV_ENCODING
+from optimizer.run_inputs import Inputs, folder_inputs, recorded_inputs, scenario_inputs
 from optimizer.scenario import Scenario, load_scenario, scenario_hash
 
 logger = logging.getLogger(__name__)
@@ -72,7 +75,9 @@ def load_run(path: Path) -> RunFolder:
     Raises
     ------
     DataError
-        Naming every missing file and how to produce the folder.
+        Naming every missing file, unreadable (truncated) JSON or CSV file, and missing column, and
+        how to produce the folder. Required allocation columns are the items of summary.json `totals`
+        (beds, ambulances and is_subcentre when it has none).
     """
     path = Path(path)
     missing = [name for name in RUN_FILES if not (path / name).is_file()]
@@ -82,14 +87,82 @@ def load_run(path: Path) -> RunFolder:
             .problems[0] for name in missing
         ])
 
-    def table(name: str, key: str) -> pd.DataFrame:
-        return pd.read_csv(path / name, encoding=CSV_ENCODING, dtype={key: str})
+    summary, manifest = _document(path / "summary.json"), _document(path / "manifest.json")
+    totals = summary.get("totals")
+    if totals is not None and not isinstance(totals, dict):
+        raise DataError.single(path / "summary.json", "totals", f"is not an object; {_RERUN.format(path=path)}")
+    # the items the run allocated (summary totals); without totals at least the beds and vehicles
+    items = {"is_subcentre" if key == "subcentres" else str(key) for key in (totals or _BASE_ITEMS)}
+    allocation = _table(path / "allocation.csv", "facility_id", {"facility_id", "name", *items})
+    towns = _table(path / "towns.csv", "code", {"code", "name", "population"})
+    targets = _table(path / "targets.csv", "id", {"id", "indicator", "achieved", "met"})
+    return RunFolder(path, allocation, towns, targets, summary, manifest)
 
-    def document(name: str) -> dict[str, Any]:
-        return dict(json.loads((path / name).read_text(encoding=CSV_ENCODING)))
 
-    return RunFolder(path, table("allocation.csv", "facility_id"), table("towns.csv", "code"),
-                     table("targets.csv", "id"), document("summary.json"), document("manifest.json"))
+_BASE_ITEMS = ("beds", "ambulances", "subcentres")
+_RERUN = "the run folder is damaged or not written by `optimizer run`; re-run `optimizer run --out {path}`"
+
+
+def _document(file: Path) -> dict[str, Any]:
+    """A run's JSON document; a truncated, foreign or non-object file is a DataError naming it."""
+    try:
+        document = json.loads(file.read_text(encoding=CSV_ENCODING))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError.single(file, "(file)", f"cannot be read as JSON ({exc}); "
+                               f"{_RERUN.format(path=file.parent)}") from None
+    if not isinstance(document, dict):
+        raise DataError.single(file, "(file)", f"is not a JSON object; {_RERUN.format(path=file.parent)}")
+    return document
+
+
+def _table(file: Path, key: str, required: set[str]) -> pd.DataFrame:
+    """A run's CSV table with its `required` columns and a unique, non-empty `key` column.
+
+    Raises
+    ------
+    DataError
+        Naming the file and every missing column (a damaged or foreign CSV must not read as "no differences").
+    """
+    try:
+        table = pd.read_csv(file, encoding=CSV_ENCODING, dtype={key: str})
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise DataError.single(file, "(file)", f"cannot be read as CSV ({reason}); "
+                               f"{_RERUN.format(path=file.parent)}") from None
+    missing = sorted(required - set(table.columns))
+    if missing:
+        raise DataError([Problem(file, column, f"column missing; {_RERUN.format(path=file.parent)}")
+                         for column in missing])
+    keys = table[key]
+    if keys.isna().any() or keys.duplicated().any():
+        bad = sorted(set(keys[keys.isna() | keys.duplicated()].astype(str)))[:5]
+        raise DataError.single(file, key, f"empty or repeated ids ({', '.join(bad)}); "
+                               f"{_RERUN.format(path=file.parent)}")
+    return table
+
+
+def is_diff_table(path: Path) -> bool:
+    """True when the file's first line is the diff table's header, i.e. an earlier `diff --out` wrote it."""
+    header = (",".join(DIFF_COLUMNS) + "\n").encode(CSV_ENCODING)
+    try:
+        with Path(path).open("rb") as stream:
+            return stream.readline() == header
+    except OSError:
+        return False
+
+
+def diff_inputs(a: RunFolder, b: RunFolder, scenario: Path | None = None) -> Inputs:
+    """What `diff` reads: both run folders, the scenarios they name (and `scenario`), their data files."""
+    inputs = folder_inputs([a.path, b.path]) | recorded_inputs(a.manifest) | recorded_inputs(b.manifest)
+    for path in [*_named_scenarios(a), *_named_scenarios(b), *([scenario] if scenario else [])]:
+        inputs |= scenario_inputs(path)
+    return inputs
+
+
+def _named_scenarios(run: RunFolder) -> list[Path]:
+    named = [Path(str(run.manifest[key])) for key in ("scenario_resolved", "scenario") if run.manifest.get(key)]
+    candidates = [c for n in named for c in ([n] if n.is_absolute() else [n, run.path / n, run.path.parent / n])]
+    return [c for c in candidates if c.is_file()]
 
 
 def scenario_of(run: RunFolder) -> Scenario:

@@ -11,8 +11,10 @@ Files (each written atomically into the run folder):
     map.png            static map with legend, scale bar and north arrow
 
 `optimizer map RESULT_DIR` rebuilds them from what the run wrote: the scenario named in
-`manifest.json` (whose hash must still match) is prepared again for its data and travel matrix, and
-the plan itself is read from `allocation.csv`, so no model is solved.
+`manifest.json` is prepared again for its data and travel matrix, and the plan itself is read from
+`allocation.csv`, so no model is solved. The scenario and every input file the manifest lists must
+still have the SHA-256 recorded by the run; the folder is re-written through the same locked,
+staged swap as a run (optimizer/safe_output.py).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ from optimizer.outputs import (
     atomic_write_text,
 )
 from optimizer.pipeline import prepare
+from optimizer.run_inputs import changed_inputs, recorded_inputs
+from optimizer.safe_output import MANIFEST, output_folder
 from optimizer.scenario import Scenario, resolve, scenario_hash
 from optimizer.travel_times import TravelMatrix
 
@@ -247,21 +251,26 @@ def inputs_from_run(result_dir: Path) -> GeoInputs:
     Raises
     ------
     OutputError
-        When the folder has no manifest or allocation, or the scenario changed since the run.
+        When the folder has no manifest or allocation, or the scenario or a data file changed since the run.
     """
-    manifest_path = result_dir / "manifest.json"
+    manifest = _run_manifest(result_dir)
     allocation_path = result_dir / "allocation.csv"
-    for required in (manifest_path, allocation_path):
-        if not required.is_file():
-            raise OutputError(f"{required}: not found; give the --out folder of a finished `optimizer run`")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     scenario_path = _scenario_path(manifest, result_dir)
     if scenario_hash(scenario_path) != manifest.get("scenario_sha256"):
         raise OutputError(f"{scenario_path}: changed since the run in {result_dir} (sha256 differs from "
                           "manifest.json); re-run `optimizer run` to map the current scenario")
+    recorded = manifest.get("inputs")
+    if not isinstance(recorded, dict) or not recorded:
+        raise OutputError(f"{result_dir / MANIFEST}: records no input hashes (written by an older version); "
+                          f"re-run `optimizer run --out {result_dir}` before `optimizer map`")
+    changed = changed_inputs(recorded)
+    if changed:
+        raise OutputError(f"{changed[0]}: changed or removed since the run in {result_dir} was solved (sha256 "
+                          f"differs from {MANIFEST} inputs); re-run `optimizer run --out {result_dir}` to map "
+                          "the current data")
     prepared = prepare(scenario_path)
-    allocation = pd.read_csv(allocation_path, encoding=CSV_ENCODING,
-                             dtype={"facility_id": str, "town_code": str})
+    allocation = _run_allocation(allocation_path, {"facility_id", "ambulances", "is_subcentre",
+                                                   *prepared.scenario.resources})
     known = set(prepared.matrix.destinations)
     unknown = sorted(set(allocation["facility_id"]) - known)
     if unknown:
@@ -270,6 +279,37 @@ def inputs_from_run(result_dir: Path) -> GeoInputs:
     allocation["is_subcentre"] = allocation["is_subcentre"].astype(str).str.lower().eq("true")
     road = load_road(prepared.scenario, prepared.data, scenario_path)
     return GeoInputs(prepared.scenario, prepared.data, prepared.matrix, allocation, road)
+
+
+def _run_allocation(path: Path, required: set[str]) -> pd.DataFrame:
+    """A run's allocation.csv; a truncated or foreign file, or a missing column, is an OutputError naming it."""
+    rerun = f"re-run `optimizer run --out {path.parent}`"
+    try:
+        allocation = pd.read_csv(path, encoding=CSV_ENCODING, dtype={"facility_id": str, "town_code": str})
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise OutputError(f"{path}: cannot be read as CSV ({' '.join(str(exc).split())[:200]}); {rerun}") from None
+    missing = sorted(required - set(allocation.columns))
+    if missing:
+        raise OutputError(f"{path}: column(s) {', '.join(missing)} missing (damaged or not written by "
+                          f"`optimizer run`); {rerun}")
+    if allocation["facility_id"].isna().any() or allocation["facility_id"].duplicated().any():
+        raise OutputError(f"{path}: facility_id has empty or repeated values; {rerun}")
+    return allocation
+
+
+def _run_manifest(result_dir: Path) -> dict[str, Any]:
+    """The manifest of a finished run, after checking that the run's manifest and allocation exist."""
+    manifest_path = result_dir / MANIFEST
+    for required in (manifest_path, result_dir / "allocation.csv"):
+        if not required.is_file():
+            raise OutputError(f"{required}: not found; give the --out folder of a finished `optimizer run`")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise OutputError(f"{manifest_path}: is not JSON; re-run `optimizer run --out {result_dir}`") from None
+    if not isinstance(manifest, dict):
+        raise OutputError(f"{manifest_path}: is not a run manifest; re-run `optimizer run --out {result_dir}`")
+    return manifest
 
 
 def _scenario_path(manifest: dict[str, Any], result_dir: Path) -> Path:
@@ -284,5 +324,12 @@ def _scenario_path(manifest: dict[str, Any], result_dir: Path) -> Path:
 
 
 def rerender(result_dir: Path) -> list[Path]:
-    """Re-write the geographic outputs of a finished run (the `optimizer map` command)."""
-    return write_geo_outputs(inputs_from_run(result_dir), result_dir)
+    """Re-write the geographic outputs of a finished run (the `optimizer map` command); returns their paths.
+
+    The run folder is locked, copied into a staging folder, re-rendered there and swapped back, as
+    a run writes it; inputs that changed since the run are refused before anything is written.
+    """
+    inputs = recorded_inputs(_run_manifest(result_dir))
+    with output_folder(result_dir, inputs, command="run", option="RUN_DIR", keep_existing=True) as staging:
+        written = write_geo_outputs(inputs_from_run(result_dir), staging)
+    return [result_dir / path.name for path in written]

@@ -3,7 +3,7 @@
 The greedy adds, one at a time, the site whose opening covers the most not-yet-covered population
 (ties: the first site in sorted order), until p sites are open; sites fixed by the plan are opened
 first. Nemhauser, Wolsey & Fisher (1978) guarantee it reaches at least 1 − 1/e ≈ 63 % of the
-maximal-covering optimum. The optimum here is the MCLP of `models.coverage` (Church & ReVelle 1974)
+maximal-covering optimum. The optimum here is the MCLP of `models.location.coverage` (Church & ReVelle 1974)
 solved to a zero gap, so "gap" is the share of the best coverage that the greedy leaves on the table.
 
 Two uses per plan: sub-centre siting (k sites, the plan's named sites fixed when honoured, radius
@@ -18,7 +18,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from models.coverage import CoverageInputs, build_coverage_model
+from models.location.coverage import CoverageInputs, build_coverage_model
 from models.plan import PlanInputs, PlanModel
 from optimizer.solve import SolveOutcome, SolverSettings, solve
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from models import (
     SubcentreInputs,
     TargetInputs,
 )
-from optimizer.datasets import Datasets
+from optimizer.datasets import Datasets, check_references
 from optimizer.errors import Problem, ScenarioError
 from optimizer.hierarchy_rules import hierarchy_rules
 from optimizer.scenario import AmbulanceSettings, RatioTarget, Scenario, SubcentreSettings
@@ -115,19 +116,9 @@ def build_plan_inputs(
 
 
 def _check_facility_references(scenario: Scenario, data: Datasets) -> None:
-    known = set(data.facilities["facility_id"])
+    """The same check `load_datasets` runs, for callers that build inputs from hand-made `Datasets`."""
     problems: list[Problem] = []
-    path = data.paths["facilities"]
-    references: list[tuple[str, Iterable[str]]] = [
-        (f"facility_limits.{rule.id}.facility_ids", rule.facility_ids) for rule in scenario.facility_limits
-    ]
-    references += [(f"bed_categories.{rule.id}.facility_ids", rule.facility_ids) for rule in scenario.bed_categories]
-    if scenario.subcentres is not None:
-        references.append(("subcentres.named_facility_ids", scenario.subcentres.named_facility_ids))
-    for field, ids in references:
-        for facility_id in ids:
-            if facility_id not in known:
-                problems.append(Problem(path, field, f"facility '{facility_id}' is not in {path.name}; fix the id"))
+    check_references(scenario, data.facilities, data.paths.get("facilities", Path("facilities.csv")), problems)
     if problems:
         raise ScenarioError(problems)
 
@@ -202,7 +193,9 @@ def _selected(data: Datasets, levels: Iterable[str], facility_ids: Iterable[str]
 def _limits(scenario: Scenario, data: Datasets) -> tuple[LimitInputs, ...]:
     town_population = dict(zip(data.townships["code"], data.townships["population"], strict=True))
     facility_town = dict(zip(data.facilities["facility_id"], data.facilities["town_code"], strict=True))
-    candidates = set(_candidates(data)) if scenario.subcentres else set()
+    # Named sub-centres are candidates even when the table does not flag them (a plain THC the plan names):
+    # they get the sub-centre's bed band like every other candidate (same set as `_subcentres`).
+    candidates = set(_subcentre_candidates(scenario, data))
     subcentre = scenario.subcentres
     weights = scenario.objective
     limits: list[LimitInputs] = []

@@ -6,7 +6,8 @@ Files (all written atomically, see outputs.py):
     targets.csv           one row per plan target: baseline, target, achieved, met, gap, binding, source
     plan_comparison.csv   the plan's own per-facility beds beside the optimized ones (when the plan has a table)
     summary.json          outcome, objective, bound, gap, solver, seconds, totals, cost, budget, scenario hash
-    manifest.json         scenario hash, package versions, the files written
+    manifest.json         scenario hash, package versions, the files written; the tool marker and the
+                          SHA-256 of every input are added when the folder is swapped in (safe_output.py)
     report.md             the planner-readable summary, in Chinese names with English headings
     coverage.csv, accessibility.csv, equity.json, coverage.gpkg, map.html, map.png
                           coverage by standard, E2SFCA access, maps (geo_report.py; needs the matrix)
@@ -27,6 +28,7 @@ from optimizer.instance import fleet_required
 from optimizer.outputs import atomic_write_csv, atomic_write_json, atomic_write_text, package_versions
 from optimizer.results import PlanResult
 from optimizer.scenario import Citation, Scenario, scenario_hash
+from optimizer.solve import OPTIMAL_REL_GAP, SolveOutcome
 from optimizer.travel_times import TravelMatrix
 
 
@@ -75,6 +77,8 @@ def summary(result: PlanResult, scenario: Scenario, data: Datasets, digest: str)
         "bound": result.solve.bound,
         "gap": result.solve.gap,
         "gap_tolerance": scenario.solver.mip_rel_gap,
+        "proven_optimal": result.solve.outcome is SolveOutcome.OPTIMAL,
+        "optimal_rel_gap": OPTIMAL_REL_GAP,
         "solver": result.solve.solver,
         "solver_version": result.solve.solver_version,
         "solver_detail": result.solve.detail,
@@ -133,6 +137,10 @@ def _markdown(frame: pd.DataFrame) -> str:
     return "\n".join([header, rule, *rows])
 
 
+def _number(value: float | None, spec: str) -> str:
+    return "unknown" if value is None else format(value, spec)
+
+
 def _cell(value: object) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return ""
@@ -148,15 +156,22 @@ def render_report(result: PlanResult, scenario: Scenario, data: Datasets, compar
     info = scenario.scenario
     solve = result.solve
     names = dict(zip(data.facilities["facility_id"], data.facilities["name"], strict=True))
+    if solve.outcome is SolveOutcome.OPTIMAL:
+        title = f"# {info.name_zh} — optimized allocation ({info.target_year})"
+    else:  # the first line says it: a planner must not read a 48 % gap as an optimum
+        gap = "unknown" if solve.gap is None else f"{solve.gap:.1%}"
+        title = (f"# {info.name_zh} — allocation NOT PROVEN OPTIMAL, {solve.outcome.value}, gap {gap} "
+                 f"({info.target_year})")
     lines = [
-        f"# {info.name_zh} — optimized allocation ({info.target_year})",
+        title,
         "",
         f"Scenario `{info.id}` · area {scenario.area.name_zh} ({', '.join(scenario.area.county_codes)}) · "
         f"resident population {int(data.total_population):,} (census 2020).",
         "",
         f"**Outcome: {solve.outcome.value}** — solver {solve.solver} {solve.solver_version}, objective "
-        f"{solve.objective:.6g}, bound {solve.bound:.6g}, relative gap {solve.gap:.2e} "
-        f"(tolerance {scenario.solver.mip_rel_gap:g}). Every rule was re-checked independently of the model "
+        f"{_number(solve.objective, '.6g')}, bound {_number(solve.bound, '.6g')}, relative gap "
+        f"{_number(solve.gap, '.2e')} (solver tolerance {scenario.solver.mip_rel_gap:g}; optimal means a gap "
+        f"within {OPTIMAL_REL_GAP:g}). Every rule was re-checked independently of the model "
         "(optimizer/verify.py): no violation.",
         "",
     ]

@@ -8,11 +8,12 @@ fixes a file in one pass. Paths inside a scenario are relative to the scenario f
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
 from optimizer.errors import Problem, ScenarioError
 from optimizer.solve import SolverSettings
@@ -29,6 +30,27 @@ FacilityLevel = Literal[
 PopulationGroup = Literal["residents", "children_0_14", "aged_65_plus"]
 Bound = Literal[">=", "<=", "="]
 
+# Bounds shared by every number of the schema: finite, and in a range a county plan can mean. A budget of
+# 1e308 CNY or a denominator of 1e-300 reaches the solver as an overflow (HiGHS crashed on both).
+MAX_CNY = 1e13
+"""Ceiling of every amount (CNY, counts of staff or beds): ten trillion, far above any county budget."""
+MAX_COUNT = 1e7
+MAX_KM = 500.0
+MAX_MIN = 24 * 60.0
+MAX_KPH = 200.0
+MAX_PER_1000 = 100.0
+"""A per-population target above 100 per 1,000 (10 % of the people) is a unit slip, not a plan."""
+Flag = StrictBool
+"""`true` / `false` only: TOML's own booleans, never "yes", "是" or 1."""
+FiniteNonNeg = Annotated[float, Field(ge=0, le=MAX_CNY, allow_inf_nan=False)]
+Count = Annotated[float, Field(ge=0, le=MAX_COUNT, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Km = Annotated[float, Field(gt=0, le=MAX_KM, allow_inf_nan=False)]
+Minutes = Annotated[float, Field(gt=0, le=MAX_MIN, allow_inf_nan=False)]
+Kph = Annotated[float, Field(gt=0, le=MAX_KPH, allow_inf_nan=False)]
+Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
+Year = Annotated[int, Field(ge=1949, le=2100)]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -41,7 +63,7 @@ class Citation(_Strict):
     line: int | None = Field(default=None, ge=1)
     quote: str | None = None
     basis: str | None = Field(default=None, description="for estimates and derived numbers: how it was obtained")
-    estimated: bool = False
+    estimated: Flag = False
 
     @model_validator(mode="after")
     def _cited(self) -> Citation:
@@ -61,7 +83,7 @@ class Citation(_Strict):
 class Amount(_Strict):
     """A number with its citation."""
 
-    value: float
+    value: FiniteNonNeg = Field(description="non-negative, finite, at most 1e13 (CNY, persons, km, minutes …)")
     source: Citation
 
 
@@ -71,8 +93,8 @@ class ScenarioInfo(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
     name_zh: str
     plan_seed: str
-    base_year: int
-    target_year: int
+    base_year: Year
+    target_year: Year
 
 
 class AreaSettings(_Strict):
@@ -97,7 +119,7 @@ class DataSources(_Strict):
         default="error",
         description="townships without a point: refuse (default) or place them at their county seat, flagged",
     )
-    allow_outside_project: bool = Field(
+    allow_outside_project: Flag = Field(
         default=False,
         description="allow data paths outside the project's data/ folder and the scenario's own folder",
     )
@@ -106,14 +128,12 @@ class DataSources(_Strict):
 class TravelSettings(_Strict):
     """The straight-line fallback used when no road network is given (flagged in every output)."""
 
-    detour_factor: float = Field(gt=1.0, le=3.0)
-    urban_speed_kph: float = Field(gt=0)
-    rural_speed_kph: float = Field(gt=0)
-    road_default_speed_kph: float = Field(default=40.0, gt=0)
-    max_snap_km: float = Field(
-        default=2.0, gt=0, description="a point farther than this from every road is off the network"
-    )
-    max_access_min: float = Field(gt=0, description="beyond this, a town is not served by a facility at all")
+    detour_factor: float = Field(gt=1.0, le=3.0, allow_inf_nan=False)
+    urban_speed_kph: Kph
+    rural_speed_kph: Kph
+    road_default_speed_kph: Kph = 40.0
+    max_snap_km: Km = Field(default=2.0, description="a point farther than this from every road is off the network")
+    max_access_min: Minutes = Field(description="beyond this, a town is not served by a facility at all")
     source: Citation
 
 
@@ -131,8 +151,8 @@ class ResourceSpec(_Strict):
         default=None, description="base-year stock outside the modelled facilities, kept fixed"
     )
     unit_cost_cny: Amount
-    allow_reduction: bool = False
-    demand_driven: bool = Field(
+    allow_reduction: Flag = False
+    demand_driven: Flag = Field(
         default=True, description="place the resource near the population it serves (access term of the objective)"
     )
 
@@ -144,10 +164,12 @@ class RatioTarget(_Strict):
     indicator_zh: str
     resource: str
     kind: Literal["per_population", "per_resource", "count"]
-    value: float = Field(ge=0)
+    value: Count = Field(description="per_resource shares (unit 'share …', or a resource over itself) in [0, 1]")
     unit: str
     bound: Bound = ">="
-    denominator_size: float | None = Field(default=None, gt=0, description="1000 for ‰, 10000 for per 万")
+    denominator_size: float | None = Field(
+        default=None, ge=1, le=MAX_COUNT, allow_inf_nan=False, description="1000 for ‰, 10000 for per 万"
+    )
     denominator_population: PopulationGroup | None = None
     denominator_resource: str | None = None
     facility_levels: list[FacilityLevel] | None = Field(
@@ -156,11 +178,11 @@ class RatioTarget(_Strict):
     denominator_facility_levels: list[FacilityLevel] | None = Field(
         default=None, description="per_resource targets: levels counted in the denominator; None = as the numerator"
     )
-    include_other_stock: bool = Field(default=True, description="count stock outside the modelled facilities")
-    binding: bool = Field(description="约束性 (true) or 预期性 (false)")
-    hard: bool = Field(description="decision: enforce as a constraint (true) or allow a penalised shortfall")
-    baseline: float | None = None
-    target_year: int
+    include_other_stock: Flag = Field(default=True, description="count stock outside the modelled facilities")
+    binding: Flag = Field(description="约束性 (true) or 预期性 (false)")
+    hard: Flag = Field(description="decision: enforce as a constraint (true) or allow a penalised shortfall")
+    baseline: Count | None = None
+    target_year: Year
     source: Citation
     decision: str | None = Field(default=None, description="how an ambiguity was decided (docs/decisions.md)")
 
@@ -170,6 +192,17 @@ class RatioTarget(_Strict):
             raise ValueError("a per_population target needs `denominator_size` and `denominator_population`")
         if self.kind == "per_resource" and self.denominator_resource is None:
             raise ValueError("a per_resource target needs `denominator_resource`")
+        if self.kind == "per_population" and self.denominator_size is not None:
+            per_1000 = self.value * 1000 / self.denominator_size
+            if per_1000 > MAX_PER_1000:
+                raise ValueError(
+                    f"value {self.value:g} per {self.denominator_size:g} is {per_1000:g} per 1,000, above "
+                    f"{MAX_PER_1000:g}; check the unit of `value` against `denominator_size` "
+                    "(1000 for ‰, 10000 for per 万)"
+                )
+        if self.kind == "per_resource" and self.unit.strip().lower().startswith("share") and self.value > 1:
+            raise ValueError(f"value {self.value:g} is a share ({self.unit!r}); give it as a fraction in [0, 1] "
+                             f"({self.value / 100:g} for {self.value:g} %)")
         return self
 
 
@@ -180,12 +213,13 @@ class FacilityLimit(_Strict):
     resource: str
     levels: list[FacilityLevel] = Field(default_factory=list)
     facility_ids: list[str] = Field(default_factory=list)
-    min_value: float | None = Field(default=None, ge=0)
-    max_value: float | None = Field(default=None, ge=0)
+    min_value: Count | None = None
+    max_value: Count | None = None
     max_per_1000_town_residents: float | None = Field(
-        default=None, gt=0, description="cap scaled by the resident population of the facility's township"
+        default=None, gt=0, le=1000, allow_inf_nan=False,
+        description="cap scaled by the resident population of the facility's township",
     )
-    hard: bool
+    hard: Flag
     source: Citation
     decision: str | None = None
 
@@ -208,8 +242,8 @@ class StaffPerBed(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
     resource: str
     levels: list[FacilityLevel] = Field(min_length=1)
-    min_per_bed: float = Field(gt=0)
-    hard: bool
+    min_per_bed: float = Field(gt=0, le=100, allow_inf_nan=False)
+    hard: Flag
     source: Citation
 
 
@@ -220,43 +254,53 @@ class BedCategory(_Strict):
     label_zh: str
     levels: list[FacilityLevel] = Field(default_factory=list)
     facility_ids: list[str] = Field(default_factory=list)
-    min_beds: int | None = Field(default=None, ge=0)
-    min_share: float | None = Field(default=None, ge=0, le=1)
-    max_share: float | None = Field(default=None, ge=0, le=1)
-    hard: bool
+    min_beds: int | None = Field(default=None, ge=0, le=int(MAX_COUNT))
+    min_share: Share | None = None
+    max_share: Share | None = None
+    hard: Flag
     source: Citation
 
 
 class AmbulanceSettings(_Strict):
     """Fleet rule, stationing and the coverage standards of the emergency network."""
 
-    per_population: int = Field(gt=0, description="1 vehicle per this many people of the base")
-    base_multiplier: float = Field(gt=0, description="base = multiplier × resident population (A1/A3)")
-    alternative_base_multiplier: float = Field(gt=0, description="the other reading, reported beside")
-    extra_special_vehicles: int = Field(default=0, ge=0)
-    existing_fleet: Amount | None = None
+    per_population: int = Field(ge=1, le=int(MAX_COUNT), description="1 vehicle per this many people of the base")
+    base_multiplier: float = Field(gt=0, le=100, allow_inf_nan=False,
+                                   description="base = multiplier × resident population (A1/A3)")
+    alternative_base_multiplier: float = Field(gt=0, le=100, allow_inf_nan=False,
+                                               description="the other reading, reported beside")
+    extra_special_vehicles: int = Field(default=0, ge=0, le=10_000)
+    existing_fleet: Amount | None = Field(default=None, description="vehicles in service: a whole number ≥ 0")
     eligible_levels: list[FacilityLevel] = Field(min_length=1)
-    max_per_base: int = Field(default=6, ge=1)
-    urban_radius_km: float = Field(gt=0)
-    rural_radius_km: float = Field(gt=0)
-    response_max_min: float = Field(gt=0)
+    max_per_base: int = Field(default=6, ge=1, le=1000)
+    urban_radius_km: Km
+    rural_radius_km: Km
+    response_max_min: Minutes
     unit_cost_cny: Amount
-    fleet_hard: bool
-    fleet_binding: bool
+    fleet_hard: Flag
+    fleet_binding: Flag
     fleet_source: Citation
     radius_source: Citation
     decision: str
+
+    @model_validator(mode="after")
+    def _whole_fleet(self) -> AmbulanceSettings:
+        if self.existing_fleet is not None and self.existing_fleet.value != int(self.existing_fleet.value):
+            raise ValueError(f"existing_fleet.value {self.existing_fleet.value:g} must be a whole number of vehicles")
+        return self
 
 
 class SubcentreSettings(_Strict):
     """Township sub-centres (县域医疗卫生次中心): how many, which the plan names, the radius."""
 
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=10_000)
     named_facility_ids: list[str] = Field(default_factory=list)
-    honour_named: bool = True
-    radius_km: float = Field(gt=0)
-    min_beds: int = Field(ge=0, description="beds an upgraded sub-centre must have (tier-2 general hospital)")
-    max_beds: int = Field(ge=0, description="cap on an upgraded sub-centre's beds, replacing its township cap")
+    honour_named: Flag = True
+    radius_km: Km
+    min_beds: int = Field(ge=0, le=100_000,
+                          description="beds an upgraded sub-centre must have (tier-2 general hospital)")
+    max_beds: int = Field(ge=0, le=100_000,
+                          description="cap on an upgraded sub-centre's beds, replacing its township cap")
     beds_source: Citation
     upgrade_cost_cny: Amount
     source: Citation
@@ -266,6 +310,8 @@ class SubcentreSettings(_Strict):
     def _named_fit(self) -> SubcentreSettings:
         if len(self.named_facility_ids) > self.count:
             raise ValueError(f"{len(self.named_facility_ids)} named sub-centres exceed `count` = {self.count}")
+        if self.min_beds > self.max_beds:
+            raise ValueError(f"min_beds {self.min_beds} is above max_beds {self.max_beds}; make min_beds ≤ max_beds")
         return self
 
 
@@ -299,6 +345,11 @@ class HierarchySettings(_Strict):
                 "no rule is given: set assignment_radius_km, referral_limit_min or network_radius_km, "
                 "or remove the [hierarchy] block"
             )
+        for name in ("assignment_radius_km", "network_radius_km", "referral_limit_min"):
+            amount = getattr(self, name)
+            ceiling = MAX_MIN if name.endswith("_min") else MAX_KM
+            if amount is not None and not 0 < amount.value <= ceiling:
+                raise ValueError(f"{name}.value {amount.value:g} must be positive and at most {ceiling:g}")
         overlap = sorted(set(self.top_levels) & set(self.middle_levels))
         if overlap:
             raise ValueError(f"levels {overlap} are both top_levels and middle_levels; a level belongs to one tier")
@@ -314,14 +365,14 @@ class BudgetSettings(_Strict):
 class ObjectiveWeights(_Strict):
     """Weights of the normalised objective terms (see models/plan.py for the formulation)."""
 
-    binding_shortfall: float = Field(default=1000.0, ge=0)
-    expected_shortfall: float = Field(default=100.0, ge=0)
-    ambulance_coverage: float = Field(default=10.0, ge=0)
-    ambulance_backup: float = Field(default=2.0, ge=0)
-    subcentre_coverage: float = Field(default=10.0, ge=0)
-    subcentre_travel: float = Field(default=1.0, ge=0)
-    access_travel: float = Field(default=1.0, ge=0)
-    cost: float = Field(default=0.1, ge=0)
+    binding_shortfall: Weight = 1000.0
+    expected_shortfall: Weight = 100.0
+    ambulance_coverage: Weight = 10.0
+    ambulance_backup: Weight = 2.0
+    subcentre_coverage: Weight = 10.0
+    subcentre_travel: Weight = 1.0
+    access_travel: Weight = 1.0
+    cost: Weight = 0.1
 
 
 class OutOfScopeTarget(_Strict):
@@ -367,6 +418,10 @@ class Scenario(_Strict):
             if target.id in seen:
                 problems.append(f"targets: id '{target.id}' is used twice")
             seen.add(target.id)
+            if _is_share(self, target) and target.value > 1:
+                problems.append(f"targets.{target.id}.value: {target.value:g} is a share of "
+                                f"{target.denominator_resource}; give it as a fraction in [0, 1] "
+                                f"({target.value / 100:g} for {target.value:g} %)")
             for ref in (target.resource, target.denominator_resource):
                 if ref is not None and ref not in names:
                     problems.append(
@@ -384,6 +439,15 @@ class Scenario(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def _is_share(scenario: Scenario, target: RatioTarget) -> bool:
+    """A per-resource target on a resource over itself or over its parent (GPs over physicians) is a share."""
+    if target.kind != "per_resource" or target.denominator_resource is None:
+        return False
+    spec = scenario.resources.get(target.resource)
+    return target.resource == target.denominator_resource or (
+        spec is not None and spec.subset_of == target.denominator_resource)
 
 
 STANDALONE_DEFAULTS = frozenset({"travel", "solver", "objective"})
@@ -416,17 +480,44 @@ def load_scenario(path: Path) -> Scenario:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError([_problem(path, error) for error in exc.errors()]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(path, "(structure)", "values are nested too deeply; a scenario needs at "
+                                     "most a few levels of tables and arrays")]) from None
 
 
 def _read_toml(path: Path) -> dict[str, object]:
     if not path.is_file():
         raise ScenarioError([Problem(path, "(file)", "not found; pass the path of a scenario .toml file")])
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark (Windows editors) is not an error
     except UnicodeDecodeError as exc:
         raise ScenarioError([Problem(path, "(file)", f"is not UTF-8 text ({exc.reason}); save it as UTF-8")]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(path, "(file)", f"cannot be read ({exc.strerror}); check the path")]) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(path, "(syntax)", f"invalid TOML: {exc}; fix the line shown")]) from None
+        raise ScenarioError([Problem(path, "(syntax)", f"invalid TOML: {exc}; {_syntax_hint(text, exc)}")]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(path, "(syntax)", "arrays or tables are nested too deeply for TOML to be read; "
+                                     "a scenario needs at most a few levels")]) from None
+
+
+_WORD_FLAG = re.compile(r"=\s*(yes|no|on|off|True|False|TRUE|FALSE|是|否|对|错)\s*(#.*)?$")
+
+
+def _syntax_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """The fix for a TOML syntax error; flags written as words get their own explanation."""
+    line_number = getattr(exc, "lineno", None)
+    match = re.search(r"at line (\d+)", str(exc))
+    if line_number is None and match:
+        line_number = int(match.group(1))
+    lines = text.splitlines()
+    if line_number is not None and 1 <= line_number <= len(lines):
+        flag = _WORD_FLAG.search(lines[line_number - 1])
+        if flag:
+            return f"flags are written `true` or `false` (lower case, no quotes), not `{flag.group(1)}`"
+    return "fix the line shown"
 
 
 def _merge(base: dict[str, object], override: dict[str, object]) -> dict[str, object]:
@@ -449,6 +540,13 @@ def _problem(path: Path, error: object) -> Problem:
         message = "unknown field; remove it or check its spelling against docs/scenario.md"
     elif details.get("type") == "missing":
         message = "required field is missing; add it"
+    elif details.get("type") in ("bool_type", "bool_parsing"):
+        message = f"{message}: got {details.get('input')!r}; write `true` or `false` (lower case, no quotes)"
+    elif details.get("type") in ("finite_number",):
+        message = f"{message}: got {details.get('input')!r}; give a finite number (not nan or inf)"
+    elif details.get("type") in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        message = (f"{message} (got {details.get('input')!r}); give a value in that range, in the unit the "
+                   "field name says")
     return Problem(path, location, message)
 
 

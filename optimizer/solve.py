@@ -4,6 +4,14 @@ Builders in `models/` never name a solver. This adapter turns `SolverSettings` i
 (HiGHS through highspy, or CBC from the `cbcbox` wheel), runs it, and classifies the answer from
 PuLP's `sol_status` plus the solver's own termination: PuLP 3.3 reports a HiGHS time-limit
 incumbent as `status=Optimal`, so `status` alone would call a non-optimal answer optimal.
+
+"Optimal" means proven optimal within one fixed tolerance, `OPTIMAL_REL_GAP` (relative, 1e-3 =
+0.1 %, the tolerance the bundled scenarios solve to, see docs/decisions.md) or the run's absolute
+gap `mip_abs_gap` (1e-4 objective units by default) for objectives near zero. After every solve the
+gap is recomputed from the objective and the best bound and decides OPTIMAL against FEASIBLE_GAP,
+whatever the solver's own status says: a scenario that sets `solver.mip_rel_gap = 0.5` and stops at
+a 48 % gap is FEASIBLE_GAP, never OPTIMAL. A `mip_rel_gap` above `LOOSE_REL_GAP` (5 %) is logged as a
+warning naming the field.
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ from __future__ import annotations
 import enum
 import importlib.metadata
 import logging
+import math
+import os
 import re
 import tempfile
 import time
@@ -29,6 +39,13 @@ logger = logging.getLogger(__name__)
 
 SolverName = Literal["highs", "cbc"]
 
+OPTIMAL_REL_GAP = 1e-3
+"""Largest relative gap |objective − bound| / |objective| still reported as OPTIMAL (0.1 %)."""
+LOOSE_REL_GAP = 0.05
+"""A `solver.mip_rel_gap` above this (5 %) is almost always a percentage typed as a fraction: warned."""
+MAX_THREADS = 256
+"""Upper bound of `solver.threads` in a scenario; above the machine's cores the solve clamps it."""
+
 
 class SolverSettings(BaseModel):
     """Solver options of a scenario; the CLI may override them."""
@@ -36,15 +53,17 @@ class SolverSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: SolverName = "highs"
-    time_limit_s: float = Field(default=300.0, gt=0)
-    mip_rel_gap: float = Field(default=1e-4, ge=0, le=1)
+    time_limit_s: float = Field(default=300.0, gt=0, allow_inf_nan=False,
+                                description="seconds, finite and positive")
+    mip_rel_gap: float = Field(default=1e-4, ge=0, le=1, allow_inf_nan=False)
     mip_abs_gap: float = Field(
-        default=1e-4, ge=0,
+        default=1e-4, ge=0, allow_inf_nan=False,
         description="absolute gap in objective units; the planner objective is a sum of normalised shares, "
         "so 1e-4 is a hundredth of a percent of one fully missed target and keeps tiny objectives from "
         "stalling on a relative gap",
     )
-    threads: int = Field(default=1, ge=1)
+    threads: int = Field(default=1, ge=1, le=MAX_THREADS,
+                         description="solver threads; clamped, with a warning, to the cores available")
     random_seed: int = Field(default=20250101, ge=0)
     fallback: bool = Field(
         default=True, description="use the other solver, with a warning, when this one is not installed"
@@ -110,6 +129,25 @@ def classify(status: int, sol_status: int) -> SolveOutcome:
     return SolveOutcome.NO_SOLUTION
 
 
+def classify_gap(outcome: SolveOutcome, objective: float | None, bound: float | None, *,
+                 abs_tol: float = 1e-4) -> SolveOutcome:
+    """OPTIMAL or FEASIBLE_GAP for an answer with a solution, from its objective and best bound alone.
+
+    OPTIMAL when the relative gap is at most `OPTIMAL_REL_GAP` or the absolute gap at most `abs_tol`
+    (the run's `mip_abs_gap`); FEASIBLE_GAP otherwise, and when the bound is unknown and the solver did
+    not claim a proof. The solver's own status is overruled in both directions: HiGHS stops with status
+    Optimal once the *requested* gap is met, however loose. Outcomes without a solution pass through.
+    """
+    if not outcome.has_solution:
+        return outcome
+    if objective is None or bound is None or not (math.isfinite(objective) and math.isfinite(bound)):
+        return outcome if bound is None else SolveOutcome.FEASIBLE_GAP
+    difference = abs(objective - bound)
+    if difference <= abs_tol or difference <= OPTIMAL_REL_GAP * max(abs(objective), 1e-9):
+        return SolveOutcome.OPTIMAL
+    return SolveOutcome.FEASIBLE_GAP
+
+
 def available_solvers() -> list[SolverName]:
     """The solvers that can run on this machine, in preference order."""
     found: list[SolverName] = []
@@ -134,6 +172,7 @@ def solve(problem: pulp.LpProblem, settings: SolverSettings, *, warm_start: bool
         When no usable solver is installed, or the solver crashes.
     """
     name = _resolve_solver_name(settings)
+    settings = _checked_settings(settings)
     started = time.perf_counter()
     try:
         if name == "highs":
@@ -146,9 +185,41 @@ def solve(problem: pulp.LpProblem, settings: SolverSettings, *, warm_start: bool
             "Try the other solver with `--solver cbc` or `--solver highs`."
         ) from exc
     seconds = time.perf_counter() - started
-    logger.info("%s: %s in %.2f s (objective %s, gap %s)", name, report.outcome.value, seconds,
+    outcome = classify_gap(report.outcome, report.objective, report.bound, abs_tol=settings.mip_abs_gap)
+    if outcome is not report.outcome:
+        logger.info("%s said %s; objective %s and bound %s make it %s (tolerance %g relative)", name,
+                    report.outcome.value, report.objective, report.bound, outcome.value, OPTIMAL_REL_GAP)
+    logger.info("%s: %s in %.2f s (objective %s, gap %s)", name, outcome.value, seconds,
                 report.objective, report.gap)
-    return SolveReport(**{**report.__dict__, "seconds": seconds})
+    return SolveReport(**{**report.__dict__, "outcome": outcome, "seconds": seconds})
+
+
+_warned: set[tuple[str, float]] = set()
+
+
+def _checked_settings(settings: SolverSettings) -> SolverSettings:
+    """Warn once about a loose `mip_rel_gap`; clamp `threads` to the cores this process may use."""
+    if settings.mip_rel_gap > LOOSE_REL_GAP and ("gap", settings.mip_rel_gap) not in _warned:
+        _warned.add(("gap", settings.mip_rel_gap))
+        logger.warning(
+            "solver.mip_rel_gap = %g lets the solver stop %g %% from the best bound; such a plan is reported "
+            "feasible_with_gap, not optimal. The field is a fraction: write 0.005 for 0.5 %%.",
+            settings.mip_rel_gap, settings.mip_rel_gap * 100)
+    cores = _cores()
+    if settings.threads > cores:
+        if ("threads", settings.threads) not in _warned:
+            _warned.add(("threads", settings.threads))
+            logger.warning("solver.threads = %d but %d core(s) are available; using %d",
+                           settings.threads, cores, cores)
+        settings = settings.model_copy(update={"threads": cores})
+    return settings
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
 
 
 def _resolve_solver_name(settings: SolverSettings) -> SolverName:
@@ -280,9 +351,12 @@ def _solve_cbc(
     bound: float | None = None
     if outcome.has_solution:
         # CBC prints the best bound when it stops early or within the gap tolerance; a proof to
-        # gap 0 prints none, and then the bound is the objective.
+        # gap 0 prints none, and then the bound is the objective. CBC never sees the objective's
+        # constant term (PuLP keeps it), so its printed bound is shifted by it, as HiGHS's is.
         match = _CBC_BOUND.search(log)
-        bound = float(match.group(1)) if match else (objective if outcome is SolveOutcome.OPTIMAL else None)
+        constant = float(problem.objective.constant) if problem.objective is not None else 0.0
+        bound = (float(match.group(1)) + constant if match
+                 else (objective if outcome is SolveOutcome.OPTIMAL else None))
     return SolveReport(
         outcome=outcome,
         objective=objective,

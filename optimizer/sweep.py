@@ -490,7 +490,7 @@ def _run_dask(
     n_workers: int | None,
     on_level: Callable[[LevelOutcome], None] | None,
 ) -> tuple[list[LevelOutcome], int]:
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import LocalCluster, as_completed
 
     path = str(Path(scenario_path).resolve())
     cluster = None
@@ -499,7 +499,7 @@ def _run_dask(
             n_workers=n_workers or available_cores(), threads_per_worker=1, processes=True,
             dashboard_address=":0", silence_logs=logging.WARNING)
     try:
-        with Client(cluster if cluster is not None else scheduler) as client:  # type: ignore[no-untyped-call]
+        with _client(cluster, scheduler) as client:
             workers = len(client.scheduler_info().get("workers", {}))
             logger.info("dask: %d workers at %s", workers, client.scheduler.address)
             futures = [client.submit(solve_level, path, level, options, pure=False) for level in levels]
@@ -513,6 +513,34 @@ def _run_dask(
         if cluster is not None:
             cluster.close()
     return sorted(outcomes, key=lambda o: o.level.index), workers
+
+
+SCHEDULER_CONNECT_TIMEOUT_S = 5.0
+"""How long `--scheduler ADDRESS` may take to answer as a Dask scheduler before the sweep gives up."""
+
+
+def _client(cluster: Any, scheduler: str | None) -> Any:
+    """A Dask client of the local cluster, or of `scheduler` within `SCHEDULER_CONNECT_TIMEOUT_S`.
+
+    Raises
+    ------
+    SweepOptionError
+        Naming the address when nothing answers there as a Dask scheduler (refused, closed, or another
+        kind of server), and how to start one or drop the option.
+    """
+    from distributed import Client
+
+    if cluster is not None:
+        return Client(cluster)  # type: ignore[no-untyped-call]
+    try:
+        return Client(scheduler, timeout=SCHEDULER_CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
+    except Exception as exc:  # noqa: BLE001 - a non-Dask server fails in many ways (even MemoryError)
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise SweepOptionError(
+            f"--scheduler {scheduler}: no Dask scheduler answered within {SCHEDULER_CONNECT_TIMEOUT_S:g} s "
+            f"({reason}). Start one with `dask scheduler` (default tcp://HOST:8786) and pass its address, "
+            "or drop --scheduler to use a local cluster (or --sequential)."
+        ) from None
 
 
 def sweep_table(outcomes: Sequence[LevelOutcome], spec: SweepSpec) -> pd.DataFrame:

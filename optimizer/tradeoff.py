@@ -3,8 +3,9 @@
 The figure has two panels over the swept value (budget in M CNY, or the parameter): population
 covered per standard (share of residents; bold: covered by every standard), and target attainment
 (share of plan targets met, plus the greedy siting's gap to the optimum). The scenario's own value
-is marked with a dashed line. Every file is written atomically (optimizer/outputs.py); the figure is
-drawn on a `matplotlib.figure.Figure`, never through pyplot's global state.
+is marked with a dashed line. Every file is written atomically (optimizer/outputs.py) into the staging
+folder of `safe_output.output_folder`, which adds the tool's `manifest.json`; the figure is drawn on a
+`matplotlib.figure.Figure`, never through pyplot's global state.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ layer by layer because SQLite stamps its own modification time into the file.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from optimizer.cli import app
+from optimizer.solve import SolveOutcome
 from tests.conftest import ROOT
 
 RUNS = int(os.environ.get("DETERMINISM_RUNS", "2"))
@@ -25,7 +27,11 @@ pytestmark = pytest.mark.slow
 
 
 def _run(scenario: str, out: Path) -> None:
+    """One run, which must be proven optimal: two plans stopped at a gap may differ and prove nothing."""
     outcome = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / f"{scenario}.toml"), "--out", str(out)])
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8-sig")) \
+        if (out / "summary.json").is_file() else {}
+    assert summary.get("outcome") == SolveOutcome.OPTIMAL.value, (summary.get("outcome"), summary.get("gap"))
     assert outcome.exit_code == 0, outcome.output
 
 

@@ -88,3 +88,16 @@ def test_missing_run_files_are_named_with_the_fix(tmp_path: Path) -> None:
     assert len(error.value.problems) == 5
     assert "allocation.csv: (file): not found; pass a folder written by `optimizer run --out`" in str(error.value)
 
+
+
+def test_a_run_without_a_beds_column_is_a_data_error_not_no_differences(tmp_path: Path) -> None:
+    foreign = _run_folder(tmp_path / "foreign", ALLOCATION.drop(columns=["beds"]), TOWNS)
+    with pytest.raises(DataError) as raised:
+        load_run(foreign)
+    assert [(p.path.name, p.field) for p in raised.value.problems] == [("allocation.csv", "beds")]
+
+
+def test_a_truncated_run_file_is_a_data_error(run_a: Path) -> None:
+    (run_a / "targets.csv").write_bytes(b"")
+    with pytest.raises(DataError, match="targets.csv"):
+        load_run(run_a)

@@ -25,6 +25,9 @@ TOWNS = "data/population/townships.csv"
 FACILITIES = "data/facilities/facilities.csv"
 COUNTIES = "data/population/counties.csv"
 BOUNDARIES = "data/boundaries/counties.geojson"
+REFERENCE = "data/facilities/plan_reference_beds.csv"
+RUN_ONLY = frozenset({"budget_below_mandatory"})
+"""Cases only a solve can find; every other case is found by `optimizer check` with the same message."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,32 @@ def road_with_gaps(project: Path) -> None:
         "geometry": {"type": "LineString", "coordinates": [[105.36, 29.20], [105.38, 29.15]]}}]}), encoding="utf-8")
     text(SCENARIO, 'boundaries = "../data/boundaries/counties.geojson"',
          'boundaries = "../data/boundaries/counties.geojson"\nroad_network = "../data/roads.geojson"')(project)
+
+
+def duplicate_column(relative: str, column: str) -> Callable[[Path], None]:
+    def edit(project: Path) -> None:
+        path = project / relative
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = lines[0].split(",")
+        at = header.index(column)
+        lines = [",".join([*cells[: at + 1], cells[at], *cells[at + 1:]])
+                 for cells in (line.split(",") for line in lines)]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return edit
+
+
+def truncate(relative: str, keep: int) -> Callable[[Path], None]:
+    def edit(project: Path) -> None:
+        path = project / relative
+        path.write_bytes(path.read_bytes()[:keep])
+    return edit
+
+
+def reencode(relative: str, encoding: str) -> Callable[[Path], None]:
+    def edit(project: Path) -> None:
+        path = project / relative
+        path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+    return edit
 
 
 def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
@@ -196,6 +225,63 @@ CASES = [
                                       'counties = "/etc/hostname"'), SCENARIO,
          "data.counties: /etc/hostname lies outside"),
     Case("road_leaves_towns_unreachable", road_with_gaps, "data/roads.geojson", "reach no facility within"),
+    # Reliability II: silent wrong results, crashes, and checks `check` used to miss
+    Case("facility_county_code_typo", cell(FACILITIES, "facility_id", "510521001-GH1", "county_code", "510512"),
+         FACILITIES, "row 49, county_code: facility 510521001-GH1 is in town 510521001 of county 510521 but its "
+         "county_code is '510512'; fix county_code"),
+    Case("township_county_code_typo", cell(TOWNS, "code", "510521101", "county_code", "510512"), TOWNS,
+         "county_code: township 510521101 is given county_code '510512' but its code belongs to county 510521"),
+    Case("children_nan", cell(TOWNS, "code", "510521101", "children_0_14", "nan"), TOWNS,
+         "children_0_14: 'nan' must be a number of persons ≥ 0; fill it in"),
+    Case("aged_negative", cell(TOWNS, "code", "510521101", "aged_65_plus", "-3"), TOWNS,
+         "aged_65_plus: '-3' must be a number of persons ≥ 0"),
+    Case("children_above_population", cell(TOWNS, "code", "510521101", "children_0_14", "99999999"), TOWNS,
+         "children_0_14: 1e+08 is more than the township's population"),
+    Case("duplicate_column", duplicate_column(TOWNS, "population"), TOWNS,
+         "population: column name(s) appear more than once; keep one column"),
+    Case("data_flag_yes", cell(FACILITIES, "facility_id", "510521100-TH1", "subcentre_candidate", "yes"),
+         FACILITIES, "subcentre_candidate: 'yes' is not a flag; write true or false"),
+    Case("data_flag_chinese", cell(TOWNS, "code", "510521101", "population_estimated", "是"), TOWNS,
+         "population_estimated: '是' is not a flag; write true or false"),
+    Case("share_as_percent", text(SCENARIO, "value = 0.15\n", "value = 15\n"), SCENARIO,
+         "value 15 is a share ('share of public-hospital beds'); give it as a fraction in [0, 1]"),
+    Case("negative_existing_fleet", text(SCENARIO, "base_multiplier = 1.0\n",
+                                         'base_multiplier = 1.0\nexisting_fleet = { value = -4, source = '
+                                         '{ basis = "x" } }\n'), SCENARIO,
+         "ambulances.existing_fleet.value: Input should be greater than or equal to 0"),
+    Case("budget_huge", text(SCENARIO, "budget_cny = { value = 600000000,", "budget_cny = { value = 1e308,"),
+         SCENARIO, "budget.budget_cny.value: Input should be less than or equal to 10000000000000"),
+    Case("budget_nan", text(SCENARIO, "budget_cny = { value = 600000000,", "budget_cny = { value = nan,"),
+         SCENARIO, "budget.budget_cny.value: Input should be a finite number: got nan; give a finite number"),
+    Case("budget_inf", text(SCENARIO, "budget_cny = { value = 600000000,", "budget_cny = { value = inf,"),
+         SCENARIO, "budget.budget_cny.value: Input should be a finite number"),
+    Case("target_nan", text(SCENARIO, "value = 7.11", "value = nan"), SCENARIO,
+         "targets.0.value: Input should be a finite number"),
+    Case("denominator_tiny", text(SCENARIO, "denominator_size = 1000\n", "denominator_size = 1e-300\n"), SCENARIO,
+         "targets.0.denominator_size: Input should be greater than or equal to 1"),
+    Case("per_1000_out_of_range", text(SCENARIO, "value = 7.11", "value = 7110"), SCENARIO,
+         "is 7110 per 1,000, above 100; check the unit of `value`"),
+    Case("toml_too_deep", text(SCENARIO, "[area]", "deep = " + "[" * 5000 + "]" * 5000 + "\n\n[area]"), SCENARIO,
+         "(syntax): arrays or tables are nested too deeply"),
+    Case("flag_yes", text(SCENARIO, "hard = false", "hard = yes"), SCENARIO,
+         "flags are written `true` or `false` (lower case, no quotes), not `yes`"),
+    Case("flag_chinese", text(SCENARIO, "hard = false", 'hard = "否"'), SCENARIO,
+         "targets.0.hard: Input should be a valid boolean: got '否'; write `true` or `false`"),
+    Case("boundary_truncated", truncate(BOUNDARIES, 5000), BOUNDARIES,
+         "(file): cannot be read as a boundary file"),
+    Case("boundary_is_csv", text(SCENARIO, 'boundaries = "../data/boundaries/counties.geojson"',
+                                 'boundaries = "../data/population/counties.csv"'), COUNTIES,
+         "(file): '.csv' is not a boundary format; give a GeoJSON"),
+    Case("reference_column_renamed", text(REFERENCE, "plan_beds", "beds_plan"), REFERENCE,
+         "plan_beds: required column(s) missing"),
+    Case("reference_text_value", cell(REFERENCE, "facility_id", "510521001-GH1", "plan_beds", "约800"), REFERENCE,
+         "plan_beds: '约800' must be a whole number of beds ≥ 0"),
+    Case("reference_gbk", reencode(REFERENCE, "gbk"), REFERENCE,
+         "(file): cannot be read as UTF-8 CSV"),
+    Case("unknown_limit_facility", text(SCENARIO, 'levels = ["county_general_hospital"]\nmin_value = 600',
+                                        'facility_ids = ["510521999-GH9"]\nmin_value = 600'), FACILITIES,
+         "facility_limits.county_general_hospital_size.facility_ids: facility '510521999-GH9' is not in "
+         "facilities.csv"),
     # plans that cannot be met
     Case("budget_below_mandatory", text(SCENARIO, "budget_cny = { value = 600000000,", "budget_cny = { value = 1000,"),
          SCENARIO, "these hard rules cannot all hold together: spend at most 1,000 CNY"),
@@ -215,17 +301,37 @@ def test_catalogue_is_large_and_distinct() -> None:
     assert len({case.id for case in CASES}) == len(CASES)
 
 
+def _snapshot(project: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in sorted(project.rglob("*")) if path.is_file()}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_bad_input_gives_one_clear_error_and_no_output(project: Path, case: Case) -> None:
     case.breaks(project)
+    before = _snapshot(project)
     out = project / "out"
     outcome = CliRunner().invoke(app, ["run", str(project / SCENARIO), "--out", str(out)])
     printed = " ".join(outcome.output.split())
-    assert outcome.exit_code == 1, outcome.output
+    # 1 for every input error; a plan only the solve finds infeasible has its own exit code
+    assert outcome.exit_code == 1 if case.id not in RUN_ONLY else outcome.exit_code != 0, outcome.output
     assert "Traceback" not in outcome.output
     assert case.message in printed, printed
     assert str(project / case.names_file) in printed or Path(case.names_file).name in printed, printed
     assert not out.exists()
+    assert _snapshot(project) == before, "inputs were changed"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.id not in RUN_ONLY],
+                         ids=[c.id for c in CASES if c.id not in RUN_ONLY])
+def test_check_finds_what_run_finds(project: Path, case: Case) -> None:
+    """`optimizer check` stops on the same problem with the same message, before any solve."""
+    case.breaks(project)
+    before = _snapshot(project)
+    outcome = CliRunner().invoke(app, ["check", str(project / SCENARIO)])
+    assert outcome.exit_code == 1, outcome.output
+    assert "Traceback" not in outcome.output
+    assert case.message in " ".join(outcome.output.split()), outcome.output
+    assert _snapshot(project) == before
 
 
 def test_every_case_is_documented() -> None:

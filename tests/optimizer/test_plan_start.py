@@ -5,13 +5,13 @@ from __future__ import annotations
 import pulp
 import pytest
 
+from benchmarks.workloads.synthetic_plan import scaled_province, synthetic_plan
 from models import build_plan_model
 from optimizer.instance import build_plan_inputs
 from optimizer.pipeline import prepare
 from optimizer.plan_start import set_lp_rounded_start
 from optimizer.results import extract
 from optimizer.solve import SolveOutcome, SolverSettings, solve
-from optimizer.synthetic_plan import scaled_province, synthetic_plan
 from optimizer.verify import check
 from tests.conftest import LU_SCENARIO
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import random
 
 import pulp
 import pytest
+from pydantic import ValidationError
 
-from optimizer.solve import SolveOutcome, SolverSettings, classify, solve
+from optimizer.solve import OPTIMAL_REL_GAP, SolveOutcome, SolverSettings, classify, classify_gap, solve
 from tests.conftest import exact
 
 
@@ -79,3 +82,59 @@ def test_objective_constant_is_in_the_bound() -> None:
     report = solve(problem, exact("highs"))
     assert report.objective == pytest.approx(109.0)
     assert report.bound == pytest.approx(109.0)
+
+
+def test_a_loose_gap_tolerance_is_never_called_optimal(solver_name: str) -> None:
+    # both solvers stop this knapsack well inside a 50 % gap but outside 0.1 %, and say "Optimal"
+    report = solve(_knapsack(), SolverSettings(name=solver_name, time_limit_s=10.0, mip_rel_gap=0.5))  # type: ignore[arg-type]
+    assert report.outcome is SolveOutcome.FEASIBLE_GAP, report
+    assert report.gap is not None and report.gap > OPTIMAL_REL_GAP
+    assert report.bound is not None and report.objective is not None and report.bound > report.objective
+
+
+@pytest.mark.parametrize(
+    ("said", "objective", "bound", "outcome"),
+    [
+        (SolveOutcome.OPTIMAL, 1.0, 1.48, SolveOutcome.FEASIBLE_GAP),  # Mianyang: "optimal" at a 48 % gap
+        (SolveOutcome.OPTIMAL, 100.0, 100.0 * (1 + 2 * OPTIMAL_REL_GAP), SolveOutcome.FEASIBLE_GAP),
+        (SolveOutcome.OPTIMAL, 100.0, 100.0 * (1 + OPTIMAL_REL_GAP / 2), SolveOutcome.OPTIMAL),
+        (SolveOutcome.FEASIBLE_GAP, 5.0, 5.0, SolveOutcome.OPTIMAL),  # a time limit with the bound closed
+        (SolveOutcome.OPTIMAL, 1e-6, 5e-5, SolveOutcome.OPTIMAL),  # within the absolute gap 1e-4
+        (SolveOutcome.OPTIMAL, 1.0, None, SolveOutcome.OPTIMAL),  # no bound reported: trust the proof
+        (SolveOutcome.FEASIBLE_GAP, 1.0, None, SolveOutcome.FEASIBLE_GAP),
+        (SolveOutcome.OPTIMAL, 1.0, math.inf, SolveOutcome.FEASIBLE_GAP),
+        (SolveOutcome.INFEASIBLE, None, None, SolveOutcome.INFEASIBLE),
+        (SolveOutcome.NO_SOLUTION, None, None, SolveOutcome.NO_SOLUTION),
+    ],
+)
+def test_optimal_is_decided_by_objective_and_bound(said: SolveOutcome, objective: float | None,
+                                                    bound: float | None, outcome: SolveOutcome) -> None:
+    assert classify_gap(said, objective, bound, abs_tol=1e-4) is outcome
+
+
+def test_a_gap_tolerance_above_five_percent_is_warned(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="optimizer.solve"):
+        solve(_knapsack(items=10, rows=2), SolverSettings(mip_rel_gap=0.0512345, fallback=False))
+    assert any("solver.mip_rel_gap" in r.getMessage() for r in caplog.records), caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="optimizer.solve"):
+        solve(_knapsack(items=10, rows=2), SolverSettings(mip_rel_gap=0.05, fallback=False))
+    assert not any("mip_rel_gap" in r.getMessage() for r in caplog.records), caplog.text
+
+
+@pytest.mark.parametrize("field", [{"time_limit_s": math.inf}, {"time_limit_s": math.nan}, {"time_limit_s": -5.0},
+                                   {"threads": 10_000}, {"threads": 0}, {"mip_rel_gap": math.nan}])
+def test_solver_settings_reject_unusable_values(field: dict[str, float]) -> None:
+    with pytest.raises(ValidationError) as raised:
+        SolverSettings(**field)  # type: ignore[arg-type]
+    assert next(iter(field)) in str(raised.value)
+
+
+def test_threads_above_the_cores_are_clamped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    import os
+
+    threads = min(len(os.sched_getaffinity(0)) + 1, 256)
+    with caplog.at_level(logging.WARNING, logger="optimizer.solve"):
+        report = solve(_knapsack(items=10, rows=2), SolverSettings(threads=threads, fallback=False))
+    assert report.outcome is SolveOutcome.OPTIMAL
+    assert any("solver.threads" in r.getMessage() for r in caplog.records), caplog.text

@@ -1,8 +1,9 @@
 """Loaders for the OR-Library p-median benchmarks (pmed1–40) and capacitated p-median (pmedcap01–20).
 
-The instance files are not part of this repository. They are read from the folder named by the
-environment variable `SHARED_BENCHMARKS`, by default `../shared/benchmarks` next to the repository
-root (see that folder's README.md for origin and format).
+The instance files are not part of this repository. Every loader takes the data folder as a
+parameter; `benchmarks_folder(default)` resolves it from the environment variable `SHARED_BENCHMARKS`,
+else the caller's default (the tests and benchmarks pass `../shared/benchmarks` next to the repository
+root; see that folder's README.md for origin and format).
 
 Two traps are handled here and nowhere else:
 
@@ -29,8 +30,6 @@ from optimizer.errors import DataError
 logger = logging.getLogger(__name__)
 
 ENV_VAR = "SHARED_BENCHMARKS"
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_FOLDER = REPO_ROOT.parent / "shared" / "benchmarks"
 PMED_DIR = "orlib-pmed"
 PMEDCAP_DIR = "orlib-pmedcap"
 PMED_OPTIMA_FILE = "pmedopt.txt"
@@ -69,10 +68,10 @@ class CapacitatedInstance:
     known_optimum: int
 
 
-def benchmarks_folder() -> Path:
-    """The benchmark folder: `$SHARED_BENCHMARKS`, else `../shared/benchmarks` next to the repo root."""
+def benchmarks_folder(default: Path) -> Path:
+    """The benchmark folder: `$SHARED_BENCHMARKS` when set, else the caller's `default`."""
     value = os.environ.get(ENV_VAR)
-    return Path(value).expanduser() if value else DEFAULT_FOLDER
+    return Path(value).expanduser() if value else default
 
 
 def _instance_sort_key(path: Path) -> tuple[int, str]:
@@ -80,16 +79,16 @@ def _instance_sort_key(path: Path) -> tuple[int, str]:
     return (int(digits[-1]) if digits else 0, path.stem)
 
 
-def pmed_names(folder: Path | None = None) -> list[str]:
+def pmed_names(folder: Path) -> list[str]:
     """Names of the pmed instances present (pmed1, pmed2, …), in numeric order; empty if absent."""
-    base = (folder or benchmarks_folder()) / PMED_DIR
+    base = folder / PMED_DIR
     files = sorted(base.glob("pmed*.txt"), key=_instance_sort_key) if base.is_dir() else []
     return [f.stem for f in files if f.name != PMED_OPTIMA_FILE]
 
 
-def pmedcap_names(folder: Path | None = None) -> list[str]:
+def pmedcap_names(folder: Path) -> list[str]:
     """Names of the pmedcap instances present (pmedcap01, …), in numeric order; empty if absent."""
-    base = (folder or benchmarks_folder()) / PMEDCAP_DIR
+    base = folder / PMEDCAP_DIR
     return [f.stem for f in sorted(base.glob("pmedcap*.txt"), key=_instance_sort_key)] if base.is_dir() else []
 
 
@@ -98,8 +97,8 @@ def _read_text(path: Path) -> str:
         raise DataError.single(
             path,
             "file",
-            f"benchmark file not found. Set ${ENV_VAR} to the folder holding {PMED_DIR}/ and {PMEDCAP_DIR}/ "
-            f"(default {DEFAULT_FOLDER}).",
+            f"benchmark file not found. Set ${ENV_VAR} (or pass the folder) to the folder holding "
+            f"{PMED_DIR}/ and {PMEDCAP_DIR}/.",
         )
     return path.read_text(encoding="utf-8", errors="replace")
 
@@ -122,9 +121,9 @@ def _ints(path: Path, line_no: int, line: str, count: int, field: str) -> list[i
         ) from None
 
 
-def load_pmed_optima(folder: Path | None = None) -> dict[str, int]:
+def load_pmed_optima(folder: Path) -> dict[str, int]:
     """Known optima of pmed1–40 from `pmedopt.txt` (header line, then `pmedN value` lines)."""
-    path = (folder or benchmarks_folder()) / PMED_DIR / PMED_OPTIMA_FILE
+    path = folder / PMED_DIR / PMED_OPTIMA_FILE
     optima: dict[str, int] = {}
     for line_no, line in enumerate(_read_text(path).splitlines(), start=1):
         parts = line.split()
@@ -185,9 +184,9 @@ def all_pairs_shortest_paths(n: int, edges: dict[tuple[int, int], int], path: Pa
     return dist
 
 
-def load_pmed(name: str, folder: Path | None = None) -> PMedianInstance:
+def load_pmed(name: str, folder: Path) -> PMedianInstance:
     """Load `pmedN` (graph → all-pairs shortest paths) with its known optimum from pmedopt.txt."""
-    base = folder or benchmarks_folder()
+    base = folder
     path = base / PMED_DIR / f"{name}.txt"
     n, p, edges = parse_pmed_graph(_read_text(path), path)
     distance = all_pairs_shortest_paths(n, edges, path)
@@ -227,9 +226,9 @@ def floor_euclidean(coordinates: IntMatrix) -> IntMatrix:
     return np.asarray(isqrt(squared), dtype=np.int64)
 
 
-def load_pmedcap(name: str, folder: Path | None = None) -> CapacitatedInstance:
+def load_pmedcap(name: str, folder: Path) -> CapacitatedInstance:
     """Load `pmedcapNN` with floor-Euclidean distances and the optimum from its first line."""
-    path = (folder or benchmarks_folder()) / PMEDCAP_DIR / f"{name}.txt"
+    path = folder / PMEDCAP_DIR / f"{name}.txt"
     optimum, n, p, capacity, demand, coordinates = parse_pmedcap(_read_text(path), path)
     if int(demand.sum()) > p * capacity:
         raise DataError.single(

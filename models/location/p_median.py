@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 import pulp
 
-from models.location_common import (
+from models.location.location_common import (
     FloatArray,
     Key,
     affine,

@@ -8,14 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.capacitated_p_median import (
-    CapacitatedPMedianInputs,
-    build_capacitated_p_median_model,
-    capacitated_cost,
-)
-from models.p_median import PMedianInputs, build_p_median_model, p_median_cost
-from optimizer.errors import DataError
-from optimizer.orlib import (
+from benchmarks.workloads.mip import solve_p_median_planner
+from benchmarks.workloads.orlib import (
     PMED_DIR,
     PMEDCAP_DIR,
     benchmarks_folder,
@@ -24,20 +18,30 @@ from optimizer.orlib import (
     load_pmedcap,
     parse_pmed_graph,
 )
-from optimizer.p_median_solver import greedy_interchange, lagrangian_fixing, solve_p_median
+from models.location.capacitated_p_median import (
+    CapacitatedPMedianInputs,
+    build_capacitated_p_median_model,
+    capacitated_cost,
+)
+from models.location.exact import MipOutcome, greedy_interchange, lagrangian_fixing
+from models.location.p_median import PMedianInputs, build_p_median_model, p_median_cost
+from optimizer.errors import DataError
 from optimizer.solve import SolveOutcome, SolverSettings, solve
+from tests.conftest import ROOT
 
 TOL = 1e-6
 SOLVERS = ["highs", "cbc"]
 
-HAVE_PMED = (benchmarks_folder() / PMED_DIR / "pmed1.txt").is_file()
-HAVE_PMEDCAP = (benchmarks_folder() / PMEDCAP_DIR / "pmedcap01.txt").is_file()
+ORLIB = benchmarks_folder(ROOT.parent / "shared" / "benchmarks")
+"""The OR-Library folder: $SHARED_BENCHMARKS, else ../shared/benchmarks next to the repository."""
+HAVE_PMED = (ORLIB / PMED_DIR / "pmed1.txt").is_file()
+HAVE_PMEDCAP = (ORLIB / PMEDCAP_DIR / "pmedcap01.txt").is_file()
 needs_pmed = pytest.mark.skipif(
-    not HAVE_PMED, reason=f"OR-Library pmed files not found in {benchmarks_folder()} (set SHARED_BENCHMARKS)"
+    not HAVE_PMED, reason=f"OR-Library pmed files not found in {ORLIB} (set SHARED_BENCHMARKS)"
 )
 needs_pmedcap = pytest.mark.skipif(
     not HAVE_PMEDCAP,
-    reason=f"OR-Library pmedcap files not found in {benchmarks_folder()} (set SHARED_BENCHMARKS)",
+    reason=f"OR-Library pmedcap files not found in {ORLIB} (set SHARED_BENCHMARKS)",
 )
 
 
@@ -102,12 +106,12 @@ def test_pmedcap_demand_above_capacity_is_refused(tmp_path: Path) -> None:
 
 def test_env_var_overrides_the_default_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHARED_BENCHMARKS", str(tmp_path))
-    assert benchmarks_folder() == tmp_path
+    assert benchmarks_folder(tmp_path / "default") == tmp_path
 
 
 @needs_pmed
 def test_pmed_optima_table_is_complete() -> None:
-    optima = load_pmed_optima()
+    optima = load_pmed_optima(ORLIB)
     assert len(optima) == 40
     assert (optima["pmed1"], optima["pmed40"]) == (5819, 5128)
 
@@ -115,7 +119,7 @@ def test_pmed_optima_table_is_complete() -> None:
 @needs_pmed
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_pmed1_full_radius_formulation_reaches_the_known_optimum(solver: str) -> None:
-    instance = load_pmed("pmed1")
+    instance = load_pmed("pmed1", ORLIB)
     ids = tuple(range(1, instance.n + 1))
     inputs = PMedianInputs(
         ids, ids, np.ones(instance.n), instance.distance.astype(float), instance.p, formulation="radius"
@@ -131,11 +135,11 @@ def test_pmed1_full_radius_formulation_reaches_the_known_optimum(solver: str) ->
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("name", ["pmed1", "pmed2", "pmed5"])
 def test_reduced_solver_reaches_known_pmed_optima(solver: str, name: str) -> None:
-    instance = load_pmed(name)
+    instance = load_pmed(name, ORLIB)
     ids = tuple(range(1, instance.n + 1))
     inputs = PMedianInputs(ids, ids, np.ones(instance.n), instance.distance.astype(float), instance.p)
-    result = solve_p_median(inputs, settings(solver))
-    assert result.outcome is SolveOutcome.OPTIMAL
+    result = solve_p_median_planner(inputs, settings(solver))
+    assert result.outcome is MipOutcome.OPTIMAL
     assert result.objective == pytest.approx(instance.known_optimum, abs=TOL)
     assert p_median_cost(inputs, result.open_sites) == pytest.approx(instance.known_optimum, abs=TOL)
 
@@ -144,7 +148,7 @@ def test_reduced_solver_reaches_known_pmed_optima(solver: str, name: str) -> Non
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("name", ["pmedcap01", "pmedcap02"])
 def test_pmedcap_reaches_the_known_optimum(solver: str, name: str) -> None:
-    instance = load_pmedcap(name)
+    instance = load_pmedcap(name, ORLIB)
     ids = tuple(range(1, instance.n + 1))
     inputs = CapacitatedPMedianInputs(
         ids,
@@ -169,8 +173,8 @@ def test_reduced_solver_matches_brute_force_on_tiny_weighted_instances(seed: int
     weight = rng.uniform(1, 5, size=n).round(2)
     inputs = PMedianInputs(tuple(range(n)), tuple(f"s{j}" for j in range(m)), weight, dist, p)
     best = min(p_median_cost(inputs, list(c)) for c in itertools.combinations(inputs.site_ids, p))
-    result = solve_p_median(inputs, settings("highs"))
-    assert result.outcome is SolveOutcome.OPTIMAL
+    result = solve_p_median_planner(inputs, settings("highs"))
+    assert result.outcome is MipOutcome.OPTIMAL
     assert result.objective == pytest.approx(best, abs=TOL)
     assert result.bound <= best + TOL
 

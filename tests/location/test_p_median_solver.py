@@ -7,9 +7,10 @@ import itertools
 import numpy as np
 import pytest
 
-from models.p_median import PMedianInputs, build_p_median_model, p_median_cost
-from optimizer.orlib import PMED_DIR, benchmarks_folder, load_pmed
-from optimizer.p_median_lagrangian import (
+from benchmarks.workloads.mip import solve_p_median_planner
+from benchmarks.workloads.orlib import PMED_DIR, benchmarks_folder, load_pmed
+from models.location.exact import MipOutcome
+from models.location.exact.p_median_lagrangian import (
     Restriction,
     initial_multipliers,
     lagrangian_fixing,
@@ -17,13 +18,16 @@ from optimizer.p_median_lagrangian import (
     reduced_costs,
     subgradient,
 )
-from optimizer.p_median_solver import solve_p_median
-from optimizer.solve import SolveOutcome, SolverSettings
+from models.location.p_median import PMedianInputs, build_p_median_model, p_median_cost
+from optimizer.solve import SolverSettings
+from tests.conftest import ROOT
 
 TOL = 1e-6
+ORLIB = benchmarks_folder(ROOT.parent / "shared" / "benchmarks")
+"""The OR-Library folder: $SHARED_BENCHMARKS, else ../shared/benchmarks next to the repository."""
 needs_pmed = pytest.mark.skipif(
-    not (benchmarks_folder() / PMED_DIR / "pmed1.txt").is_file(),
-    reason=f"OR-Library pmed files not found in {benchmarks_folder()} (set SHARED_BENCHMARKS)",
+    not (ORLIB / PMED_DIR / "pmed1.txt").is_file(),
+    reason=f"OR-Library pmed files not found in {ORLIB} (set SHARED_BENCHMARKS)",
 )
 
 
@@ -97,8 +101,8 @@ def test_every_path_of_the_solver_matches_brute_force_on_weighted_instances(seed
     weight = rng.uniform(1, 5, size=n).round(2)
     inputs = PMedianInputs(tuple(range(n)), tuple(f"s{j}" for j in range(m)), weight, dist, p)
     best, _ = brute_force(weight[:, None] * dist, p)
-    result = solve_p_median(inputs, settings(), tree_search=tree_search)
-    assert result.outcome is SolveOutcome.OPTIMAL
+    result = solve_p_median_planner(inputs, settings(), tree_search=tree_search)
+    assert result.outcome is MipOutcome.OPTIMAL
     assert result.objective == pytest.approx(best, abs=TOL)
     assert p_median_cost(inputs, result.open_sites) == pytest.approx(best, abs=TOL)
     assert result.bound <= best + TOL
@@ -121,11 +125,11 @@ def test_mip_start_prices_the_solution_exactly_and_is_feasible() -> None:
 def test_hard_pmed_instances_reach_the_known_optimum_through_the_tree(name: str) -> None:
     # pmed6: p = 5, LP bound 0.5 % below the optimum (the radius MIP took 21 s); pmed10: p = 67, where
     # the root leaves a gap of a few units that the tree closes
-    instance = load_pmed(name)
+    instance = load_pmed(name, ORLIB)
     ids = tuple(range(1, instance.n + 1))
     inputs = PMedianInputs(ids, ids, np.ones(instance.n), instance.distance.astype(float), instance.p)
-    result = solve_p_median(inputs, settings())
-    assert result.outcome is SolveOutcome.OPTIMAL
+    result = solve_p_median_planner(inputs, settings())
+    assert result.outcome is MipOutcome.OPTIMAL
     assert result.objective == instance.known_optimum
     assert p_median_cost(inputs, result.open_sites) == instance.known_optimum
     assert result.tree_nodes > 0 and not result.mip_solved  # the root alone did not prove it; the tree did

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.workloads.synthetic_plan import NATIONAL, scaled_province, synthetic_plan
 from models import build_plan_model
 from optimizer.instance import build_plan_inputs
 from optimizer.results import extract
 from optimizer.solve import SolverSettings, solve
-from optimizer.synthetic_plan import NATIONAL, scaled_province, synthetic_plan
 from optimizer.verify import check
 from tests.conftest import ROOT
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.synthetic import generate_province, road_km
+from benchmarks.workloads.synthetic import generate_province, road_km
 
 TOL = 1e-6
 

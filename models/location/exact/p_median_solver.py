@@ -1,6 +1,6 @@
 """Exact p-median at scale: heuristic, Lagrangian bound and fixing, Lagrangian tree search, radius MIP.
 
-The radius formulation (`models.p_median`) is compact, but its LP is highly degenerate and a MIP
+The radius formulation (`models.location.p_median`) is compact, but its LP is highly degenerate and a MIP
 solver can branch for minutes on it when p is small. The solver therefore proves as much as it can
 before any MIP (Beasley 1993, "Lagrangean heuristics for location problems", EJOR 65; the reduced
 radius MIP follows García, Labbé & Marín 2011):
@@ -9,7 +9,7 @@ radius MIP follows García, Labbé & Marín 2011):
 2. subgradient optimisation of the Lagrangian dual (assignment constraints relaxed) gives a lower
    bound LB equal to the LP bound; with integer costs ⌈LB⌉ ≥ UB proves the heuristic optimal, and
    reduced-cost fixing removes sites (or fixes them open) without losing any solution better than UB
-   (`optimizer.p_median_lagrangian`);
+   (`models.location.exact.p_median_lagrangian`);
 3. a depth-first Lagrangian tree search over the sites left, with a deadline: it proves small-p
    instances (LP gap ≈ 1 %) in seconds and improves UB on the way;
 4. when the tree does not finish, the radius MIP is solved on the sites left, every demand's levels
@@ -21,28 +21,65 @@ deadline makes the result depend on the machine's speed.
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+import pulp
 
-from models.location_common import Key
-from models.p_median import PMedianInputs, build_p_median_model, p_median_cost
-from optimizer.p_median_lagrangian import lagrangian_fixing, lagrangian_tree_search
-from optimizer.solve import SolveOutcome, SolverSettings, solve
+from models.location.exact.p_median_lagrangian import lagrangian_fixing, lagrangian_tree_search
+from models.location.location_common import Key
+from models.location.p_median import PMedianInputs, build_p_median_model, p_median_cost
 
 logger = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 
 
+class MipOutcome(enum.Enum):
+    """How a solve ended; the values are those of the planner's `optimizer.solve.SolveOutcome`."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE_GAP = "feasible_with_gap"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    NO_SOLUTION = "no_solution"
+
+    @property
+    def has_solution(self) -> bool:
+        """True when variable values can be read."""
+        return self in (MipOutcome.OPTIMAL, MipOutcome.FEASIBLE_GAP)
+
+
+@dataclass(frozen=True)
+class MipReport:
+    """What an injected MIP solve reports back: its outcome and best bound (None when unknown)."""
+
+    outcome: MipOutcome
+    bound: float | None
+
+
+class MipSolve(Protocol):
+    """Solve `problem` in place within `time_limit_s` seconds and relative gap `mip_rel_gap`.
+
+    With `warm_start`, the variables' initial values are a MIP start. The caller chooses the solver
+    (the planner's adapter is `optimizer.solve.solve`); this package never names one.
+    """
+
+    def __call__(
+        self, problem: pulp.LpProblem, *, time_limit_s: float, mip_rel_gap: float, warm_start: bool = False
+    ) -> MipReport: ...
+
+
 @dataclass(frozen=True)
 class PMedianResult:
     """Outcome of `solve_p_median`."""
 
-    outcome: SolveOutcome
+    outcome: MipOutcome
     open_sites: tuple[Key, ...]
     objective: float
     bound: float
@@ -115,11 +152,17 @@ TREE_SHARE = 0.8
 
 
 def solve_p_median(
-    inputs: PMedianInputs, settings: SolverSettings, *, reduce: bool = True, tree_search: bool = True
+    inputs: PMedianInputs,
+    solve: MipSolve,
+    *,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    reduce: bool = True,
+    tree_search: bool = True,
 ) -> PMedianResult:
     """Solve the p-median exactly: heuristic, Lagrangian root and tree search, then the radius MIP.
 
-    The heuristic and the Lagrangian root each get at most a quarter of `settings.time_limit_s`; the
+    The heuristic and the Lagrangian root each get at most a quarter of `time_limit_s`; the
     tree search gets `TREE_SHARE` of what is left, or all of it when no MIP can follow (more than
     `MAX_RADIUS_LEVELS` level variables). Without a finished tree or MIP the result is `FEASIBLE_GAP`
     with the best bound proven. With `reduce=False` the model named by `inputs.formulation` is built
@@ -128,12 +171,12 @@ def solve_p_median(
     """
     started = time.perf_counter()
     if not reduce:
-        return _solve_as_built(inputs, settings, started)
+        return _solve_as_built(inputs, solve, time_limit_s, mip_rel_gap, started)
     weight = np.asarray(inputs.weight, dtype=float)
     dist = np.asarray(inputs.distance, dtype=float)
     cost = weight[:, None] * dist
     integer_costs = bool(np.all(cost == np.round(cost)))
-    quarter = settings.time_limit_s / 4
+    quarter = time_limit_s / 4
     chosen, upper = greedy_interchange(cost, inputs.p, time_limit_s=quarter)
     heuristic = upper
     root = lagrangian_fixing(cost, inputs.p, upper, integer_costs=integer_costs, time_limit_s=quarter)
@@ -152,10 +195,10 @@ def solve_p_median(
     nothing_left = len(keep) < inputs.p or len(root.fixed_open) > inputs.p or bool(root.fixed_open & root.fixed_closed)
     if lower >= upper - 1e-9 * max(1.0, abs(upper)) or nothing_left:
         # the bound proves the heuristic optimal, or fixing left no solution better than it
-        return phases.result(SolveOutcome.OPTIMAL, inputs, chosen, upper, upper, 0, False, 0.0)
+        return phases.result(MipOutcome.OPTIMAL, inputs, chosen, upper, upper, 0, False, 0.0)
     fixed_cols = [keep.index(c) for c in sorted(root.fixed_open)]
     levels = _level_count(dist[:, keep], inputs.p, fixed_cols)
-    left = settings.time_limit_s - (time.perf_counter() - started)
+    left = time_limit_s - (time.perf_counter() - started)
     mip_possible = levels <= MAX_RADIUS_LEVELS and left * (1 - TREE_SHARE) >= MIN_MIP_SECONDS
     tree_seconds = (left * TREE_SHARE if mip_possible else left) if tree_search else 0.0
     tree = lagrangian_tree_search(
@@ -176,7 +219,7 @@ def solve_p_median(
         upper,
     )
     if tree.complete:
-        return phases.result(SolveOutcome.OPTIMAL, inputs, chosen, upper, upper, tree.nodes, False, 0.0)
+        return phases.result(MipOutcome.OPTIMAL, inputs, chosen, upper, upper, tree.nodes, False, 0.0)
     lower = max(lower, _integer_bound(tree.bound, integer_costs))
     if not mip_possible:
         logger.warning(
@@ -185,7 +228,7 @@ def solve_p_median(
             MAX_RADIUS_LEVELS,
             left,
         )
-        return phases.result(SolveOutcome.FEASIBLE_GAP, inputs, chosen, upper, lower, tree.nodes, False, 0.0)
+        return phases.result(MipOutcome.FEASIBLE_GAP, inputs, chosen, upper, lower, tree.nodes, False, 0.0)
     reduced = PMedianInputs(
         inputs.demand_ids,
         tuple(inputs.site_ids[c] for c in keep),
@@ -198,8 +241,8 @@ def solve_p_median(
     model_start = time.perf_counter()
     model = build_p_median_model(reduced)
     build = time.perf_counter() - model_start
-    remaining = max(1.0, settings.time_limit_s - (time.perf_counter() - started))
-    gap = settings.mip_rel_gap
+    remaining = max(1.0, time_limit_s - (time.perf_counter() - started))
+    gap = mip_rel_gap
     if integer_costs:
         # integer objective: a gap below 1/UB already proves the optimum (⌈bound⌉ ≥ UB)
         gap = max(gap, 0.999 / max(upper, 1.0))
@@ -207,20 +250,18 @@ def solve_p_median(
     warm = set(chosen) <= set(keep) and set(root.fixed_open) <= set(chosen)  # a feasible start for the MIP
     if warm:
         model.set_start(incumbent)
-    report = solve(
-        model.problem, settings.model_copy(update={"time_limit_s": remaining, "mip_rel_gap": gap}), warm_start=warm
-    )
+    report = solve(model.problem, time_limit_s=remaining, mip_rel_gap=gap, warm_start=warm)
     objective, sites = upper, incumbent
     if report.outcome.has_solution:
-        found = model.open_sites()
-        value = p_median_cost(inputs, found)
+        mip_sites = model.open_sites()
+        value = p_median_cost(inputs, mip_sites)
         if value < objective:
-            objective, sites = value, found
-    proven = report.outcome in (SolveOutcome.OPTIMAL, SolveOutcome.INFEASIBLE)  # infeasible: nothing beats UB
+            objective, sites = value, mip_sites
+    proven = report.outcome in (MipOutcome.OPTIMAL, MipOutcome.INFEASIBLE)  # infeasible: nothing beats UB
     if not proven and report.bound is not None and report.outcome.has_solution:
         proven = integer_costs and _integer_bound(report.bound, True) >= objective - 1e-9
         lower = max(lower, report.bound)
-    outcome = SolveOutcome.OPTIMAL if proven else SolveOutcome.FEASIBLE_GAP
+    outcome = MipOutcome.OPTIMAL if proven else MipOutcome.FEASIBLE_GAP
     bound = objective if proven else min(objective, lower)
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
     return phases.result(outcome, inputs, [col_of[s] for s in sites], objective, bound, tree.nodes, True, build)
@@ -238,7 +279,7 @@ class _Phases:
 
     def result(
         self,
-        outcome: SolveOutcome,
+        outcome: MipOutcome,
         inputs: PMedianInputs,
         columns: list[int],
         objective: float,
@@ -265,12 +306,14 @@ class _Phases:
         )
 
 
-def _solve_as_built(inputs: PMedianInputs, settings: SolverSettings, started: float) -> PMedianResult:
+def _solve_as_built(
+    inputs: PMedianInputs, solve: MipSolve, time_limit_s: float, mip_rel_gap: float, started: float
+) -> PMedianResult:
     """Build the model in `inputs.formulation` and hand it to the solver: the benchmark's baseline."""
     model_start = time.perf_counter()
     model = build_p_median_model(inputs)
     build = time.perf_counter() - model_start
-    report = solve(model.problem, settings)
+    report = solve(model.problem, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
     sites = tuple(model.open_sites()) if report.outcome.has_solution else ()
     objective = p_median_cost(inputs, sites) if sites else float("nan")
     bound = report.bound if report.bound is not None else float("-inf")

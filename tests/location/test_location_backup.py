@@ -7,14 +7,14 @@ import itertools
 import pytest
 from location_cases import SEEDS, SOLVERS, TOL, run, tiny
 
-from models.backup_coverage import (
+from models.location.backup_coverage import (
     DSMInputs,
     MEXCLPInputs,
     build_dsm_model,
     build_mexclp_model,
     expected_coverage,
 )
-from models.location_common import LocationInputError, coverage_from_distance, invert
+from models.location.location_common import LocationInputError, coverage_from_distance, invert
 
 # Hand example for DSM (three stations A, B, C; four demand points; p = 2 ambulances):
 #   weights w1 = 40, w2 = 30, w3 = 20, w4 = 10 (total 100);

@@ -1,6 +1,6 @@
 """A synthetic province as a plan: the full planner model at province scale, built the way real plans are.
 
-`synthetic_plan(province)` turns a `ProvinceInstance` (optimizer/synthetic.py) into what a real plan
+`synthetic_plan(province)` turns a `ProvinceInstance` (benchmarks/workloads/synthetic.py) into what a real plan
 becomes after loading: a checked `Scenario`, `Datasets` and a `TravelMatrix`. The province then goes
 through the same `optimizer.instance.build_plan_inputs`, `models.build_plan_model`, result tables and
 independent verifier (`optimizer.verify.check`) as Lu County, so a benchmark on it measures the code
@@ -40,9 +40,9 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
+from benchmarks.workloads.synthetic import ProvinceInstance, generate_province, road_km
 from optimizer.datasets import Datasets
 from optimizer.scenario import Scenario
-from optimizer.synthetic import ProvinceInstance, generate_province, road_km
 from optimizer.travel_times import TravelMatrix, fallback_from_km
 
 FULL_SIZE_TOWNS = 3_000

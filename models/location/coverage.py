@@ -1,7 +1,7 @@
 """Set covering (LSCP) and maximal covering (MCLP) on sparse coverage sets.
 
 Coverage is given as site → demand ids within the radius (build it with
-`models.location_common.coverage_from_distance`), so only covering pairs are ever materialised: a
+`models.location.location_common.coverage_from_distance`), so only covering pairs are ever materialised: a
 province with 30,000 demand points and 3,000 sites needs the pairs within, say, 15 km, not 90 million.
 """
 
@@ -14,7 +14,7 @@ from typing import Literal
 
 import pulp
 
-from models.location_common import (
+from models.location.location_common import (
     Key,
     affine,
     constraint,

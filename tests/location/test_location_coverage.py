@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from location_cases import SEEDS, SOLVERS, TOL, run, tiny
 
-from models.capacitated_p_median import (
+from models.location.capacitated_p_median import (
     CapacitatedPMedianInputs,
     build_capacitated_p_median_model,
     capacitated_cost,
     capacity_violations,
 )
-from models.coverage import CoverageInputs, build_coverage_model, covered_demand
-from models.location_common import LocationInputError, coverage_from_distance
+from models.location.coverage import CoverageInputs, build_coverage_model, covered_demand
+from models.location.location_common import LocationInputError, coverage_from_distance
 
 RADIUS_KM = 4.0
 

@@ -18,7 +18,7 @@ from models.hierarchy import (
     emergency_network_inputs,
     reach_from_distance,
 )
-from models.location_common import LocationInputError
+from models.location.location_common import LocationInputError
 from models.naming import ConstraintRegistry
 
 

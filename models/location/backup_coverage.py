@@ -8,7 +8,7 @@
   independently; maximise the expected demand covered.
 
 Both take sparse coverage sets: site → demand ids within the radius (see
-`models.location_common.coverage_from_distance`).
+`models.location.location_common.coverage_from_distance`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pulp
 
-from models.location_common import (
+from models.location.location_common import (
     Key,
     affine,
     constraint,

@@ -1,0 +1,1 @@
+"""Benchmark harness (not installed): scripts, and the workloads they and the tests share."""

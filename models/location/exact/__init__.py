@@ -1,0 +1,40 @@
+"""Exact p-median at scale (Beasley 1993): greedy + interchange, Lagrangian bound and reduced-cost fixing,
+a Lagrangian tree search over the sites, and the radius MIP on what is left. Needs only NumPy and PuLP;
+the caller injects the MIP solve (`MipSolve`), so this package never names a solver.
+"""
+
+from models.location.exact.p_median_lagrangian import (
+    DualResult,
+    FixingResult,
+    Restriction,
+    TreeResult,
+    lagrangian_fixing,
+    lagrangian_tree_search,
+)
+from models.location.exact.p_median_solver import (
+    MipOutcome,
+    MipReport,
+    MipSolve,
+    PMedianResult,
+    greedy_interchange,
+    interchange,
+    solve_p_median,
+)
+from models.location.p_median import PMedianInputs
+
+__all__ = [
+    "DualResult",
+    "FixingResult",
+    "MipOutcome",
+    "MipReport",
+    "MipSolve",
+    "PMedianInputs",
+    "PMedianResult",
+    "Restriction",
+    "TreeResult",
+    "greedy_interchange",
+    "interchange",
+    "lagrangian_fixing",
+    "lagrangian_tree_search",
+    "solve_p_median",
+]

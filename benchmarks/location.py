@@ -71,7 +71,7 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float, thr
         capacitated_cost,
     )
     from models.location.p_median import PMedianInputs
-    from optimizer.solve import SolverSettings, solve
+    from optimizer.solving.solve import SolverSettings, solve
 
     settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=1e-6, threads=threads, fallback=False)
     row: dict[str, Any] = {"instance": instance, "solver": solver, "formulation": formulation}

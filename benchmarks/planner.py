@@ -12,10 +12,10 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from models import build_plan_model
-from optimizer.instance import build_plan_inputs
+from models.planner import build_plan_model
+from optimizer.instance.plan_inputs import build_plan_inputs
 from optimizer.pipeline import prepare
-from optimizer.solve import solve
+from optimizer.solving.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ("scenario", "solver", "towns", "facilities", "variables", "integer_variables", "constraints",

@@ -46,14 +46,14 @@ COLUMNS = [
 def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, threads: int = 2) -> dict[str, Any]:  # noqa: C901, PLR0915
     from benchmarks.workloads.mip import solve_p_median_planner
     from benchmarks.workloads.synthetic import generate_province, road_km
-    from models.hierarchy import HierarchyModelInputs, build_hierarchy_model, emergency_network_inputs
     from models.location.backup_coverage import DSMInputs, MEXCLPInputs, build_dsm_model, build_mexclp_model
     from models.location.capacitated_p_median import CapacitatedPMedianInputs, build_capacitated_p_median_model
     from models.location.coverage import CoverageInputs, build_coverage_model
     from models.location.location_common import coverage_from_distance, invert
     from models.location.p_center import PCenterInputs, build_p_center_model
     from models.location.p_median import PMedianInputs
-    from optimizer.solve import SolverSettings, solve
+    from models.planner.hierarchy import HierarchyModelInputs, build_hierarchy_model, emergency_network_inputs
+    from optimizer.solving.solve import SolverSettings, solve
 
     settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, fallback=False)  # type: ignore[arg-type]
     if model == "planner":

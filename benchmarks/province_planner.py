@@ -10,7 +10,7 @@ with HiGHS to a relative gap of `--gap` within `--time-limit`, and checks the pl
 verifier. It runs in its own child process (benchmarks/isolation.py), so `peak_mb` is that row's peak
 resident memory, HiGHS included. `prepare_s` is the instance (plan, data, travel matrix, model inputs);
 `build_s` is `build_plan_model` alone. Unless `--no-start`, the MIP gets a start rounded from its LP
-relaxation (optimizer/plan_start.py): `start_s` is that LP and the rounding, `lp_bound` its value (a
+relaxation (optimizer/solving/plan_start.py): `start_s` is that LP and the rounding, `lp_bound` its value (a
 valid lower bound), `lp_gap` the plan's gap to it, and `solve_s` the MIP after it; `total_s` is
 everything from the province to the verified plan. HiGHS's own `bound` is what it reports: when the
 start is within `--gap` of the root LP it prunes the root and reports the plan's value as its bound.
@@ -56,12 +56,12 @@ COLUMNS = [
 def planner_row(seed: int, n_towns: int, settings: Any, *, start: bool = True) -> dict[str, Any]:
     """Prepare, build, solve and verify the synthetic plan of `n_towns` towns; one row (no peak memory)."""
     from benchmarks.workloads.synthetic_plan import scaled_province, synthetic_plan
-    from models import build_plan_model
-    from optimizer.instance import build_plan_inputs
-    from optimizer.plan_start import set_lp_rounded_start
-    from optimizer.results import extract
-    from optimizer.solve import solve
-    from optimizer.verify import check
+    from models.planner import build_plan_model
+    from optimizer.analysis.verify import check
+    from optimizer.instance.plan_inputs import build_plan_inputs
+    from optimizer.solving.plan_start import set_lp_rounded_start
+    from optimizer.solving.results import extract
+    from optimizer.solving.solve import solve
 
     started = time.perf_counter()
     plan = synthetic_plan(scaled_province(seed, n_towns))
@@ -122,7 +122,7 @@ def run_planner_isolated(seed: int, n_towns: int, settings: Any, *, start: bool 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one row per town count, print them and optionally write a CSV atomically."""
-    from optimizer.solve import SolverSettings
+    from optimizer.solving.solve import SolverSettings
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=7)

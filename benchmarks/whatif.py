@@ -24,7 +24,7 @@ from typing import Any
 
 from optimizer.errors import PlannerError
 from optimizer.pipeline import prepare
-from optimizer.sweep import LevelOptions, available_cores, budget_levels, compare_sweeps, run_sweep
+from optimizer.whatif.sweep import LevelOptions, available_cores, budget_levels, compare_sweeps, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATES = ("mianyang.toml", "lu_county.toml")

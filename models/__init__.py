@@ -1,35 +1,7 @@
-"""Pure mathematical programs: typed inputs in, a PuLP problem with typed handles out; no I/O."""
+"""Pure mathematical programs: typed inputs in, a PuLP problem with typed handles out; no I/O.
 
-from models.allocation import (
-    AllocationHandles,
-    AllocationInputs,
-    BedCategoryInputs,
-    LimitInputs,
-    ResourceInputs,
-    StaffPerBedInputs,
-    TargetInputs,
-)
-from models.ambulances import AmbulanceHandles, AmbulanceInputs
-from models.naming import ConstraintRegistry, ConstraintTag
-from models.plan import PlanInputs, PlanModel, PlanWeights, build_plan_model
-from models.subcentres import SubcentreHandles, SubcentreInputs
-
-__all__ = [
-    "AllocationHandles",
-    "AllocationInputs",
-    "AmbulanceHandles",
-    "AmbulanceInputs",
-    "BedCategoryInputs",
-    "ConstraintRegistry",
-    "ConstraintTag",
-    "LimitInputs",
-    "PlanInputs",
-    "PlanModel",
-    "PlanWeights",
-    "ResourceInputs",
-    "StaffPerBedInputs",
-    "SubcentreHandles",
-    "SubcentreInputs",
-    "TargetInputs",
-    "build_plan_model",
-]
+`models.planner` holds the county planner's blocks (allocation, ambulances, sub-centres, hierarchy,
+the joined plan model); `models.location` the classic location-science models and the exact
+p-median solver; `models.naming` the constraint names and tags both share. Nothing here imports
+anything but the standard library, NumPy and PuLP.
+"""

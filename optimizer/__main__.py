@@ -1,5 +1,5 @@
 """`python -m optimizer` runs the command-line interface."""
 
-from optimizer.cli import app
+from optimizer.cli.commands import app
 
 app()

@@ -9,18 +9,18 @@ import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from models import build_plan_model
-from models.subcentres import build_subcentre_model
-from optimizer.datasets import Datasets, load_datasets
-from optimizer.diagnose import explain_scenario
+from models.planner import build_plan_model
+from models.planner.subcentres import build_subcentre_model
+from optimizer.analysis.diagnose import explain_scenario
+from optimizer.analysis.verify import check
 from optimizer.errors import InfeasiblePlanError, SolverError, VerificationError
-from optimizer.instance import build_plan_inputs
-from optimizer.network import load_road_graph
-from optimizer.results import PlanResult, extract
-from optimizer.scenario import Scenario, load_scenario, resolve
-from optimizer.solve import SolveOutcome, SolverSettings, solve
-from optimizer.travel_times import TravelMatrix, fallback_matrix, road_matrix
-from optimizer.verify import check
+from optimizer.geography.network import load_road_graph
+from optimizer.geography.travel_times import TravelMatrix, fallback_matrix, road_matrix
+from optimizer.inputs.datasets import Datasets, load_datasets
+from optimizer.inputs.scenario import Scenario, load_scenario, resolve
+from optimizer.instance.plan_inputs import build_plan_inputs
+from optimizer.solving.results import PlanResult, extract
+from optimizer.solving.solve import SolveOutcome, SolverSettings, solve
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.solve import SolverSettings
+from optimizer.solving.solve import SolverSettings
 
 TOL = 1e-6
 SOLVERS = ("highs", "cbc")

@@ -1,4 +1,4 @@
-"""The planner's solver adapter (`optimizer.solve.solve`) bound to the exact solvers' `MipSolve` contract."""
+"""The planner's solver adapter (`optimizer.solving.solve.solve`) bound to the exact solvers' `MipSolve` contract."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 import pulp
 
 from models.location.exact import MipOutcome, MipReport, MipSolve, PMedianInputs, PMedianResult, solve_p_median
-from optimizer.solve import SolverSettings, solve
+from optimizer.solving.solve import SolverSettings, solve
 
 
 def planner_mip_solve(settings: SolverSettings) -> MipSolve:
-    """A `MipSolve` that runs `optimizer.solve.solve` with `settings`, time limit and gap replaced per call."""
+    """A `MipSolve` that runs `optimizer.solving.solve.solve` with `settings`, time limit and gap replaced per call."""
 
     def run(
         problem: pulp.LpProblem, *, time_limit_s: float, mip_rel_gap: float, warm_start: bool = False

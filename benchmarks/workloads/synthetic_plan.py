@@ -2,8 +2,8 @@
 
 `synthetic_plan(province)` turns a `ProvinceInstance` (benchmarks/workloads/synthetic.py) into what a real plan
 becomes after loading: a checked `Scenario`, `Datasets` and a `TravelMatrix`. The province then goes
-through the same `optimizer.instance.build_plan_inputs`, `models.build_plan_model`, result tables and
-independent verifier (`optimizer.verify.check`) as Lu County, so a benchmark on it measures the code
+through the same `optimizer.instance.plan_inputs.build_plan_inputs`, `models.build_plan_model`, result tables and
+independent verifier (`optimizer.analysis.verify.check`) as Lu County, so a benchmark on it measures the code
 that plans real counties. Pure and seeded: the province fixes everything, nothing is read from disk.
 
 Facilities
@@ -41,9 +41,9 @@ import pandas as pd
 from shapely.geometry import box
 
 from benchmarks.workloads.synthetic import ProvinceInstance, generate_province, road_km
-from optimizer.datasets import Datasets
-from optimizer.scenario import Scenario
-from optimizer.travel_times import TravelMatrix, fallback_from_km
+from optimizer.geography.travel_times import TravelMatrix, fallback_from_km
+from optimizer.inputs.datasets import Datasets
+from optimizer.inputs.scenario import Scenario
 
 FULL_SIZE_TOWNS = 3_000
 FULL_SIZE_EXTENT_KM = 300.0

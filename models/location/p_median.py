@@ -147,7 +147,7 @@ class PMedianModel:
     def set_start(self, open_sites: Sequence[Key]) -> None:
         """Give every variable its value in the solution that opens `open_sites` (a MIP start).
 
-        Used with `optimizer.solve.solve(..., warm_start=True)`: the solver then starts with this
+        Used with `optimizer.solving.solve.solve(..., warm_start=True)`: the solver then starts with this
         incumbent and can prune from the first node.
         """
         chosen = set(open_sites)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.solve import SolveOutcome, SolveReport, SolverSettings, solve
+from optimizer.solving.solve import SolveOutcome, SolveReport, SolverSettings, solve
 
 TOL = 1e-6
 """The one tolerance of the location tests (objective comparisons)."""

@@ -9,7 +9,9 @@ import pulp
 import pytest
 from location_cases import SEEDS, SOLVERS, TOL, run
 
-from models.hierarchy import (
+from models.location.location_common import LocationInputError
+from models.naming import ConstraintRegistry
+from models.planner.hierarchy import (
     HierarchyInputs,
     HierarchyModelInputs,
     Node,
@@ -18,8 +20,6 @@ from models.hierarchy import (
     emergency_network_inputs,
     reach_from_distance,
 )
-from models.location.location_common import LocationInputError
-from models.naming import ConstraintRegistry
 
 
 def feasible(rules: HierarchyInputs, opened: set[Node]) -> bool:

@@ -26,7 +26,7 @@ from models.location.capacitated_p_median import (
 from models.location.exact import MipOutcome, greedy_interchange, lagrangian_fixing
 from models.location.p_median import PMedianInputs, build_p_median_model, p_median_cost
 from optimizer.errors import DataError
-from optimizer.solve import SolveOutcome, SolverSettings, solve
+from optimizer.solving.solve import SolveOutcome, SolverSettings, solve
 from tests.conftest import ROOT
 
 TOL = 1e-6

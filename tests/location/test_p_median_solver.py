@@ -19,7 +19,7 @@ from models.location.exact.p_median_lagrangian import (
     subgradient,
 )
 from models.location.p_median import PMedianInputs, build_p_median_model, p_median_cost
-from optimizer.solve import SolverSettings
+from optimizer.solving.solve import SolverSettings
 from tests.conftest import ROOT
 
 TOL = 1e-6

@@ -12,7 +12,7 @@ import math
 import pulp
 import pytest
 
-from models import (
+from models.planner import (
     AllocationInputs,
     AmbulanceInputs,
     LimitInputs,
@@ -23,8 +23,8 @@ from models import (
     TargetInputs,
     build_plan_model,
 )
-from models.subcentres import build_subcentre_model
-from optimizer.solve import SolveOutcome, solve
+from models.planner.subcentres import build_subcentre_model
+from optimizer.solving.solve import SolveOutcome, solve
 from tests.conftest import TOL, exact
 
 TOWNS = ("A", "B", "C", "D")

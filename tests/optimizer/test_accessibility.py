@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer.accessibility import (
+from optimizer.analysis.accessibility import (
     accessibility_table,
     e2sfca,
     equity_summary,
@@ -15,7 +15,7 @@ from optimizer.accessibility import (
     stepped_weights,
     weights_for,
 )
-from optimizer.travel_times import TravelMatrix
+from optimizer.geography.travel_times import TravelMatrix
 
 TOL = 1e-9
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from pyproj import CRS, Transformer
 
-from optimizer.coverage import (
+from optimizer.analysis.coverage import (
     NATIONAL_STANDARDS,
     Standard,
     StandardCoverage,
@@ -19,9 +19,9 @@ from optimizer.coverage import (
     evaluate_standard,
     standards_for,
 )
-from optimizer.network import RoadGraph
-from optimizer.scenario import Citation, TravelSettings, load_scenario
-from optimizer.travel_times import TravelMatrix, road_matrix
+from optimizer.geography.network import RoadGraph
+from optimizer.geography.travel_times import TravelMatrix, road_matrix
+from optimizer.inputs.scenario import Citation, TravelSettings, load_scenario
 from tests.conftest import LU_SCENARIO
 
 GK_105E = CRS.from_epsg(4544)  # CGCS2000 / 3-degree Gauss-Kruger CM 105E: metres, x = 500 km on the meridian

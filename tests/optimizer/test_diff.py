@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from optimizer.cli import app
-from optimizer.diff import diff_runs, load_run
+from optimizer.cli.commands import app
 from optimizer.errors import DataError
-from optimizer.outputs import atomic_write_csv, atomic_write_json
-from optimizer.scenario import load_scenario
+from optimizer.inputs.scenario import load_scenario
+from optimizer.outputs.diff import diff_runs, load_run
+from optimizer.outputs.files import atomic_write_csv, atomic_write_json
 from tests.conftest import LU_SCENARIO
 
 ALLOCATION = pd.DataFrame({

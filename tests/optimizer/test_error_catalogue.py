@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from optimizer.cli import app
+from optimizer.cli.commands import app
 from tests.conftest import ROOT
 
 SCENARIO = "scenarios/lu_county.toml"

@@ -1,4 +1,4 @@
-"""Exit codes (optimizer/exit_codes.py), bad option values, literal error messages and fail-fast schedulers.
+"""Exit codes (optimizer/cli/exit_codes.py), bad option values, literal error messages and fail-fast schedulers.
 
 Every CLI case checks the exit code, that the message names the option or file, and that no traceback
 is printed. The solve-outcome codes 4-6 replace the pipeline by one raising the error; exit 3 solves
@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-import optimizer.cli
-from optimizer.cli import app
+import optimizer.cli.commands
+from optimizer.cli.commands import app
+from optimizer.cli.exit_codes import ExitCode
 from optimizer.errors import InfeasiblePlanError, PlannerError, SolverError, VerificationError
-from optimizer.exit_codes import ExitCode
-from optimizer.sweep import _client
+from optimizer.whatif.sweep import _client
 from tests.conftest import LU_SCENARIO, lu_variant
 
 
@@ -66,7 +66,7 @@ def test_solve_failures_have_their_own_exit_code(monkeypatch: pytest.MonkeyPatch
     def fails(*_: object, **__: object) -> None:
         raise error
 
-    monkeypatch.setattr(optimizer.cli, "plan_scenario", fails)
+    monkeypatch.setattr(optimizer.cli.commands, "plan_scenario", fails)
     _clean(_invoke("run", str(LU_SCENARIO), "--out", str(tmp_path / "out")), code, "bed_ratio[510521]"
            if code is not ExitCode.SOLVER else "--solver cbc")
 
@@ -75,7 +75,7 @@ def test_error_messages_are_printed_literally(monkeypatch: pytest.MonkeyPatch, t
     def fails(*_: object, **__: object) -> None:
         raise SolverError("value [1,2] and [red]x[/red] and [/] stay as written")
 
-    monkeypatch.setattr(optimizer.cli, "plan_scenario", fails)
+    monkeypatch.setattr(optimizer.cli.commands, "plan_scenario", fails)
     result = _invoke("run", str(LU_SCENARIO), "--out", str(tmp_path / "out"))
     _clean(result, ExitCode.SOLVER, "value [1,2] and [red]x[/red] and [/] stay as written")
 
@@ -209,8 +209,8 @@ def test_a_sweep_exit_code_follows_its_levels(outcomes: list[str], violations: l
                                               code: ExitCode) -> None:
     import pandas as pd
 
-    from optimizer.cli_whatif import sweep_exit_code
-    from optimizer.sweep import SweepResult, SweepSpec
+    from optimizer.cli.whatif import sweep_exit_code
+    from optimizer.whatif.sweep import SweepResult, SweepSpec
 
     table = pd.DataFrame({"outcome": outcomes, "violations": violations})
     result = SweepResult(SweepSpec("budget.budget_cny", (1.0,), False, 1.0), table, "sequential", False, 0.0, 1)

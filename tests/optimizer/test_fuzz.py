@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import PlannerError, VerificationError
+from optimizer.inputs.scenario import Scenario, load_scenario
 from optimizer.pipeline import plan_scenario, prepare
-from optimizer.scenario import Scenario, load_scenario
 from tests.conftest import LU_SCENARIO, ROOT
 
 LOADER_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
@@ -149,7 +149,9 @@ boundaries = "../data/boundaries/counties.geojson"
 [resources.beds]
 label_zh = "床位"
 unit = "beds"
-eligible_levels = ["county_general_hospital", "county_tcm_hospital", "specialty_hospital", "mch_center", "central_thc", "thc", "chc"]
+eligible_levels = [
+    "county_general_hospital", "county_tcm_hospital", "specialty_hospital", "mch_center", "central_thc", "thc", "chc",
+]
 baseline_modelled = {{ value = {spec["baseline_beds"]}, source = {{ basis = "fuzz" }} }}
 unit_cost_cny = {{ value = 385000, source = {{ basis = "fuzz" }} }}
 [resources.nurses]

@@ -14,10 +14,8 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import Point, box
 
-from optimizer.coverage import NATIONAL_STANDARDS
-from optimizer.datasets import Datasets
-from optimizer.geo_report import GeoInputs, service_areas
-from optimizer.geography import (
+from optimizer.analysis.coverage import NATIONAL_STANDARDS
+from optimizer.geography.boundaries import (
     ProjectionError,
     area_metric_crs,
     buffer_km,
@@ -27,9 +25,11 @@ from optimizer.geography import (
     network_isochrones,
     service_buffers,
 )
-from optimizer.network import RoadGraph
-from optimizer.scenario import load_scenario
-from optimizer.travel_times import TravelMatrix
+from optimizer.geography.network import RoadGraph
+from optimizer.geography.travel_times import TravelMatrix
+from optimizer.inputs.datasets import Datasets
+from optimizer.inputs.scenario import load_scenario
+from optimizer.outputs.geo_report import GeoInputs, service_areas
 from tests.conftest import LU_SCENARIO
 
 GK_105E = CRS.from_epsg(4544)

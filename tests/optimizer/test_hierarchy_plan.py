@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import build_plan_model
+from models.planner import build_plan_model
+from optimizer.analysis.verify import check
 from optimizer.errors import InfeasiblePlanError, ScenarioError
-from optimizer.instance import build_plan_inputs
+from optimizer.inputs.scenario import load_scenario
+from optimizer.instance.plan_inputs import build_plan_inputs
 from optimizer.pipeline import plan_scenario, prepare
-from optimizer.results import PlanResult
-from optimizer.scenario import load_scenario
-from optimizer.verify import check
+from optimizer.solving.results import PlanResult
 from tests.conftest import lu_variant
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.diagnose import InfeasibilityReport
+from optimizer.analysis.diagnose import InfeasibilityReport
 from optimizer.errors import InfeasiblePlanError
 from optimizer.pipeline import plan_scenario, prepare
 from tests.conftest import lu_variant

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from optimizer.cli import app
+from optimizer.cli.commands import app
 from optimizer.errors import DataError, PlannerError, ScenarioError
-from optimizer.instance import build_plan_inputs
+from optimizer.inputs.scenario import load_scenario
+from optimizer.instance.plan_inputs import build_plan_inputs
 from optimizer.pipeline import plan_scenario, prepare
-from optimizer.scenario import load_scenario
 from tests.conftest import LU_SCENARIO, lu_variant
 from tests.optimizer.test_fuzz import LU_TOWNS, _write_project
 

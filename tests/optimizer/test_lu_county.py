@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from models import build_plan_model
-from optimizer.cli import app
-from optimizer.instance import build_plan_inputs, fleet_required
+from models.planner import build_plan_model
+from optimizer.analysis.verify import check
+from optimizer.cli.commands import app
+from optimizer.instance.plan_inputs import build_plan_inputs, fleet_required
 from optimizer.pipeline import PreparedScenario, plan_scenario, prepare
-from optimizer.results import PlanResult
-from optimizer.solve import SolveOutcome, solve
-from optimizer.verify import check
+from optimizer.solving.results import PlanResult
+from optimizer.solving.solve import SolveOutcome, solve
 from tests.conftest import LU_SCENARIO
 
 pytestmark = pytest.mark.slow

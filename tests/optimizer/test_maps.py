@@ -21,9 +21,9 @@ import pytest
 from pyproj import CRS
 from typer.testing import CliRunner
 
-from optimizer.cli import app
-from optimizer.geo_report import GEO_FILES
-from optimizer.maps import STATUS_COLOURS
+from optimizer.cli.commands import app
+from optimizer.outputs.geo_report import GEO_FILES
+from optimizer.outputs.maps import STATUS_COLOURS
 from tests.conftest import LU_SCENARIO
 
 pytestmark = pytest.mark.slow

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.instance import fleet_required
+from optimizer.inputs.scenario import RatioTarget, Scenario, load_scenario
+from optimizer.instance.plan_inputs import fleet_required
 from optimizer.pipeline import plan_scenario, prepare
-from optimizer.scenario import RatioTarget, Scenario, load_scenario
-from optimizer.solve import SolveOutcome
+from optimizer.solving.solve import SolveOutcome
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO_ROOT / "scenarios"

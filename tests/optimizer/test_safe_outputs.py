@@ -23,13 +23,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from optimizer.cli import app
-from optimizer.diff import DIFF_COLUMNS
+from optimizer.cli.commands import app
 from optimizer.errors import OutputError
-from optimizer.outputs import atomic_write_csv, atomic_write_json, atomic_write_text
-from optimizer.run_inputs import Inputs, file_sha256, scenario_inputs
-from optimizer.safe_output import MANIFEST, TOOL_MARKER, lock_path, output_folder, output_lock
-from optimizer.scenario import scenario_hash
+from optimizer.inputs.run_inputs import Inputs, file_sha256, scenario_inputs
+from optimizer.inputs.scenario import scenario_hash
+from optimizer.outputs.diff import DIFF_COLUMNS
+from optimizer.outputs.files import atomic_write_csv, atomic_write_json, atomic_write_text
+from optimizer.outputs.folders import MANIFEST, TOOL_MARKER, lock_path, output_folder, output_lock
 from tests.conftest import LU_SCENARIO, ROOT
 
 DATA = ROOT / "data"

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from optimizer.cli import app
-from optimizer.datasets import load_datasets
+from optimizer.cli.commands import app
 from optimizer.errors import DataError, ScenarioError
-from optimizer.scenario import load_scenario
+from optimizer.inputs.datasets import load_datasets
+from optimizer.inputs.scenario import load_scenario
 from tests.conftest import LU_SCENARIO, ROOT
 
 

@@ -10,7 +10,7 @@ import pulp
 import pytest
 from pydantic import ValidationError
 
-from optimizer.solve import OPTIMAL_REL_GAP, SolveOutcome, SolverSettings, classify, classify_gap, solve
+from optimizer.solving.solve import OPTIMAL_REL_GAP, SolveOutcome, SolverSettings, classify, classify_gap, solve
 from tests.conftest import exact
 
 
@@ -113,11 +113,11 @@ def test_optimal_is_decided_by_objective_and_bound(said: SolveOutcome, objective
 
 
 def test_a_gap_tolerance_above_five_percent_is_warned(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="optimizer.solve"):
+    with caplog.at_level(logging.WARNING, logger="optimizer.solving.solve"):
         solve(_knapsack(items=10, rows=2), SolverSettings(mip_rel_gap=0.0512345, fallback=False))
     assert any("solver.mip_rel_gap" in r.getMessage() for r in caplog.records), caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="optimizer.solve"):
+    with caplog.at_level(logging.WARNING, logger="optimizer.solving.solve"):
         solve(_knapsack(items=10, rows=2), SolverSettings(mip_rel_gap=0.05, fallback=False))
     assert not any("mip_rel_gap" in r.getMessage() for r in caplog.records), caplog.text
 
@@ -134,7 +134,7 @@ def test_threads_above_the_cores_are_clamped_with_a_warning(caplog: pytest.LogCa
     import os
 
     threads = min(len(os.sched_getaffinity(0)) + 1, 256)
-    with caplog.at_level(logging.WARNING, logger="optimizer.solve"):
+    with caplog.at_level(logging.WARNING, logger="optimizer.solving.solve"):
         report = solve(_knapsack(items=10, rows=2), SolverSettings(threads=threads, fallback=False))
     assert report.outcome is SolveOutcome.OPTIMAL
     assert any("solver.threads" in r.getMessage() for r in caplog.records), caplog.text

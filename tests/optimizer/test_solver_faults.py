@@ -7,9 +7,9 @@ import logging
 import pulp
 import pytest
 
-from optimizer import solve as solve_module
+from optimizer.solving import solve as solve_module
 from optimizer.errors import SolverError
-from optimizer.solve import SolveOutcome, SolverSettings, solve
+from optimizer.solving.solve import SolveOutcome, SolverSettings, solve
 
 
 def _small() -> pulp.LpProblem:
@@ -23,7 +23,7 @@ def _small() -> pulp.LpProblem:
 def test_missing_solver_falls_back_with_a_warning(monkeypatch: pytest.MonkeyPatch,
                                                   caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(solve_module, "available_solvers", lambda: ["cbc"])
-    with caplog.at_level(logging.WARNING, logger="optimizer.solve"):
+    with caplog.at_level(logging.WARNING, logger="optimizer.solving.solve"):
         report = solve(_small(), SolverSettings(name="highs"))
     assert report.solver == "cbc"
     assert report.outcome is SolveOutcome.OPTIMAL and report.objective == pytest.approx(3.0)

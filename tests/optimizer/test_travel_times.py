@@ -11,9 +11,9 @@ import pytest
 from pyproj import CRS
 
 from optimizer.errors import DataError
-from optimizer.network import load_road_graph
-from optimizer.scenario import Citation, TravelSettings
-from optimizer.travel_times import fallback_matrix, road_matrix, straight_line_km
+from optimizer.geography.network import load_road_graph
+from optimizer.geography.travel_times import fallback_matrix, road_matrix, straight_line_km
+from optimizer.inputs.scenario import Citation, TravelSettings
 
 SETTINGS = TravelSettings(detour_factor=1.5, urban_speed_kph=20.0, rural_speed_kph=40.0, max_access_min=60.0,
                           source=Citation(basis="test"))

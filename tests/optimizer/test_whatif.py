@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from models import AllocationInputs, PlanInputs, PlanWeights, ResourceInputs, TargetInputs, build_plan_model
-from optimizer.cli import app
-from optimizer.greedy import greedy_max_cover, optimum_max_cover
-from optimizer.marginal import budget_duals, finite_differences, next_yuan
-from optimizer.scenario import load_scenario
-from optimizer.solve import SolveOutcome, solve
-from optimizer.sweep import (
+from models.planner import AllocationInputs, PlanInputs, PlanWeights, ResourceInputs, TargetInputs, build_plan_model
+from optimizer.cli.commands import app
+from optimizer.inputs.scenario import load_scenario
+from optimizer.solving.solve import SolveOutcome, solve
+from optimizer.whatif.greedy import greedy_max_cover, optimum_max_cover
+from optimizer.whatif.marginal import budget_duals, finite_differences, next_yuan
+from optimizer.whatif.sweep import (
     SweepOptionError,
     SweepResult,
     budget_levels,

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from benchmarks.workloads.synthetic_plan import NATIONAL, scaled_province, synthetic_plan
-from models import build_plan_model
-from optimizer.instance import build_plan_inputs
-from optimizer.results import extract
-from optimizer.solve import SolverSettings, solve
-from optimizer.verify import check
+from models.planner import build_plan_model
+from optimizer.analysis.verify import check
+from optimizer.instance.plan_inputs import build_plan_inputs
+from optimizer.solving.results import extract
+from optimizer.solving.solve import SolverSettings, solve
 from tests.conftest import ROOT
 
 TINY_TOWNS = 40

@@ -41,7 +41,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 class MipOutcome(enum.Enum):
-    """How a solve ended; the values are those of the planner's `optimizer.solve.SolveOutcome`."""
+    """How a solve ended; the values are those of the planner's `optimizer.solving.solve.SolveOutcome`."""
 
     OPTIMAL = "optimal"
     FEASIBLE_GAP = "feasible_with_gap"
@@ -67,7 +67,7 @@ class MipSolve(Protocol):
     """Solve `problem` in place within `time_limit_s` seconds and relative gap `mip_rel_gap`.
 
     With `warm_start`, the variables' initial values are a MIP start. The caller chooses the solver
-    (the planner's adapter is `optimizer.solve.solve`); this package never names one.
+    (the planner's adapter is `optimizer.solving.solve.solve`); this package never names one.
     """
 
     def __call__(

@@ -1,0 +1,521 @@
+"""Allocation of beds and staff to facilities under the plan's ratio targets, facility limits and access.
+
+Formulation (added to the plan model by `add_allocation`)
+---------------------------------------------------------
+Sets
+    T               towns, sorted by division code
+    F               modelled facilities, sorted by id
+    R               resources (beds, physicians, nurses, GPs, …)
+    F_r ⊆ F         facilities eligible for resource r
+    G               sites: facilities at the same point form one site g(f)
+    P_r ⊆ T × G     town–site pairs within the access limit
+    K               ratio targets; L facility limits; C bed categories
+Parameters
+    p_t             resident population of t (persons); P = Σ p_t
+    τ_tg            travel time t → site g (minutes); τ̄ the access limit (minutes)
+    B_r             base-year stock of r in the modelled facilities (None = not published)
+    O_r             stock of r outside the modelled facilities, kept fixed
+    c_r             cost of one added unit of r (CNY)
+    D_r             the area's demand for r: the largest plan requirement on r, or its base-year stock
+    ρ_k             target k's requirement (absolute amount, or a coefficient for per-resource targets)
+Variables
+    x_rf ∈ Z≥0      target-year amount of r at facility f
+    y_rtg ≥ 0       amount of r at site g serving residents of t (access flow)
+    u_rt ≥ 0        r-demand of t left without a facility within τ̄
+    s_k, e_k ≥ 0    shortfall below / excess above target k (absent when k is hard)
+    g_r ≥ 0         units of r added over the base year
+    z_cf ∈ Z≥0      beds of category c at f
+Constraints
+    (R1) access_demand[r,t]:   Σ_g y_rtg + u_rt = (p_t / P) D_r                 (demand follows residents)
+    (R2) access_capacity[r,g]: Σ_t y_rtg ≤ Σ_{f: g(f) = g} x_rf
+    (R3) stock_floor[r]:       Σ_f x_rf ≥ B_r              (unless the scenario allows reductions)
+    (R4) added[r]:             g_r ≥ Σ_f x_rf − B_r        (B_r = 0 when not published)
+    (R5) subset[r,f]:          x_rf ≤ x_{parent(r),f}      (e.g. GPs are physicians)
+    (T1) target[k]:            N_k + s_k ≥ ρ_k  and/or  N_k − e_k ≤ ρ_k,
+                               N_k = Σ_{f ∈ F_k} x_{r_k f} + [O_{r_k}] ;
+                               per-resource targets compare N_k with ρ_k · D_k (D_k built like N_k)
+    (L1) limit_min[l,f]:       x_rf (+ slack) ≥ min_l  (or ≥ min_l^sub · o_f at sub-centres)
+    (L2) limit_max[l,f]:       x_rf (− slack) ≤ max_l + (max_l^sub − max_l) · o_f
+    (P1) staff_per_bed[q,f]:   x_rf (+ slack) ≥ κ_q x_beds,f           (staff follow beds)
+    (C1) category_within[c,f]: z_cf ≤ x_beds,f
+    (C2) category_min[c,f]:    z_cf ≥ m_c ;  (C3) z_cf ≥ α_c x_beds,f ;  (C4) z_cf ≤ β_c x_beds,f
+Objective terms (minimised; weights from the scenario)
+    Σ_k w_k (s_k + e_k) / scale_k                          shortfalls, binding ≫ expected
+    Σ_r Σ (τ_tg y_rtg + 2 τ̄ u_rt) / (τ̄ · ref_r) / |R_d|  mean access time of demand-driven resources
+    Σ_r ε Σ_f x_rf / ref_r   for free (zero-cost), non-demand-driven resources: no more than needed
+The demand D_r is fixed by the plan, not by the stock: stock beyond what residents need within reach
+lowers no travel time, so a loose budget never buys staff for their own sake (an earlier version tied
+demand to the stock and, with a large budget, hired far beyond the targets to shorten trips).
+(R1)–(R2) are a transportation problem (Hitchcock 1941) that places capacity where residents are;
+o_f are the sub-centre variables of models/planner/subcentres.py, linking upgrades to beds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import pulp
+
+from models.naming import ConstraintRegistry, ConstraintTag, name
+
+PARSIMONY = 1e-3
+TargetKind = Literal["per_population", "per_resource", "count"]
+Sense = Literal[">=", "<=", "="]
+
+
+@dataclass(frozen=True)
+class ResourceInputs:
+    """One allocatable resource."""
+
+    name: str
+    eligible: tuple[str, ...]
+    subset_of: str | None
+    baseline_modelled: float | None
+    other_stock: float
+    unit_cost_cny: float
+    allow_reduction: bool
+    demand_driven: bool
+    reference_total: float
+
+
+@dataclass(frozen=True)
+class TargetInputs:
+    """One ratio target, already turned into absolute amounts by the caller."""
+
+    id: str
+    resource: str
+    kind: TargetKind
+    bound: Sense
+    required: float
+    facilities: tuple[str, ...]
+    include_other_stock: bool
+    denominator_resource: str | None
+    denominator_facilities: tuple[str, ...]
+    hard: bool
+    shortfall_weight: float
+    scale: float
+
+
+@dataclass(frozen=True)
+class LimitInputs:
+    """A size band on one resource at one facility; the sub-centre values apply when it is upgraded."""
+
+    id: str
+    resource: str
+    facility: str
+    min_value: float | None
+    max_value: float | None
+    min_if_subcentre: float | None
+    max_if_subcentre: float | None
+    hard: bool
+    violation_weight: float
+
+
+@dataclass(frozen=True)
+class StaffPerBedInputs:
+    """Staff of one kind a facility needs for each of its beds (staff follow beds)."""
+
+    id: str
+    resource: str
+    facility: str
+    min_per_bed: float
+    hard: bool
+    violation_weight: float
+
+
+@dataclass(frozen=True)
+class BedCategoryInputs:
+    """Beds of one category at one facility (infectious-disease, emergency observation…)."""
+
+    id: str
+    facility: str
+    min_beds: int | None
+    min_share: float | None
+    max_share: float | None
+    hard: bool
+    violation_weight: float
+
+
+@dataclass(frozen=True)
+class AllocationInputs:
+    """Everything the allocation block needs, keyed by division code and facility id."""
+
+    towns: tuple[str, ...]
+    population: Mapping[str, float]
+    facilities: tuple[str, ...]
+    facility_site: Mapping[str, str]
+    access_min: Mapping[tuple[str, str], float]
+    access_limit_min: float
+    resources: tuple[ResourceInputs, ...]
+    targets: tuple[TargetInputs, ...]
+    limits: tuple[LimitInputs, ...]
+    staff_per_bed: tuple[StaffPerBedInputs, ...]
+    bed_categories: tuple[BedCategoryInputs, ...]
+
+
+@dataclass(frozen=True)
+class AllocationHandles:
+    """Typed handles to the allocation variables and the block's objective and cost parts."""
+
+    amount: dict[tuple[str, str], pulp.LpVariable]
+    flow: dict[tuple[str, str, str], pulp.LpVariable]
+    unserved: dict[tuple[str, str], pulp.LpVariable]
+    shortfall: dict[str, pulp.LpVariable]
+    excess: dict[str, pulp.LpVariable]
+    added: dict[str, pulp.LpVariable]
+    category_beds: dict[tuple[str, str], pulp.LpVariable]
+    limit_slack: dict[str, pulp.LpVariable]
+    shortfall_term: pulp.LpAffineExpression
+    access_term: pulp.LpAffineExpression
+    cost: pulp.LpAffineExpression
+
+
+def add_allocation(
+    problem: pulp.LpProblem,
+    inputs: AllocationInputs,
+    registry: ConstraintRegistry,
+    subcentre_open: Mapping[str, pulp.LpVariable],
+) -> AllocationHandles:
+    """Add (R1)–(R5), (T1), (L1)–(L2) and (C1)–(C4) to `problem`; return handles and objective terms."""
+    resources = {r.name: r for r in inputs.resources}
+    amount = {
+        (r.name, f): problem.add_variable(name("amount", r.name, f), 0, cat=pulp.LpInteger)
+        for r in inputs.resources
+        for f in r.eligible
+    }
+    stock = {r.name: pulp.LpAffineExpression([(amount[r.name, f], 1.0) for f in r.eligible]) for r in inputs.resources}
+    flow, unserved, access_pairs = _add_access(problem, inputs, registry, amount)
+    added = _add_stock_rules(problem, inputs, registry, amount, stock)
+    shortfall, excess, shortfall_pairs = _add_targets(problem, inputs, registry, amount, resources)
+    limit_slack, limit_pairs = _add_limits(problem, inputs, registry, amount, subcentre_open)
+    limit_pairs += _add_staff_per_bed(problem, inputs, registry, amount, limit_slack)
+    category_beds, category_pairs = _add_bed_categories(problem, inputs, registry, amount, limit_slack)
+    cost = pulp.LpAffineExpression([(added[r.name], r.unit_cost_cny) for r in inputs.resources])
+    parsimony = [
+        (amount[r.name, f], PARSIMONY / max(r.reference_total, 1.0))
+        for r in inputs.resources
+        if r.unit_cost_cny == 0 and not r.demand_driven
+        for f in r.eligible
+    ]
+    return AllocationHandles(
+        amount=amount,
+        flow=flow,
+        unserved=unserved,
+        shortfall=shortfall,
+        excess=excess,
+        added=added,
+        category_beds=category_beds,
+        limit_slack=limit_slack,
+        shortfall_term=pulp.LpAffineExpression(shortfall_pairs + limit_pairs + category_pairs),
+        access_term=pulp.LpAffineExpression(access_pairs + parsimony),
+        cost=cost,
+    )
+
+
+def _tag(family: str, target: str | None, resource: str | None, description: str) -> ConstraintTag:
+    return ConstraintTag(family, target, None, resource, description)
+
+
+def _add_access(
+    problem: pulp.LpProblem,
+    inputs: AllocationInputs,
+    registry: ConstraintRegistry,
+    amount: Mapping[tuple[str, str], pulp.LpVariable],
+) -> tuple[
+    dict[tuple[str, str, str], pulp.LpVariable],
+    dict[tuple[str, str], pulp.LpVariable],
+    list[tuple[pulp.LpVariable, float]],
+]:
+    """Flows per (resource, town, site): co-located facilities share one site, which removes the
+    symmetry between, say, two hospitals in the county seat without changing the optimum.
+
+    Only the pairs in `access_min` get a flow, and they are found from that sparse table, not by
+    testing every town against every site: at province scale (3,000 towns × 3,000 sites) the dense
+    scan, not the model, was the cost. Rows are built as affine expressions from lists."""
+    total_population = sum(inputs.population[t] for t in inputs.towns) or 1.0
+    driven = [r for r in inputs.resources if r.demand_driven]
+    reaching: dict[str, list[tuple[str, float]]] = {}
+    for (t, f), minutes in inputs.access_min.items():
+        reaching.setdefault(f, []).append((t, minutes))
+    flow: dict[tuple[str, str, str], pulp.LpVariable] = {}
+    unserved: dict[tuple[str, str], pulp.LpVariable] = {}
+    pairs: list[tuple[pulp.LpVariable, float]] = []
+    limit = inputs.access_limit_min
+    for resource in driven:
+        r = resource.name
+        scale = limit * max(resource.reference_total, 1.0) * len(driven)
+        sites: dict[str, list[str]] = {}
+        for f in resource.eligible:
+            sites.setdefault(inputs.facility_site[f], []).append(f)
+        sites = dict(sorted(sites.items()))
+        reach: dict[str, list[tuple[str, float]]] = {t: [] for t in inputs.towns}
+        for site, members in sites.items():
+            for t, minutes in reaching.get(members[0], ()):
+                if t in reach:
+                    reach[t].append((site, minutes))
+        by_site: dict[str, list[tuple[pulp.LpVariable, float]]] = {site: [] for site in sites}
+        for t in inputs.towns:
+            options = []
+            for site, minutes in reach[t]:
+                var = problem.add_variable(name("flow", r, t, site), 0)
+                flow[r, t, site] = var
+                options.append((var, 1.0))
+                by_site[site].append((var, 1.0))
+                pairs.append((var, minutes / scale))
+            unserved[r, t] = problem.add_variable(name("unserved", r, t), 0)
+            options.append((unserved[r, t], 1.0))
+            pairs.append((unserved[r, t], 2.0 * limit / scale))
+            share = inputs.population[t] / total_population
+            registry.add(
+                problem,
+                pulp.LpAffineExpression(options) == share * resource.reference_total,
+                name("access_demand", r, t),
+                _tag("access", None, r, f"{r} demand of town {t} follows its residents"),
+            )
+        for site, members in sites.items():
+            served = by_site[site] + [(amount[r, f], -1.0) for f in members]
+            registry.add(
+                problem,
+                pulp.LpAffineExpression(served) <= 0,
+                name("access_capacity", r, site),
+                _tag("access", None, r, f"{r} at site {site} serves residents within reach"),
+            )
+    return flow, unserved, pairs
+
+
+def _add_stock_rules(
+    problem: pulp.LpProblem,
+    inputs: AllocationInputs,
+    registry: ConstraintRegistry,
+    amount: Mapping[tuple[str, str], pulp.LpVariable],
+    stock: Mapping[str, pulp.LpAffineExpression],
+) -> dict[str, pulp.LpVariable]:
+    added: dict[str, pulp.LpVariable] = {}
+    for resource in inputs.resources:
+        r = resource.name
+        baseline = resource.baseline_modelled
+        if baseline is not None and not resource.allow_reduction:
+            registry.add(
+                problem,
+                stock[r] >= baseline,
+                name("stock_floor", r),
+                _tag("stock_floor", None, r, f"keep the base-year {r} ({baseline:g})"),
+            )
+        added[r] = problem.add_variable(name("added", r), 0)
+        registry.add(
+            problem,
+            added[r] >= stock[r] - (baseline or 0.0),
+            name("added", r),
+            _tag("cost", None, r, f"{r} added over the base year"),
+        )
+        if resource.subset_of is not None:
+            for f in resource.eligible:
+                if (resource.subset_of, f) in amount:
+                    registry.add(
+                        problem,
+                        amount[r, f] <= amount[resource.subset_of, f],
+                        name("subset", r, f),
+                        _tag("subset", None, r, f"{r} are counted among {resource.subset_of}"),
+                    )
+    return added
+
+
+def _add_targets(
+    problem: pulp.LpProblem,
+    inputs: AllocationInputs,
+    registry: ConstraintRegistry,
+    amount: Mapping[tuple[str, str], pulp.LpVariable],
+    resources: Mapping[str, ResourceInputs],
+) -> tuple[dict[str, pulp.LpVariable], dict[str, pulp.LpVariable], list[tuple[pulp.LpVariable, float]]]:
+    shortfall: dict[str, pulp.LpVariable] = {}
+    excess: dict[str, pulp.LpVariable] = {}
+    pairs: list[tuple[pulp.LpVariable, float]] = []
+    for target in inputs.targets:
+        numerator = _counted(amount, resources[target.resource], target.facilities, target.include_other_stock)
+        if target.kind == "per_resource":
+            if target.denominator_resource is None:
+                raise ValueError(f"per-resource target {target.id} has no denominator resource")
+            denominator = _counted(
+                amount,
+                resources[target.denominator_resource],
+                target.denominator_facilities,
+                target.include_other_stock,
+            )
+            requirement: pulp.LpAffineExpression | float = target.required * denominator
+        else:
+            requirement = target.required
+        description = f"target {target.id}: {target.resource} {target.bound} {target.required:g}"
+        weight = target.shortfall_weight / max(target.scale, 1e-9)
+        if target.bound in (">=", "="):
+            lhs = numerator
+            if not target.hard:
+                shortfall[target.id] = problem.add_variable(name("shortfall", target.id), 0)
+                pairs.append((shortfall[target.id], weight))
+                lhs = numerator + shortfall[target.id]
+            registry.add(
+                problem,
+                lhs >= requirement,
+                name("target_min", target.id),
+                _tag("target", target.id, target.resource, description),
+            )
+        if target.bound in ("<=", "="):
+            lhs = numerator
+            if not target.hard:
+                excess[target.id] = problem.add_variable(name("excess", target.id), 0)
+                pairs.append((excess[target.id], weight))
+                lhs = numerator - excess[target.id]
+            registry.add(
+                problem,
+                lhs <= requirement,
+                name("target_max", target.id),
+                _tag("target", target.id, target.resource, description),
+            )
+    return shortfall, excess, pairs
+
+
+def _counted(
+    amount: Mapping[tuple[str, str], pulp.LpVariable],
+    resource: ResourceInputs,
+    facilities: tuple[str, ...],
+    include_other_stock: bool,
+) -> pulp.LpAffineExpression:
+    expression = pulp.LpAffineExpression([(amount[resource.name, f], 1.0) for f in facilities])
+    if include_other_stock:
+        expression += resource.other_stock
+    return expression
+
+
+def _add_limits(
+    problem: pulp.LpProblem,
+    inputs: AllocationInputs,
+    registry: ConstraintRegistry,
+    amount: Mapping[tuple[str, str], pulp.LpVariable],
+    subcentre_open: Mapping[str, pulp.LpVariable],
+) -> tuple[dict[str, pulp.LpVariable], list[tuple[pulp.LpVariable, float]]]:
+    slack: dict[str, pulp.LpVariable] = {}
+    pairs: list[tuple[pulp.LpVariable, float]] = []
+    for limit in inputs.limits:
+        x = amount[limit.resource, limit.facility]
+        upgrade = subcentre_open.get(limit.facility)
+        tag = _tag("facility_limit", limit.id, limit.resource, f"{limit.resource} band at {limit.facility}")
+        lower: pulp.LpAffineExpression | float | None = limit.min_value
+        if upgrade is not None and limit.min_if_subcentre is not None:
+            lower = (limit.min_value or 0.0) + (limit.min_if_subcentre - (limit.min_value or 0.0)) * upgrade
+        upper: pulp.LpAffineExpression | float | None = limit.max_value
+        if upgrade is not None and limit.max_if_subcentre is not None and limit.max_value is not None:
+            upper = limit.max_value + (limit.max_if_subcentre - limit.max_value) * upgrade
+        weight = limit.violation_weight / max(limit.max_value or limit.min_value or 1.0, 1.0)
+        sides: tuple[tuple[Literal["min", "max"], pulp.LpAffineExpression | float | None], ...] = (
+            ("min", lower),
+            ("max", upper),
+        )
+        for side, bound in sides:
+            if bound is not None:
+                _add_rule(
+                    problem,
+                    registry,
+                    x,
+                    side,
+                    bound,
+                    name(f"limit_{side}", limit.id, limit.facility),
+                    tag,
+                    soft_weight=None if limit.hard else weight,
+                    slack=slack,
+                    pairs=pairs,
+                )
+    return slack, pairs
+
+
+def _add_rule(
+    problem: pulp.LpProblem,
+    registry: ConstraintRegistry,
+    lhs: pulp.LpAffineExpression | pulp.LpVariable,
+    side: Literal["min", "max"],
+    bound: pulp.LpAffineExpression | float,
+    key: str,
+    tag: ConstraintTag,
+    *,
+    soft_weight: float | None,
+    slack: dict[str, pulp.LpVariable],
+    pairs: list[tuple[pulp.LpVariable, float]],
+) -> None:
+    """Add `lhs ≥ bound` (side "min") or `lhs ≤ bound` ("max") as `key`; a soft rule (a weight given)
+    gets a named slack, recorded in `slack` and penalised per unit in `pairs`."""
+    if soft_weight is not None:
+        slack[key] = problem.add_variable(name("slack", key), 0)
+        pairs.append((slack[key], soft_weight))
+        lhs = lhs + slack[key] if side == "min" else lhs - slack[key]
+    registry.add(problem, lhs >= bound if side == "min" else lhs <= bound, key, tag)
+
+
+def _add_staff_per_bed(
+    problem: pulp.LpProblem,
+    inputs: AllocationInputs,
+    registry: ConstraintRegistry,
+    amount: Mapping[tuple[str, str], pulp.LpVariable],
+    slack: dict[str, pulp.LpVariable],
+) -> list[tuple[pulp.LpVariable, float]]:
+    pairs: list[tuple[pulp.LpVariable, float]] = []
+    for rule in inputs.staff_per_bed:
+        staff, beds = amount[rule.resource, rule.facility], amount["beds", rule.facility]
+        tag = _tag(
+            "staff_per_bed",
+            rule.id,
+            rule.resource,
+            f"{rule.resource} ≥ {rule.min_per_bed:g} per bed at {rule.facility}",
+        )
+        _add_rule(
+            problem,
+            registry,
+            staff,
+            "min",
+            rule.min_per_bed * beds,
+            name("staff_per_bed", rule.id, rule.facility),
+            tag,
+            soft_weight=None if rule.hard else rule.violation_weight / 100.0,
+            slack=slack,
+            pairs=pairs,
+        )
+    return pairs
+
+
+def _add_bed_categories(
+    problem: pulp.LpProblem,
+    inputs: AllocationInputs,
+    registry: ConstraintRegistry,
+    amount: Mapping[tuple[str, str], pulp.LpVariable],
+    slack: dict[str, pulp.LpVariable],
+) -> tuple[dict[tuple[str, str], pulp.LpVariable], list[tuple[pulp.LpVariable, float]]]:
+    beds: dict[tuple[str, str], pulp.LpVariable] = {}
+    pairs: list[tuple[pulp.LpVariable, float]] = []
+    for category in inputs.bed_categories:
+        c, f = category.id, category.facility
+        total = amount["beds", f]
+        z = problem.add_variable(name("category_beds", c, f), 0, cat=pulp.LpInteger)
+        beds[c, f] = z
+        tag = _tag("bed_category", c, "beds", f"{c} beds at {f}")
+        registry.add(problem, z <= total, name("category_within", c, f), tag)
+        minimums: list[tuple[str, pulp.LpAffineExpression | float]] = []
+        if category.min_beds is not None:
+            minimums.append(("category_min", float(category.min_beds)))
+        if category.min_share is not None:
+            minimums.append(("category_share_min", category.min_share * total))
+        weight = category.violation_weight / max(category.min_beds or 1, 1)
+        for family, bound in minimums:
+            _add_rule(
+                problem,
+                registry,
+                z,
+                "min",
+                bound,
+                name(family, c, f),
+                tag,
+                soft_weight=None if category.hard else weight,
+                slack=slack,
+                pairs=pairs,
+            )
+        if category.max_share is not None:
+            registry.add(problem, z <= category.max_share * total, name("category_share_max", c, f), tag)
+    return beds, pairs

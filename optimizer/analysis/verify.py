@@ -1,0 +1,299 @@
+"""Check a plan result against every plan rule, independently of the model.
+
+Nothing here reads the `LpProblem` or reuses the model's arithmetic: ratios, limits, fleet rule,
+coverage and budget are recomputed from the result tables, the scenario and the raw data with plain
+formulas, so a modelling bug shows up as a violation instead of a silently wrong plan.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.geography.travel_times import TravelMatrix
+from optimizer.inputs.datasets import Datasets
+from optimizer.inputs.scenario import RatioTarget, Scenario
+from optimizer.solving.results import PlanResult
+
+TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: which rule, where, and by how much."""
+
+    rule: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.rule} at {self.where}: {self.message}"
+
+
+def check(result: PlanResult, scenario: Scenario, data: Datasets, matrix: TravelMatrix,
+          *, honour_named: bool | None = None) -> list[Violation]:
+    """Every violation of the plan's hard rules and every inconsistency in the reported tables."""
+    violations: list[Violation] = []
+    violations += _amounts(result, scenario)
+    violations += _targets(result, scenario, data)
+    violations += _facility_limits(result, scenario, data)
+    violations += _staff_per_bed(result, scenario)
+    violations += _bed_categories(result, scenario)
+    violations += _ambulances(result, scenario, data, matrix)
+    violations += _subcentres(result, scenario, data, honour_named)
+    violations += _hierarchy(result, scenario, data, matrix)
+    violations += _budget(result, scenario)
+    return violations
+
+
+def _level_mask(result: PlanResult, levels: Sequence[str]) -> np.ndarray:
+    return np.asarray(result.allocation["level"].isin(list(levels)).to_numpy(), dtype=bool)
+
+
+def _amounts(result: PlanResult, scenario: Scenario) -> list[Violation]:
+    found = []
+    table = result.allocation
+    for resource, spec in scenario.resources.items():
+        values = table[resource].to_numpy(float)
+        for facility, value in zip(table["facility_id"], values, strict=True):
+            if value < 0 or abs(value - round(value)) > TOL:
+                found.append(Violation("integrality", facility, f"{resource} = {value} is not a whole number ≥ 0"))
+        outside = values[~_level_mask(result, list(spec.eligible_levels))]
+        if (outside != 0).any():
+            found.append(Violation("eligibility", resource,
+                                   f"{resource} placed at levels not in {spec.eligible_levels}"))
+        total = values.sum()
+        floor = spec.baseline_modelled.value if spec.baseline_modelled is not None else None
+        if floor is not None and not spec.allow_reduction and total < floor - TOL:
+            found.append(Violation("stock_floor", resource,
+                                   f"total {total:g} is below the base-year stock {floor:g}"))
+        if spec.subset_of is not None:
+            parent = table[spec.subset_of].to_numpy(float)
+            for facility, child, whole in zip(table["facility_id"], values, parent, strict=True):
+                if child > whole + TOL:
+                    found.append(Violation("subset", facility,
+                                           f"{resource} {child:g} exceed {spec.subset_of} {whole:g}"))
+    return found
+
+
+def _counted(result: PlanResult, scenario: Scenario, resource: str, levels: Sequence[str] | None,
+             include_other: bool) -> float:
+    spec = scenario.resources[resource]
+    mask = _level_mask(result, list(levels or spec.eligible_levels))
+    total = float(result.allocation.loc[mask, resource].sum())
+    if include_other and spec.other_stock is not None:
+        total += spec.other_stock.value
+    return total
+
+
+def _indicator(result: PlanResult, scenario: Scenario, data: Datasets, target: RatioTarget) -> float:
+    numerator = _counted(result, scenario, target.resource, target.facility_levels, target.include_other_stock)
+    if target.kind == "per_population":
+        column = {"residents": "population", "children_0_14": "children_0_14",
+                  "aged_65_plus": "aged_65_plus"}[str(target.denominator_population)]
+        people = float(data.townships[column].sum())
+        return numerator * float(target.denominator_size or 1) / people
+    if target.kind == "per_resource":
+        denominator = _counted(result, scenario, str(target.denominator_resource),
+                               target.denominator_facility_levels or target.facility_levels,
+                               target.include_other_stock)
+        return numerator / denominator if denominator else math.inf
+    return numerator
+
+
+def _holds(value: float, goal: float, bound: str) -> bool:
+    slack = TOL * max(1.0, abs(goal))
+    return {">=": value >= goal - slack, "<=": value <= goal + slack, "=": abs(value - goal) <= slack}[bound]
+
+
+def _targets(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:
+    found = []
+    reported = result.targets.set_index("id")
+    for target in scenario.targets:
+        value = _indicator(result, scenario, data, target)
+        holds = _holds(value, target.value, target.bound)
+        if target.hard and not holds:
+            found.append(Violation("hard_target", target.id,
+                                   f"{value:.4f} does not satisfy {target.bound} {target.value}"))
+        if target.id not in reported.index:
+            found.append(Violation("report", target.id, "target missing from the targets table"))
+            continue
+        row = reported.loc[target.id]
+        if abs(float(row["achieved"]) - value) > 1e-4 * max(1.0, abs(value)) or bool(row["met"]) != holds:
+            found.append(Violation("report", target.id,
+                                   f"reported achieved {row['achieved']} / met {row['met']}, recomputed "
+                                   f"{value:.6f} / {holds}"))
+    return found
+
+
+def _facility_limits(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:
+    found = []
+    table = result.allocation.set_index("facility_id")
+    town_population = dict(zip(data.townships["code"], data.townships["population"], strict=True))
+    upgraded = set(table.index[table["is_subcentre"]])
+    sub = scenario.subcentres
+    for rule in scenario.facility_limits:
+        if not rule.hard:
+            continue
+        selected = set(table.index[table["level"].isin(rule.levels)]) | set(rule.facility_ids)
+        for facility in sorted(selected):
+            value = float(table.loc[facility, rule.resource])
+            high = rule.max_value
+            if rule.max_per_1000_town_residents is not None:
+                high = math.floor(rule.max_per_1000_town_residents * town_population[table.loc[facility, "town_code"]]
+                                  / 1000)
+            if sub is not None and facility in upgraded and rule.resource == "beds" and high is not None:
+                high = sub.max_beds
+            if rule.min_value is not None and value < rule.min_value - TOL:
+                found.append(Violation(rule.id, facility, f"{rule.resource} {value:g} < minimum {rule.min_value:g}"))
+            if high is not None and value > high + TOL:
+                found.append(Violation(rule.id, facility, f"{rule.resource} {value:g} > maximum {high:g}"))
+    if sub is not None:
+        for facility in sorted(upgraded):
+            beds = float(table.loc[facility, "beds"]) if "beds" in table.columns else 0.0
+            if beds < sub.min_beds - TOL:
+                found.append(Violation("subcentre_beds", facility, f"sub-centre has {beds:g} beds < {sub.min_beds}"))
+    return found
+
+
+def _staff_per_bed(result: PlanResult, scenario: Scenario) -> list[Violation]:
+    table = result.allocation
+    found = []
+    for rule in scenario.staff_per_bed:
+        if not rule.hard:
+            continue
+        rows = table[table["level"].isin(rule.levels)]
+        for facility, staff, beds in zip(rows["facility_id"], rows[rule.resource], rows["beds"], strict=True):
+            if staff < rule.min_per_bed * beds - TOL:
+                found.append(Violation(rule.id, facility,
+                                       f"{staff} {rule.resource} < {rule.min_per_bed} × {beds} beds"))
+    return found
+
+
+def _bed_categories(result: PlanResult, scenario: Scenario) -> list[Violation]:
+    found = []
+    table = result.allocation.set_index("facility_id")
+    for category in scenario.bed_categories:
+        if not category.hard:
+            continue
+        selected = set(table.index[table["level"].isin(category.levels)]) | set(category.facility_ids)
+        for facility in sorted(selected):
+            beds = float(table.loc[facility, "beds"])
+            inner = float(table.loc[facility, f"beds_{category.id}"])
+            checks = [
+                (inner <= beds + TOL, f"{inner:g} exceed the facility's {beds:g} beds"),
+                (category.min_beds is None or inner >= category.min_beds - TOL, f"{inner:g} < {category.min_beds}"),
+                (category.min_share is None or inner >= category.min_share * beds - TOL,
+                 f"{inner:g} < {category.min_share} × {beds:g}"),
+                (category.max_share is None or inner <= category.max_share * beds + TOL,
+                 f"{inner:g} > {category.max_share} × {beds:g}"),
+            ]
+            found += [Violation(category.id, facility, message) for ok, message in checks if not ok]
+    return found
+
+
+def _ambulances(result: PlanResult, scenario: Scenario, data: Datasets, matrix: TravelMatrix) -> list[Violation]:
+    settings = scenario.ambulances
+    if settings is None:
+        return []
+    found = []
+    table = result.allocation
+    people = float(data.townships["population"].sum())
+    required = math.ceil(settings.base_multiplier * people / settings.per_population - 1e-9)
+    required += settings.extra_special_vehicles
+    fleet = int(table["ambulances"].sum())
+    if settings.fleet_hard and fleet < required:
+        found.append(Violation("ambulance_fleet", "area", f"{fleet} vehicles < {required} required by the rule"))
+    if (table["ambulances"] > settings.max_per_base).any():
+        found.append(Violation("ambulance_base", "area", f"a base holds more than {settings.max_per_base} vehicles"))
+    bases = table.loc[~table["level"].isin(settings.eligible_levels), "ambulances"]
+    if (bases != 0).any():
+        found.append(Violation("ambulance_base", "area", "vehicles at a facility level that may not station them"))
+    column = {f: j for j, f in enumerate(matrix.destinations)}
+    vehicles = {f: int(n) for f, n in zip(table["facility_id"], table["ambulances"], strict=True) if n > 0}
+    for i, (town, settlement) in enumerate(zip(data.townships["code"], data.townships["settlement_class"],
+                                               strict=True)):
+        radius = settings.urban_radius_km if settlement == "urban" else settings.rural_radius_km
+        reach = sum(n for f, n in vehicles.items()
+                    if matrix.straight_km[i, column[f]] <= radius and matrix.minutes[i, column[f]]
+                    <= settings.response_max_min)
+        reported = result.towns.loc[result.towns["code"] == town, "ambulances_within_standard"]
+        if reported.empty or int(reported.iloc[0]) != reach:
+            found.append(Violation("report", town, f"ambulances within standard recomputed as {reach}"))
+    return found
+
+
+def _subcentres(result: PlanResult, scenario: Scenario, data: Datasets, honour_named: bool | None) -> list[Violation]:
+    settings = scenario.subcentres
+    if settings is None:
+        return []
+    found = []
+    chosen = set(result.allocation.loc[result.allocation["is_subcentre"], "facility_id"])
+    if len(chosen) != settings.count:
+        found.append(Violation("subcentre_count", "area", f"{len(chosen)} sub-centres, the plan asks {settings.count}"))
+    candidates = set(data.facilities.loc[data.facilities["subcentre_candidate"].astype(str).str.lower() == "true",
+                                         "facility_id"]) | set(settings.named_facility_ids)
+    if chosen - candidates:
+        found.append(Violation("subcentre_candidate", ", ".join(sorted(chosen - candidates)), "not a candidate"))
+    honour = settings.honour_named if honour_named is None else honour_named
+    missing = set(settings.named_facility_ids) - chosen
+    if honour and missing:
+        found.append(Violation("subcentre_named", ", ".join(sorted(missing)), "named by the plan but not chosen"))
+    return found
+
+
+def _hierarchy(result: PlanResult, scenario: Scenario, data: Datasets, matrix: TravelMatrix) -> list[Violation]:
+    """Assignment radius, emergency network radius and referral limit, from the open facilities."""
+    settings = scenario.hierarchy
+    if settings is None:
+        return []
+    facilities = data.facilities.set_index("facility_id")
+    chosen = set(result.allocation.loc[result.allocation["is_subcentre"], "facility_id"])
+    top = set(facilities.index[facilities["level"].isin(settings.top_levels)])
+    middle = set(facilities.index[facilities["level"].isin(settings.middle_levels)]) | (chosen - top)
+    column = {f: j for j, f in enumerate(matrix.destinations)}
+    open_km = matrix.straight_km[:, [column[f] for f in sorted(top | middle)]].min(axis=1)
+    classes = dict(zip(data.townships["code"], data.townships["settlement_class"], strict=True))
+    found = []
+    radius_rules = [("hierarchy_assignment", settings.assignment_radius_km, "all")]
+    radius_rules.append(("hierarchy_network", settings.network_radius_km, settings.network_applies_to))
+    for rule, radius, applies_to in radius_rules:
+        if radius is None:
+            continue
+        for town, km in zip(matrix.origins, open_km, strict=True):
+            if (applies_to == "all" or classes[town] == "rural") and km > radius.value + TOL:
+                found.append(Violation(rule, town, f"nearest open node {km:.1f} km > {radius.value:g} km"))
+    if settings.referral_limit_min is not None:
+        row = {t: i for i, t in enumerate(matrix.origins)}
+        top_columns = [column[f] for f in sorted(top)]
+        limit = settings.referral_limit_min.value
+        for facility in sorted(middle):
+            minutes = float(matrix.minutes[row[str(facilities.at[facility, "town_code"])], top_columns].min())
+            if minutes > limit + TOL:
+                found.append(
+                    Violation("hierarchy_referral", facility, f"nearest top facility {minutes:.1f} min > {limit:g} min")
+                )
+    return found
+
+
+def _budget(result: PlanResult, scenario: Scenario) -> list[Violation]:
+    table = result.allocation
+    cost = 0.0
+    for resource, spec in scenario.resources.items():
+        baseline = spec.baseline_modelled.value if spec.baseline_modelled else 0.0
+        cost += max(float(table[resource].sum()) - baseline, 0.0) * spec.unit_cost_cny.value
+    if scenario.ambulances is not None:
+        existing = scenario.ambulances.existing_fleet.value if scenario.ambulances.existing_fleet else 0.0
+        cost += max(float(table["ambulances"].sum()) - existing, 0.0) * scenario.ambulances.unit_cost_cny.value
+    if scenario.subcentres is not None:
+        cost += float(table["is_subcentre"].sum()) * scenario.subcentres.upgrade_cost_cny.value
+    found = []
+    budget = scenario.budget.budget_cny.value
+    if cost > budget * (1 + TOL) + TOL:
+        found.append(Violation("budget", "area", f"cost {cost:,.0f} CNY exceeds the budget {budget:,.0f} CNY"))
+    if abs(cost - result.total_cost_cny) > 1e-6 * max(cost, 1.0):
+        found.append(Violation("report", "cost", f"reported {result.total_cost_cny:,.0f}, recomputed {cost:,.0f}"))
+    return found

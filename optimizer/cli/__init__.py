@@ -1,0 +1,8 @@
+"""The command line: `optimizer check/run/map/compare/whatif/diff` (`commands`, `whatif`), option checks
+(`options`), console and logging set-up (`console`) and the documented exit codes (`exit_codes`). Parses
+options and calls `optimizer.pipeline`; holds no planning logic.
+"""
+
+from optimizer.cli.commands import app
+
+__all__ = ["app"]

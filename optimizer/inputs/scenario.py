@@ -1,0 +1,560 @@
+"""The scenario file: one plan's targets, rules, costs, data sources and solver options, validated.
+
+A scenario is TOML read with `tomllib` and checked with pydantic (`extra="forbid"`, units in field
+names). `load_scenario` reports every problem at once as `file: field.path: message`, so a planner
+fixes a file in one pass. Paths inside a scenario are relative to the scenario file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
+
+from optimizer.errors import Problem, ScenarioError
+from optimizer.solving.solve import SolverSettings
+
+FacilityLevel = Literal[
+    "county_general_hospital",
+    "county_tcm_hospital",
+    "specialty_hospital",
+    "mch_center",
+    "central_thc",
+    "thc",
+    "chc",
+]
+PopulationGroup = Literal["residents", "children_0_14", "aged_65_plus"]
+Bound = Literal[">=", "<=", "="]
+
+# Bounds shared by every number of the schema: finite, and in a range a county plan can mean. A budget of
+# 1e308 CNY or a denominator of 1e-300 reaches the solver as an overflow (HiGHS crashed on both).
+MAX_CNY = 1e13
+"""Ceiling of every amount (CNY, counts of staff or beds): ten trillion, far above any county budget."""
+MAX_COUNT = 1e7
+MAX_KM = 500.0
+MAX_MIN = 24 * 60.0
+MAX_KPH = 200.0
+MAX_PER_1000 = 100.0
+"""A per-population target above 100 per 1,000 (10 % of the people) is a unit slip, not a plan."""
+Flag = StrictBool
+"""`true` / `false` only: TOML's own booleans, never "yes", "是" or 1."""
+FiniteNonNeg = Annotated[float, Field(ge=0, le=MAX_CNY, allow_inf_nan=False)]
+Count = Annotated[float, Field(ge=0, le=MAX_COUNT, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Km = Annotated[float, Field(gt=0, le=MAX_KM, allow_inf_nan=False)]
+Minutes = Annotated[float, Field(gt=0, le=MAX_MIN, allow_inf_nan=False)]
+Kph = Annotated[float, Field(gt=0, le=MAX_KPH, allow_inf_nan=False)]
+Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
+Year = Annotated[int, Field(ge=1949, le=2100)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(_Strict):
+    """Where a number comes from: a seed plan line, a national rule, or an estimate with its basis."""
+
+    seed: str | None = Field(default=None, description="seed file name, e.g. 003_73fe565c888d90cc.txt")
+    line: int | None = Field(default=None, ge=1)
+    quote: str | None = None
+    basis: str | None = Field(default=None, description="for estimates and derived numbers: how it was obtained")
+    estimated: Flag = False
+
+    @model_validator(mode="after")
+    def _cited(self) -> Citation:
+        if self.seed is None and self.basis is None:
+            raise ValueError("give either `seed` and `line` (a plan quote) or `basis` (how the number was obtained)")
+        if self.seed is not None and self.line is None:
+            raise ValueError("a seed citation needs its `line` number")
+        return self
+
+    def label(self) -> str:
+        """Short citation for tables: `003_…txt:L204` or the basis."""
+        if self.seed is not None:
+            return f"{self.seed}:L{self.line}"
+        return f"{'estimate' if self.estimated else 'derived'}: {self.basis}"
+
+
+class Amount(_Strict):
+    """A number with its citation."""
+
+    value: FiniteNonNeg = Field(description="non-negative, finite, at most 1e13 (CNY, persons, km, minutes …)")
+    source: Citation
+
+
+class ScenarioInfo(_Strict):
+    """What plan this scenario encodes."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    name_zh: str
+    plan_seed: str
+    base_year: Year
+    target_year: Year
+
+
+class AreaSettings(_Strict):
+    """The county-level units the plan covers."""
+
+    name_zh: str
+    county_codes: list[Annotated[str, Field(pattern=r"^\d{6}$")]] = Field(min_length=1)
+
+
+class DataSources(_Strict):
+    """Data tables, relative to the scenario file."""
+
+    townships: Path
+    counties: Path
+    facilities: Path
+    boundaries: Path
+    plan_reference_beds: Path | None = None
+    road_network: Path | None = Field(
+        default=None, description="optional GeoJSON/GPKG road lines with a speed; else the distance fallback"
+    )
+    missing_location: Literal["error", "county_seat"] = Field(
+        default="error",
+        description="townships without a point: refuse (default) or place them at their county seat, flagged",
+    )
+    allow_outside_project: Flag = Field(
+        default=False,
+        description="allow data paths outside the project's data/ folder and the scenario's own folder",
+    )
+
+
+class TravelSettings(_Strict):
+    """The straight-line fallback used when no road network is given (flagged in every output)."""
+
+    detour_factor: float = Field(gt=1.0, le=3.0, allow_inf_nan=False)
+    urban_speed_kph: Kph
+    rural_speed_kph: Kph
+    road_default_speed_kph: Kph = 40.0
+    max_snap_km: Km = Field(default=2.0, description="a point farther than this from every road is off the network")
+    max_access_min: Minutes = Field(description="beyond this, a town is not served by a facility at all")
+    source: Citation
+
+
+class ResourceSpec(_Strict):
+    """One allocatable resource (beds, physicians, …): where it may go, what exists, what it costs."""
+
+    label_zh: str
+    unit: str
+    eligible_levels: list[FacilityLevel] = Field(min_length=1)
+    subset_of: str | None = Field(default=None, description="e.g. GPs are physicians: x[gps,f] ≤ x[physicians,f]")
+    baseline_modelled: Amount | None = Field(
+        default=None, description="base-year stock in the modelled facilities; None = not published"
+    )
+    other_stock: Amount | None = Field(
+        default=None, description="base-year stock outside the modelled facilities, kept fixed"
+    )
+    unit_cost_cny: Amount
+    allow_reduction: Flag = False
+    demand_driven: Flag = Field(
+        default=True, description="place the resource near the population it serves (access term of the objective)"
+    )
+
+
+class RatioTarget(_Strict):
+    """A plan target on a resource: per population, per other resource, or an absolute count."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    indicator_zh: str
+    resource: str
+    kind: Literal["per_population", "per_resource", "count"]
+    value: Count = Field(description="per_resource shares (unit 'share …', or a resource over itself) in [0, 1]")
+    unit: str
+    bound: Bound = ">="
+    denominator_size: float | None = Field(
+        default=None, ge=1, le=MAX_COUNT, allow_inf_nan=False, description="1000 for ‰, 10000 for per 万"
+    )
+    denominator_population: PopulationGroup | None = None
+    denominator_resource: str | None = None
+    facility_levels: list[FacilityLevel] | None = Field(
+        default=None, description="count only these levels; None = every modelled facility"
+    )
+    denominator_facility_levels: list[FacilityLevel] | None = Field(
+        default=None, description="per_resource targets: levels counted in the denominator; None = as the numerator"
+    )
+    include_other_stock: Flag = Field(default=True, description="count stock outside the modelled facilities")
+    binding: Flag = Field(description="约束性 (true) or 预期性 (false)")
+    hard: Flag = Field(description="decision: enforce as a constraint (true) or allow a penalised shortfall")
+    baseline: Count | None = None
+    target_year: Year
+    source: Citation
+    decision: str | None = Field(default=None, description="how an ambiguity was decided (docs/decisions.md)")
+
+    @model_validator(mode="after")
+    def _denominator(self) -> RatioTarget:
+        if self.kind == "per_population" and (self.denominator_size is None or self.denominator_population is None):
+            raise ValueError("a per_population target needs `denominator_size` and `denominator_population`")
+        if self.kind == "per_resource" and self.denominator_resource is None:
+            raise ValueError("a per_resource target needs `denominator_resource`")
+        if self.kind == "per_population" and self.denominator_size is not None:
+            per_1000 = self.value * 1000 / self.denominator_size
+            if per_1000 > MAX_PER_1000:
+                raise ValueError(
+                    f"value {self.value:g} per {self.denominator_size:g} is {per_1000:g} per 1,000, above "
+                    f"{MAX_PER_1000:g}; check the unit of `value` against `denominator_size` "
+                    "(1000 for ‰, 10000 for per 万)"
+                )
+        if self.kind == "per_resource" and self.unit.strip().lower().startswith("share") and self.value > 1:
+            raise ValueError(f"value {self.value:g} is a share ({self.unit!r}); give it as a fraction in [0, 1] "
+                             f"({self.value / 100:g} for {self.value:g} %)")
+        return self
+
+
+class FacilityLimit(_Strict):
+    """A size band on a resource at facilities of some levels or named facilities."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    resource: str
+    levels: list[FacilityLevel] = Field(default_factory=list)
+    facility_ids: list[str] = Field(default_factory=list)
+    min_value: Count | None = None
+    max_value: Count | None = None
+    max_per_1000_town_residents: float | None = Field(
+        default=None, gt=0, le=1000, allow_inf_nan=False,
+        description="cap scaled by the resident population of the facility's township",
+    )
+    hard: Flag
+    source: Citation
+    decision: str | None = None
+
+    @model_validator(mode="after")
+    def _selects(self) -> FacilityLimit:
+        if not self.levels and not self.facility_ids:
+            raise ValueError("select facilities with `levels` or `facility_ids`")
+        if self.min_value is None and self.max_value is None and self.max_per_1000_town_residents is None:
+            raise ValueError("give `min_value`, `max_value`, `max_per_1000_town_residents` or a combination")
+        if self.max_value is not None and self.max_per_1000_town_residents is not None:
+            raise ValueError("give either `max_value` or `max_per_1000_town_residents`, not both")
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValueError(f"min_value {self.min_value} is above max_value {self.max_value}")
+        return self
+
+
+class StaffPerBed(_Strict):
+    """Staff a facility needs for each of its beds, so staff follow beds as well as residents."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    resource: str
+    levels: list[FacilityLevel] = Field(min_length=1)
+    min_per_bed: float = Field(gt=0, le=100, allow_inf_nan=False)
+    hard: Flag
+    source: Citation
+
+
+class BedCategory(_Strict):
+    """Beds of a kind inside a facility's beds (infectious-disease, emergency observation…)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    label_zh: str
+    levels: list[FacilityLevel] = Field(default_factory=list)
+    facility_ids: list[str] = Field(default_factory=list)
+    min_beds: int | None = Field(default=None, ge=0, le=int(MAX_COUNT))
+    min_share: Share | None = None
+    max_share: Share | None = None
+    hard: Flag
+    source: Citation
+
+
+class AmbulanceSettings(_Strict):
+    """Fleet rule, stationing and the coverage standards of the emergency network."""
+
+    per_population: int = Field(ge=1, le=int(MAX_COUNT), description="1 vehicle per this many people of the base")
+    base_multiplier: float = Field(gt=0, le=100, allow_inf_nan=False,
+                                   description="base = multiplier × resident population (A1/A3)")
+    alternative_base_multiplier: float = Field(gt=0, le=100, allow_inf_nan=False,
+                                               description="the other reading, reported beside")
+    extra_special_vehicles: int = Field(default=0, ge=0, le=10_000)
+    existing_fleet: Amount | None = Field(default=None, description="vehicles in service: a whole number ≥ 0")
+    eligible_levels: list[FacilityLevel] = Field(min_length=1)
+    max_per_base: int = Field(default=6, ge=1, le=1000)
+    urban_radius_km: Km
+    rural_radius_km: Km
+    response_max_min: Minutes
+    unit_cost_cny: Amount
+    fleet_hard: Flag
+    fleet_binding: Flag
+    fleet_source: Citation
+    radius_source: Citation
+    decision: str
+
+    @model_validator(mode="after")
+    def _whole_fleet(self) -> AmbulanceSettings:
+        if self.existing_fleet is not None and self.existing_fleet.value != int(self.existing_fleet.value):
+            raise ValueError(f"existing_fleet.value {self.existing_fleet.value:g} must be a whole number of vehicles")
+        return self
+
+
+class SubcentreSettings(_Strict):
+    """Township sub-centres (县域医疗卫生次中心): how many, which the plan names, the radius."""
+
+    count: int = Field(ge=0, le=10_000)
+    named_facility_ids: list[str] = Field(default_factory=list)
+    honour_named: Flag = True
+    radius_km: Km
+    min_beds: int = Field(ge=0, le=100_000,
+                          description="beds an upgraded sub-centre must have (tier-2 general hospital)")
+    max_beds: int = Field(ge=0, le=100_000,
+                          description="cap on an upgraded sub-centre's beds, replacing its township cap")
+    beds_source: Citation
+    upgrade_cost_cny: Amount
+    source: Citation
+    decision: str
+
+    @model_validator(mode="after")
+    def _named_fit(self) -> SubcentreSettings:
+        if len(self.named_facility_ids) > self.count:
+            raise ValueError(f"{len(self.named_facility_ids)} named sub-centres exceed `count` = {self.count}")
+        if self.min_beds > self.max_beds:
+            raise ValueError(f"min_beds {self.min_beds} is above max_beds {self.max_beds}; make min_beds ≤ max_beds")
+        return self
+
+
+class HierarchySettings(_Strict):
+    """The service hierarchy as hard rules (off unless the block is given).
+
+    Nodes are facilities: the top tier (county hospital, county emergency centre) and the middle tier
+    (existing central township health centres of `middle_levels`) are always open; the sub-centres the
+    model opens join the middle tier. Three rules, each on when its number is given:
+
+    * assignment: every town assigned to one open node within `assignment_radius_km` (straight line):
+      the sub-centre serves the towns around it, the county hospital its own surroundings;
+    * referral: every open middle node within `referral_limit_min` of a top node (travel minutes from
+      the middle node's town);
+    * network: every town of `network_applies_to` within `network_radius_km` of an open node of any tier:
+      the three-tier rural emergency network (county emergency centre → central THC → THC, 10–20 km).
+    """
+
+    top_levels: list[FacilityLevel] = Field(min_length=1)
+    middle_levels: list[FacilityLevel] = Field(default_factory=list)
+    assignment_radius_km: Amount | None = None
+    referral_limit_min: Amount | None = None
+    network_radius_km: Amount | None = None
+    network_applies_to: Literal["rural", "all"] = "rural"
+    decision: str
+
+    @model_validator(mode="after")
+    def _some_rule(self) -> HierarchySettings:
+        if self.assignment_radius_km is None and self.referral_limit_min is None and self.network_radius_km is None:
+            raise ValueError(
+                "no rule is given: set assignment_radius_km, referral_limit_min or network_radius_km, "
+                "or remove the [hierarchy] block"
+            )
+        for name in ("assignment_radius_km", "network_radius_km", "referral_limit_min"):
+            amount = getattr(self, name)
+            ceiling = MAX_MIN if name.endswith("_min") else MAX_KM
+            if amount is not None and not 0 < amount.value <= ceiling:
+                raise ValueError(f"{name}.value {amount.value:g} must be positive and at most {ceiling:g}")
+        overlap = sorted(set(self.top_levels) & set(self.middle_levels))
+        if overlap:
+            raise ValueError(f"levels {overlap} are both top_levels and middle_levels; a level belongs to one tier")
+        return self
+
+
+class BudgetSettings(_Strict):
+    """Capital budget for additions over the base year (no plan states one: an estimate)."""
+
+    budget_cny: Amount
+
+
+class ObjectiveWeights(_Strict):
+    """Weights of the normalised objective terms (see models/planner/plan.py for the formulation)."""
+
+    binding_shortfall: Weight = 1000.0
+    expected_shortfall: Weight = 100.0
+    ambulance_coverage: Weight = 10.0
+    ambulance_backup: Weight = 2.0
+    subcentre_coverage: Weight = 10.0
+    subcentre_travel: Weight = 1.0
+    access_travel: Weight = 1.0
+    cost: Weight = 0.1
+
+
+class OutOfScopeTarget(_Strict):
+    """A plan target the model cannot act on, listed so the report shows it was read, not dropped."""
+
+    id: str
+    indicator_zh: str
+    value: str
+    reason: str
+    source: Citation
+
+
+class Scenario(_Strict):
+    """A whole scenario file."""
+
+    scenario: ScenarioInfo
+    area: AreaSettings
+    data: DataSources
+    travel: TravelSettings
+    resources: dict[str, ResourceSpec]
+    targets: list[RatioTarget]
+    facility_limits: list[FacilityLimit] = Field(default_factory=list)
+    staff_per_bed: list[StaffPerBed] = Field(default_factory=list)
+    bed_categories: list[BedCategory] = Field(default_factory=list)
+    ambulances: AmbulanceSettings | None = None
+    subcentres: SubcentreSettings | None = None
+    hierarchy: HierarchySettings | None = None
+    budget: BudgetSettings
+    objective: ObjectiveWeights = Field(default_factory=ObjectiveWeights)
+    solver: SolverSettings = Field(default_factory=SolverSettings)
+    settlement_class_overrides: dict[str, Literal["urban", "rural"]] = Field(default_factory=dict)
+    out_of_scope: list[OutOfScopeTarget] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        problems: list[str] = []
+        names = set(self.resources)
+        for key, spec in self.resources.items():
+            if spec.subset_of is not None and spec.subset_of not in names:
+                problems.append(f"resources.{key}.subset_of: unknown resource '{spec.subset_of}'")
+        seen: set[str] = set()
+        for target in self.targets:
+            if target.id in seen:
+                problems.append(f"targets: id '{target.id}' is used twice")
+            seen.add(target.id)
+            if _is_share(self, target) and target.value > 1:
+                problems.append(f"targets.{target.id}.value: {target.value:g} is a share of "
+                                f"{target.denominator_resource}; give it as a fraction in [0, 1] "
+                                f"({target.value / 100:g} for {target.value:g} %)")
+            for ref in (target.resource, target.denominator_resource):
+                if ref is not None and ref not in names:
+                    problems.append(
+                        f"targets.{target.id}: unknown resource '{ref}' (declared: {', '.join(sorted(names))})"
+                    )
+        rule_resources = [(r.id, r.resource) for r in self.facility_limits]
+        rule_resources += [(r.id, r.resource) for r in self.staff_per_bed]
+        for rule_id, resource in rule_resources:
+            if resource not in names:
+                problems.append(f"{rule_id}: unknown resource '{resource}'")
+        if self.staff_per_bed and "beds" not in names:
+            problems.append("staff_per_bed: declare a `beds` resource first")
+        if self.bed_categories and "beds" not in names:
+            problems.append("bed_categories: declare a `beds` resource first")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def _is_share(scenario: Scenario, target: RatioTarget) -> bool:
+    """A per-resource target on a resource over itself or over its parent (GPs over physicians) is a share."""
+    if target.kind != "per_resource" or target.denominator_resource is None:
+        return False
+    spec = scenario.resources.get(target.resource)
+    return target.resource == target.denominator_resource or (
+        spec is not None and spec.subset_of == target.denominator_resource)
+
+
+STANDALONE_DEFAULTS = frozenset({"travel", "solver", "objective"})
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario file, merged over the defaults file it `extends`, if any.
+
+    A scenario may start with `extends = "defaults/national.toml"` (relative to the scenario): the
+    national rules the plans quote live there once, and the scenario overrides what its plan says
+    differently. Tables merge key by key; arrays and values in the scenario replace the defaults.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each naming the file, the field and what to change.
+    """
+    path = Path(path)
+    raw = _read_toml(path)
+    base_name = raw.pop("extends", None)
+    if base_name is not None:
+        if not isinstance(base_name, str):
+            raise ScenarioError([Problem(path, "extends", "must be the path of a defaults .toml file")])
+        base_path = resolve(path, Path(base_name))
+        defaults = _read_toml(base_path)
+        # An optional block (ambulances, sub-centres) takes defaults only when the scenario declares it.
+        defaults = {k: v for k, v in defaults.items() if k in raw or k in STANDALONE_DEFAULTS}
+        raw = _merge(defaults, raw)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError([_problem(path, error) for error in exc.errors()]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(path, "(structure)", "values are nested too deeply; a scenario needs at "
+                                     "most a few levels of tables and arrays")]) from None
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    if not path.is_file():
+        raise ScenarioError([Problem(path, "(file)", "not found; pass the path of a scenario .toml file")])
+    try:
+        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark (Windows editors) is not an error
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(path, "(file)", f"is not UTF-8 text ({exc.reason}); save it as UTF-8")]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(path, "(file)", f"cannot be read ({exc.strerror}); check the path")]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem(path, "(syntax)", f"invalid TOML: {exc}; {_syntax_hint(text, exc)}")]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(path, "(syntax)", "arrays or tables are nested too deeply for TOML to be read; "
+                                     "a scenario needs at most a few levels")]) from None
+
+
+_WORD_FLAG = re.compile(r"=\s*(yes|no|on|off|True|False|TRUE|FALSE|是|否|对|错)\s*(#.*)?$")
+
+
+def _syntax_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """The fix for a TOML syntax error; flags written as words get their own explanation."""
+    line_number = getattr(exc, "lineno", None)
+    match = re.search(r"at line (\d+)", str(exc))
+    if line_number is None and match:
+        line_number = int(match.group(1))
+    lines = text.splitlines()
+    if line_number is not None and 1 <= line_number <= len(lines):
+        flag = _WORD_FLAG.search(lines[line_number - 1])
+        if flag:
+            return f"flags are written `true` or `false` (lower case, no quotes), not `{flag.group(1)}`"
+    return "fix the line shown"
+
+
+def _merge(base: dict[str, object], override: dict[str, object]) -> dict[str, object]:
+    """`override` over `base`: nested tables merge, everything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            merged[key] = _merge(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _problem(path: Path, error: object) -> Problem:
+    details = error if isinstance(error, dict) else {}
+    location = ".".join(str(part) for part in details.get("loc", ())) or "(top level)"
+    message = str(details.get("msg", "invalid value"))
+    if details.get("type") == "extra_forbidden":
+        message = "unknown field; remove it or check its spelling against docs/scenario.md"
+    elif details.get("type") == "missing":
+        message = "required field is missing; add it"
+    elif details.get("type") in ("bool_type", "bool_parsing"):
+        message = f"{message}: got {details.get('input')!r}; write `true` or `false` (lower case, no quotes)"
+    elif details.get("type") in ("finite_number",):
+        message = f"{message}: got {details.get('input')!r}; give a finite number (not nan or inf)"
+    elif details.get("type") in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        message = (f"{message} (got {details.get('input')!r}); give a value in that range, in the unit the "
+                   "field name says")
+    return Problem(path, location, message)
+
+
+def scenario_hash(path: Path) -> str:
+    """SHA-256 of the scenario file's bytes, for manifests and caches."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def resolve(scenario_path: Path, relative: Path) -> Path:
+    """A data path from the scenario, resolved against the scenario file's folder."""
+    return (Path(scenario_path).parent / relative).resolve()

@@ -1,0 +1,4 @@
+"""Instance building: turns a checked scenario, its data and the travel matrix into the typed inputs of
+`models.planner` (`plan_inputs`), including the service-hierarchy rules (`hierarchy_rules`). The only place
+where plan wording becomes model parameters.
+"""

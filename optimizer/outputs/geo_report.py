@@ -1,0 +1,335 @@
+"""Coverage, accessibility and map outputs of a run; and their re-rendering from a finished run folder.
+
+Files (each written atomically into the run folder):
+    coverage.csv       one row per standard: limit, basis, towns and population within/beyond, skipped reason
+    accessibility.csv  one row per township: E2SFCA beds/physicians per 1,000, ratio to the area,
+                       rank (1 = worst)
+    equity.json        Gini of access per resource, worst-served towns, catchment and weights used
+    coverage.gpkg      layers towns, facilities, subcentres, ambulance_bases, service_areas, boundary
+                       (all EPSG:4326)
+    map.html           interactive offline Leaflet map (see maps.py)
+    map.png            static map with legend, scale bar and north arrow
+
+`optimizer map RESULT_DIR` rebuilds them from what the run wrote: the scenario named in
+`manifest.json` is prepared again for its data and travel matrix, and the plan itself is read from
+`allocation.csv`, so no model is solved. The scenario and every input file the manifest lists must
+still have the SHA-256 recorded by the run; the folder is re-written through the same locked,
+staged swap as a run (optimizer/outputs/folders.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from optimizer.analysis.accessibility import WeightKind, accessibility_table, equity_summary
+from optimizer.analysis.coverage import (
+    CoverageAnalysis,
+    Standard,
+    analyse_coverage,
+    site_masks,
+    standards_for,
+    status_zh,
+)
+from optimizer.errors import OutputError
+from optimizer.geography.boundaries import (
+    WGS84,
+    area_metric_crs,
+    network_isochrones,
+    points_frame,
+    service_buffers,
+)
+from optimizer.geography.network import RoadGraph, load_road_graph
+from optimizer.geography.travel_times import TravelMatrix
+from optimizer.inputs.datasets import Datasets
+from optimizer.inputs.run_inputs import changed_inputs, recorded_inputs
+from optimizer.inputs.scenario import Scenario, resolve, scenario_hash
+from optimizer.outputs.files import (
+    CSV_ENCODING,
+    atomic_write_bytes,
+    atomic_write_csv,
+    atomic_write_json,
+    atomic_write_text,
+)
+from optimizer.outputs.folders import MANIFEST, output_folder
+from optimizer.pipeline import prepare
+
+if TYPE_CHECKING:  # maps.py pulls in folium and matplotlib: imported when a map is drawn, not at CLI start
+    from optimizer.outputs.maps import MapLayers
+
+logger = logging.getLogger(__name__)
+
+GEO_FILES = ("coverage.csv", "accessibility.csv", "equity.json", "coverage.gpkg", "map.html", "map.png")
+ACCESS_RESOURCES = ("beds", "physicians")
+ACCESS_WEIGHTS: WeightKind = "stepped"
+WORST_SERVED = 5
+SQLITE_SYNC_OPTION = "OGR_SQLITE_SYNCHRONOUS"
+FACILITY_COLUMNS = ("facility_id", "name", "town_code", "level", "location_estimated")
+
+
+@dataclass(frozen=True)
+class GeoInputs:
+    """A finished plan and what its geography needs: scenario, data, travel matrix, optional road graph."""
+
+    scenario: Scenario
+    data: Datasets
+    matrix: TravelMatrix
+    allocation: pd.DataFrame
+    road: RoadGraph | None = None
+
+
+@dataclass(frozen=True)
+class GeoAnalysis:
+    """Coverage per standard, accessibility per town, equity, and the map layers."""
+
+    coverage: CoverageAnalysis
+    accessibility: pd.DataFrame
+    equity: dict[str, Any]
+    layers: MapLayers
+
+
+def load_road(scenario: Scenario, data: Datasets, scenario_path: Path) -> RoadGraph | None:
+    """The scenario's road graph (as the travel matrix used it), or None without a road file."""
+    if scenario.data.road_network is None:
+        return None
+    path = resolve(scenario_path, scenario.data.road_network)
+    return load_road_graph(path, data.boundary.estimate_utm_crs(), scenario.travel.road_default_speed_kph)
+
+
+def analyse(inputs: GeoInputs) -> GeoAnalysis:
+    """Coverage, accessibility and equity of the plan, and the layers to map them."""
+    scenario, data, matrix, allocation = inputs.scenario, inputs.data, inputs.matrix, inputs.allocation
+    standards = standards_for(scenario)
+    coverage = analyse_coverage(data.townships, allocation, matrix, standards)
+    catchment = scenario.travel.max_access_min
+    access = accessibility_table(data.townships, allocation, matrix, catchment_min=catchment,
+                                 resources=ACCESS_RESOURCES, weights=ACCESS_WEIGHTS)
+    equity = {
+        "catchment_min": catchment,
+        "weights": ACCESS_WEIGHTS,
+        "method": "E2SFCA (Luo & Qi 2009), supply = optimized allocation, demand = resident population",
+        "travel_source": matrix.source,
+        "resources": equity_summary(access, ACCESS_RESOURCES, worst=WORST_SERVED),
+    }
+    return GeoAnalysis(coverage, access, equity, map_layers(inputs, coverage, access, standards))
+
+
+def map_layers(inputs: GeoInputs, coverage: CoverageAnalysis, access: pd.DataFrame,
+               standards: tuple[Standard, ...]) -> MapLayers:
+    """The layers of the maps and the GeoPackage, all in EPSG:4326."""
+    from optimizer.outputs.maps import MapLayers, town_status
+
+    data, allocation = inputs.data, inputs.allocation
+    boundary = data.boundary.to_crs(WGS84)
+    metric = area_metric_crs(boundary)
+    towns = coverage.towns.merge(
+        access.drop(columns=["name", "population", "settlement_class", "minutes_to_facility"]), on="code")
+    towns = towns.merge(data.townships[["code", "lon", "lat"]], on="code")
+    active = [s for s in coverage.summaries if s.skipped is None]
+    towns["status"] = town_status(towns, [s.standard.id for s in active if not s.standard.preferred],
+                                  [s.standard.id for s in active if s.standard.preferred])
+    towns["status_zh"] = [status_zh(row, [s.standard for s in active]) for _, row in towns.iterrows()]
+    skip = {*FACILITY_COLUMNS, "lon", "lat"}
+    resource_columns = [c for c in allocation.columns if c not in skip and not c.startswith("existing_")]
+    facilities = points_frame(allocation, [*FACILITY_COLUMNS, *resource_columns])
+    facilities["is_subcentre"] = facilities["is_subcentre"].astype(bool)
+    return MapLayers(
+        title=f"{inputs.scenario.scenario.name_zh}：服务覆盖与可及性",
+        note=_travel_note(inputs.matrix.source),
+        boundary=boundary,
+        towns=points_frame(towns, [c for c in towns.columns if c not in ("lon", "lat")]),
+        facilities=facilities,
+        subcentres=facilities[facilities["is_subcentre"]].reset_index(drop=True),
+        ambulance_bases=facilities[facilities["ambulances"] > 0].reset_index(drop=True),
+        service_areas=service_areas(inputs, standards, metric),
+        metric_crs=metric,
+    )
+
+
+def _travel_note(source: str) -> str:
+    if source == "road_network":
+        return "出行时间：路网计算；服务半径：直线距离。"
+    return "出行时间：无路网，按直线距离×绕行系数估算；服务半径：直线距离。等时圈未绘制。"
+
+
+def service_areas(inputs: GeoInputs, standards: tuple[Standard, ...], metric: Any) -> gpd.GeoDataFrame:
+    """Radius buffers (km standards) and road isochrones (minute standards, with a road graph), clipped."""
+    boundary = inputs.data.boundary
+    area_metric = boundary.to_crs(metric).union_all()
+    sites = points_frame(inputs.allocation, ["facility_id", "name"])
+    masks = site_masks(inputs.allocation)
+    frames = []
+    for standard in standards:
+        mask = masks[standard.sites]
+        if mask is None:
+            continue
+        chosen = sites[mask].reset_index(drop=True)
+        if standard.unit == "km":
+            areas, method = service_buffers(chosen, standard.limit, metric, area_metric), "buffer"
+        elif inputs.road is not None:
+            area_road = boundary.to_crs(inputs.road.crs).union_all()
+            areas, method = network_isochrones(inputs.road, chosen, standard.limit, area_road), "isochrone"
+        else:
+            continue
+        areas = areas.to_crs(WGS84)
+        areas.insert(0, "standard", standard.id)
+        areas.insert(1, "label_zh", standard.label_zh)
+        areas.insert(2, "label_en", standard.label_en)
+        areas.insert(3, "limit", standard.limit)
+        areas.insert(4, "unit", standard.unit)
+        areas.insert(5, "method", method)
+        frames.append(areas.rename(columns={"facility_id": "site_id", "name": "site_name"}))
+    columns = ["standard", "label_zh", "label_en", "limit", "unit", "method", "site_id", "site_name"]
+    if not frames:
+        return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns}, geometry=[], crs=WGS84)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+
+
+def write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Write every layer into one GeoPackage via a temporary file in the same folder, then `os.replace`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".gpkg", dir=path.parent)
+    os.close(handle)
+    Path(temporary).unlink()  # GDAL creates the GeoPackage itself; an empty file is not one
+    # SQLite's per-layer syncs cost ~0.2 s a layer; the temporary file is synced once before the rename.
+    previous = pyogrio.get_gdal_config_option(SQLITE_SYNC_OPTION)
+    pyogrio.set_gdal_config_options({SQLITE_SYNC_OPTION: "OFF"})
+    try:
+        for name, frame in layers.items():
+            polygons = bool(frame.geom_type.isin(["Polygon", "MultiPolygon"]).any())
+            frame.to_crs(WGS84).to_file(temporary, layer=name, driver="GPKG", engine="pyogrio",
+                                        promote_to_multi=polygons)
+        with Path(temporary).open("rb") as stream:
+            os.fsync(stream.fileno())
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    finally:
+        pyogrio.set_gdal_config_options({SQLITE_SYNC_OPTION: previous})
+
+
+def gpkg_layers(layers: MapLayers) -> dict[str, gpd.GeoDataFrame]:
+    """The GeoPackage's layers, named as in the issue, with plain column types."""
+    return {
+        "towns": layers.towns,
+        "facilities": layers.facilities,
+        "subcentres": layers.subcentres,
+        "ambulance_bases": layers.ambulance_bases,
+        "service_areas": layers.service_areas,
+        "boundary": layers.boundary,
+    }
+
+
+def write_geo_outputs(inputs: GeoInputs, out_dir: Path) -> list[Path]:
+    """Analyse the plan and write every geographic output into `out_dir`; returns the paths written."""
+    from optimizer.outputs.maps import render_html, render_png
+
+    analysis = analyse(inputs)
+    atomic_write_csv(out_dir / "coverage.csv", analysis.coverage.summary_table())
+    atomic_write_csv(out_dir / "accessibility.csv", analysis.accessibility)
+    atomic_write_json(out_dir / "equity.json", analysis.equity)
+    write_gpkg(out_dir / "coverage.gpkg", gpkg_layers(analysis.layers))
+    atomic_write_text(out_dir / "map.html", render_html(analysis.layers))
+    atomic_write_bytes(out_dir / "map.png", render_png(analysis.layers))
+    return [out_dir / name for name in GEO_FILES]
+
+
+def inputs_from_run(result_dir: Path) -> GeoInputs:
+    """Rebuild the geography inputs of a finished run from its folder (no solve).
+
+    Raises
+    ------
+    OutputError
+        When the folder has no manifest or allocation, or the scenario or a data file changed since the run.
+    """
+    manifest = _run_manifest(result_dir)
+    allocation_path = result_dir / "allocation.csv"
+    scenario_path = _scenario_path(manifest, result_dir)
+    if scenario_hash(scenario_path) != manifest.get("scenario_sha256"):
+        raise OutputError(f"{scenario_path}: changed since the run in {result_dir} (sha256 differs from "
+                          "manifest.json); re-run `optimizer run` to map the current scenario")
+    recorded = manifest.get("inputs")
+    if not isinstance(recorded, dict) or not recorded:
+        raise OutputError(f"{result_dir / MANIFEST}: records no input hashes (written by an older version); "
+                          f"re-run `optimizer run --out {result_dir}` before `optimizer map`")
+    changed = changed_inputs(recorded)
+    if changed:
+        raise OutputError(f"{changed[0]}: changed or removed since the run in {result_dir} was solved (sha256 "
+                          f"differs from {MANIFEST} inputs); re-run `optimizer run --out {result_dir}` to map "
+                          "the current data")
+    prepared = prepare(scenario_path)
+    allocation = _run_allocation(allocation_path, {"facility_id", "ambulances", "is_subcentre",
+                                                   *prepared.scenario.resources})
+    known = set(prepared.matrix.destinations)
+    unknown = sorted(set(allocation["facility_id"]) - known)
+    if unknown:
+        raise OutputError(f"{allocation_path}: facilities {', '.join(unknown)} are not in the scenario's "
+                          "data; re-run `optimizer run`")
+    allocation["is_subcentre"] = allocation["is_subcentre"].astype(str).str.lower().eq("true")
+    road = load_road(prepared.scenario, prepared.data, scenario_path)
+    return GeoInputs(prepared.scenario, prepared.data, prepared.matrix, allocation, road)
+
+
+def _run_allocation(path: Path, required: set[str]) -> pd.DataFrame:
+    """A run's allocation.csv; a truncated or foreign file, or a missing column, is an OutputError naming it."""
+    rerun = f"re-run `optimizer run --out {path.parent}`"
+    try:
+        allocation = pd.read_csv(path, encoding=CSV_ENCODING, dtype={"facility_id": str, "town_code": str})
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise OutputError(f"{path}: cannot be read as CSV ({' '.join(str(exc).split())[:200]}); {rerun}") from None
+    missing = sorted(required - set(allocation.columns))
+    if missing:
+        raise OutputError(f"{path}: column(s) {', '.join(missing)} missing (damaged or not written by "
+                          f"`optimizer run`); {rerun}")
+    if allocation["facility_id"].isna().any() or allocation["facility_id"].duplicated().any():
+        raise OutputError(f"{path}: facility_id has empty or repeated values; {rerun}")
+    return allocation
+
+
+def _run_manifest(result_dir: Path) -> dict[str, Any]:
+    """The manifest of a finished run, after checking that the run's manifest and allocation exist."""
+    manifest_path = result_dir / MANIFEST
+    for required in (manifest_path, result_dir / "allocation.csv"):
+        if not required.is_file():
+            raise OutputError(f"{required}: not found; give the --out folder of a finished `optimizer run`")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise OutputError(f"{manifest_path}: is not JSON; re-run `optimizer run --out {result_dir}`") from None
+    if not isinstance(manifest, dict):
+        raise OutputError(f"{manifest_path}: is not a run manifest; re-run `optimizer run --out {result_dir}`")
+    return manifest
+
+
+def _scenario_path(manifest: dict[str, Any], result_dir: Path) -> Path:
+    candidates = [manifest.get("scenario_resolved"), manifest.get("scenario")]
+    paths = [Path(c) for c in candidates if c]
+    paths += [result_dir / p for p in paths if not p.is_absolute()]
+    for path in paths:
+        if path.is_file():
+            return path
+    raise OutputError(f"{result_dir / 'manifest.json'}: the scenario it names ({manifest.get('scenario')}) "
+                      "is not found from here; run `optimizer map` from the folder the run was started in")
+
+
+def rerender(result_dir: Path) -> list[Path]:
+    """Re-write the geographic outputs of a finished run (the `optimizer map` command); returns their paths.
+
+    The run folder is locked, copied into a staging folder, re-rendered there and swapped back, as
+    a run writes it; inputs that changed since the run are refused before anything is written.
+    """
+    inputs = recorded_inputs(_run_manifest(result_dir))
+    with output_folder(result_dir, inputs, command="run", option="RUN_DIR", keep_existing=True) as staging:
+        written = write_geo_outputs(inputs_from_run(result_dir), staging)
+    return [result_dir / path.name for path in written]

@@ -1,0 +1,228 @@
+"""Read a solved plan model into tidy tables keyed by facility id and division code.
+
+`extract` returns a frozen `PlanResult` whose shape never depends on a flag: the allocation per
+facility, coverage per town, every target with baseline/target/achieved/met, and the totals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from models.planner import PlanModel
+from optimizer.geography.travel_times import TravelMatrix
+from optimizer.inputs.datasets import Datasets
+from optimizer.inputs.scenario import RatioTarget, Scenario
+from optimizer.instance.plan_inputs import ambulance_standard, fleet_required, population_of
+from optimizer.solving.solve import SolveReport
+
+TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """Everything a run produced, in tables a planner can open."""
+
+    scenario_id: str
+    solve: SolveReport
+    allocation: pd.DataFrame
+    towns: pd.DataFrame
+    targets: pd.DataFrame
+    cost_cny: dict[str, float]
+    budget_cny: float
+    travel_source: str
+    free_choice_subcentres: tuple[str, ...] | None = None
+
+    @property
+    def total_cost_cny(self) -> float:
+        """Total cost of the additions (CNY)."""
+        return float(sum(self.cost_cny.values()))
+
+
+def _value(variable: pulp.LpVariable | None) -> float:
+    if variable is None or variable.varValue is None:
+        return 0.0
+    return float(variable.varValue)
+
+
+def _integer(variable: pulp.LpVariable | None) -> int:
+    return int(round(_value(variable)))
+
+
+def extract(
+    model: PlanModel,
+    report: SolveReport,
+    scenario: Scenario,
+    data: Datasets,
+    matrix: TravelMatrix,
+) -> PlanResult:
+    """Tables of the solution in `model` (which must have a solution)."""
+    allocation = _allocation(model, scenario, data)
+    towns = coverage_by_town(allocation, scenario, data, matrix)
+    if model.hierarchy is not None and model.hierarchy.assign:
+        # the facility each town is assigned to under the hierarchy's assignment rule
+        assigned = {t: str(node[1]) for (t, node), var in model.hierarchy.assign.items() if _integer(var) == 1}
+        towns["hierarchy_node"] = towns["code"].map(assigned)
+    targets = target_table(allocation, scenario, data)
+    cost = _cost(allocation, scenario)
+    return PlanResult(
+        scenario_id=scenario.scenario.id,
+        solve=report,
+        allocation=allocation,
+        towns=towns,
+        targets=targets,
+        cost_cny=cost,
+        budget_cny=scenario.budget.budget_cny.value,
+        travel_source=matrix.source,
+    )
+
+
+def _allocation(model: PlanModel, scenario: Scenario, data: Datasets) -> pd.DataFrame:
+    frame = data.facilities[["facility_id", "name", "town_code", "level", "lon", "lat", "location_estimated"]].copy()
+    ids = list(frame["facility_id"])
+    for resource in sorted(scenario.resources):
+        frame[resource] = [_integer(model.allocation.amount.get((resource, f))) for f in ids]
+    for category in scenario.bed_categories:
+        frame[f"beds_{category.id}"] = [_integer(model.allocation.category_beds.get((category.id, f))) for f in ids]
+    vehicles = model.ambulances.vehicles if model.ambulances else {}
+    frame["ambulances"] = [_integer(vehicles.get(f)) for f in ids]
+    is_open = model.subcentres.is_open if model.subcentres else {}
+    frame["is_subcentre"] = [_integer(is_open.get(f)) == 1 for f in ids]
+    for resource in sorted(scenario.resources):
+        frame[f"existing_{resource}"] = pd.NA
+    return frame.reset_index(drop=True)
+
+
+def _nearest(minutes: np.ndarray, km: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes and straight km from each town to its nearest facility among `mask` (inf when none)."""
+    masked_minutes = np.where(mask[None, :], minutes, np.inf)
+    masked_km = np.where(mask[None, :], km, np.inf)
+    return masked_minutes.min(axis=1), masked_km.min(axis=1)
+
+
+def coverage_by_town(
+    allocation: pd.DataFrame, scenario: Scenario, data: Datasets, matrix: TravelMatrix
+) -> pd.DataFrame:
+    """Per town: minutes and km to the nearest facility, sub-centre and ambulance base; coverage flags.
+
+    Boundaries are inclusive and unrounded: a town at exactly the standard is covered.
+    """
+    order = {f: j for j, f in enumerate(matrix.destinations)}
+    columns = np.array([order[f] for f in allocation["facility_id"]])
+    minutes = matrix.minutes[:, columns]
+    km = matrix.straight_km[:, columns]
+    towns = data.townships[["code", "name", "type", "population", "settlement_class",
+                            "population_estimated", "lon", "lat"]].copy()
+    any_site = np.ones(len(allocation), dtype=bool)
+    towns["minutes_to_facility"], towns["km_to_facility"] = _nearest(minutes, km, any_site)
+    subcentre = allocation["is_subcentre"].to_numpy(bool)
+    towns["minutes_to_subcentre"], towns["km_to_subcentre"] = _nearest(minutes, km, subcentre)
+    base = allocation["ambulances"].to_numpy() > 0
+    towns["minutes_to_ambulance"], towns["km_to_ambulance"] = _nearest(minutes, km, base)
+    if scenario.ambulances is not None:
+        meets = ambulance_standard(data, matrix, scenario.ambulances)[:, columns]
+        reachable = (meets * allocation["ambulances"].to_numpy()[None, :]).sum(axis=1)
+        towns["ambulances_within_standard"] = reachable
+        towns["covered_ambulance"] = reachable >= 1
+        towns["covered_ambulance_backup"] = reachable >= 2
+    if scenario.subcentres is not None:
+        towns["covered_subcentre_radius"] = towns["km_to_subcentre"] <= scenario.subcentres.radius_km
+    towns["covered_access_limit"] = towns["minutes_to_facility"] <= scenario.travel.max_access_min
+    return towns.reset_index(drop=True)
+
+
+def achieved_amount(allocation: pd.DataFrame, scenario: Scenario, resource: str,
+                    levels: Sequence[str] | None, include_other: bool) -> float:
+    """Target-year amount of `resource` counted by a target (facilities of `levels`, plus other stock)."""
+    spec = scenario.resources[resource]
+    rows = allocation["level"].isin(list(levels or spec.eligible_levels)) & allocation["level"].isin(
+        spec.eligible_levels)
+    amount = float(allocation.loc[rows, resource].sum())
+    if include_other and spec.other_stock is not None:
+        amount += spec.other_stock.value
+    return amount
+
+
+def achieved_value(allocation: pd.DataFrame, scenario: Scenario, data: Datasets, target: RatioTarget) -> float:
+    """The target's indicator as the plan states it (per 1,000, nurses per physician, count)."""
+    amount = achieved_amount(allocation, scenario, target.resource, target.facility_levels, target.include_other_stock)
+    if target.kind == "per_population" and target.denominator_population and target.denominator_size:
+        return amount / population_of(data, target.denominator_population) * target.denominator_size
+    if target.kind == "per_resource" and target.denominator_resource:
+        levels = target.denominator_facility_levels or target.facility_levels
+        denominator = achieved_amount(allocation, scenario, target.denominator_resource, levels,
+                                      target.include_other_stock)
+        return amount / denominator if denominator > 0 else math.inf
+    return amount
+
+
+def is_met(value: float, target: float, bound: str) -> bool:
+    """Whether an achieved value meets a target, with a relative tolerance for rounding."""
+    tolerance = TOL * max(1.0, abs(target))
+    if bound == ">=":
+        return value >= target - tolerance
+    if bound == "<=":
+        return value <= target + tolerance
+    return abs(value - target) <= tolerance
+
+
+def target_table(allocation: pd.DataFrame, scenario: Scenario, data: Datasets) -> pd.DataFrame:
+    """One row per plan target the model acts on, plus the fleet, sub-centre and budget rules."""
+    rows = []
+    for target in scenario.targets:
+        achieved = achieved_value(allocation, scenario, data, target)
+        gap = target.value - achieved if target.bound == ">=" else achieved - target.value
+        rows.append({
+            "id": target.id,
+            "indicator": target.indicator_zh,
+            "unit": target.unit,
+            "bound": target.bound,
+            "baseline": target.baseline,
+            "target": target.value,
+            "achieved": round(achieved, 6),
+            "met": is_met(achieved, target.value, target.bound),
+            "gap": round(max(gap, 0.0), 6),
+            "binding": target.binding,
+            "hard": target.hard,
+            "source": target.source.label(),
+        })
+    if scenario.ambulances is not None:
+        settings = scenario.ambulances
+        required = fleet_required(settings, data.total_population, settings.base_multiplier)
+        fleet = int(allocation["ambulances"].sum())
+        rows.append({
+            "id": "ambulance_fleet", "indicator": "救护车数量", "unit": "vehicles", "bound": ">=",
+            "baseline": settings.existing_fleet.value if settings.existing_fleet else None,
+            "target": required, "achieved": fleet, "met": fleet >= required, "gap": max(required - fleet, 0),
+            "binding": settings.fleet_binding, "hard": settings.fleet_hard, "source": settings.fleet_source.label(),
+        })
+    if scenario.subcentres is not None:
+        chosen = int(allocation["is_subcentre"].sum())
+        rows.append({
+            "id": "subcentres", "indicator": "县域医疗卫生次中心", "unit": "sub-centres", "bound": "=",
+            "baseline": None, "target": scenario.subcentres.count, "achieved": chosen,
+            "met": chosen == scenario.subcentres.count, "gap": abs(scenario.subcentres.count - chosen),
+            "binding": False, "hard": True, "source": scenario.subcentres.source.label(),
+        })
+    return pd.DataFrame(rows)
+
+
+def _cost(allocation: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
+    """Cost of additions by item: resources over their base-year stock, vehicles, sub-centre upgrades."""
+    cost: dict[str, float] = {}
+    for resource, spec in sorted(scenario.resources.items()):
+        baseline = spec.baseline_modelled.value if spec.baseline_modelled else 0.0
+        added = max(float(allocation[resource].sum()) - baseline, 0.0)
+        cost[resource] = added * spec.unit_cost_cny.value
+    if scenario.ambulances is not None:
+        existing = scenario.ambulances.existing_fleet.value if scenario.ambulances.existing_fleet else 0.0
+        cost["ambulances"] = max(float(allocation["ambulances"].sum()) - existing, 0.0) * (
+            scenario.ambulances.unit_cost_cny.value)
+    if scenario.subcentres is not None:
+        cost["subcentres"] = float(allocation["is_subcentre"].sum()) * scenario.subcentres.upgrade_cost_cny.value
+    return cost

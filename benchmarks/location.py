@@ -26,8 +26,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-from isolation import run_isolated  # noqa: E402
-from rows import fmt, peak_mb, row_line, write_rows_csv  # noqa: E402
+
+from benchmarks.isolation import run_isolated  # noqa: E402
+from benchmarks.rows import fmt, peak_mb, row_line, write_rows_csv  # noqa: E402
 
 COLUMNS = [
     "instance",
@@ -71,9 +72,10 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float, thr
         capacitated_cost,
     )
     from models.location.p_median import PMedianInputs
-    from optimizer.solving.solve import SolverSettings, solve
+    from optimizer.inputs.solver_settings import SolverSettings
+    from optimizer.solving.solve import solve
 
-    settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=1e-6, threads=threads, fallback=False)
+    settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=1e-6, threads=threads, fallback=False)  # type: ignore[arg-type]
     row: dict[str, Any] = {"instance": instance, "solver": solver, "formulation": formulation}
     if instance.startswith("pmedcap"):
         cap = load_pmedcap(instance, orlib_folder())
@@ -112,8 +114,8 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float, thr
             np.ones(inst.n),
             inst.distance.astype(float),
             inst.p,
-            formulation="radius" if formulation == "reduced" else formulation,
-        )  # type: ignore[arg-type]
+            formulation="radius" if formulation == "reduced" else formulation,  # type: ignore[arg-type]
+        )
         result = solve_p_median_planner(inputs_p, settings, reduce=formulation == "reduced")
         reduced = formulation == "reduced"
         detail = (

@@ -18,8 +18,21 @@ from optimizer.pipeline import prepare
 from optimizer.solving.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
-COLUMNS = ("scenario", "solver", "towns", "facilities", "variables", "integer_variables", "constraints",
-           "prepare_s", "build_s", "solve_s", "outcome", "gap", "peak_mb")
+COLUMNS = (
+    "scenario",
+    "solver",
+    "towns",
+    "facilities",
+    "variables",
+    "integer_variables",
+    "constraints",
+    "prepare_s",
+    "build_s",
+    "solve_s",
+    "outcome",
+    "gap",
+    "peak_mb",
+)
 
 
 def measure(path: Path, solver: str | None) -> dict[str, object]:
@@ -27,8 +40,9 @@ def measure(path: Path, solver: str | None) -> dict[str, object]:
     tracemalloc.start()
     started = time.perf_counter()
     prepared = prepare(path)
-    settings = prepared.scenario.solver if solver is None else prepared.scenario.solver.model_copy(
-        update={"name": solver})
+    settings = (
+        prepared.scenario.solver if solver is None else prepared.scenario.solver.model_copy(update={"name": solver})
+    )
     prepared_s = time.perf_counter() - started
     started = time.perf_counter()
     model = build_plan_model(build_plan_inputs(prepared.scenario, prepared.data, prepared.matrix))
@@ -38,12 +52,19 @@ def measure(path: Path, solver: str | None) -> dict[str, object]:
     tracemalloc.stop()
     variables = model.problem.variables()
     return {
-        "scenario": prepared.scenario.scenario.id, "solver": report.solver,
-        "towns": len(prepared.data.townships), "facilities": len(prepared.data.facilities),
-        "variables": len(variables), "integer_variables": sum(v.cat == "Integer" for v in variables),
-        "constraints": model.problem.numConstraints(), "prepare_s": round(prepared_s, 2),
-        "build_s": round(build_s, 3), "solve_s": round(report.seconds, 2), "outcome": report.outcome.value,
-        "gap": f"{report.gap:.1e}" if report.gap is not None else "", "peak_mb": round(peak / 2**20, 1),
+        "scenario": prepared.scenario.scenario.id,
+        "solver": report.solver,
+        "towns": len(prepared.data.townships),
+        "facilities": len(prepared.data.facilities),
+        "variables": len(variables),
+        "integer_variables": sum(v.cat == "Integer" for v in variables),
+        "constraints": model.problem.numConstraints(),
+        "prepare_s": round(prepared_s, 2),
+        "build_s": round(build_s, 3),
+        "solve_s": round(report.seconds, 2),
+        "outcome": report.outcome.value,
+        "gap": f"{report.gap:.1e}" if report.gap is not None else "",
+        "peak_mb": round(peak / 2**20, 1),
     }
 
 

@@ -17,14 +17,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-from isolation import run_isolated  # noqa: E402
-from rows import peak_mb, row_line, write_rows_csv  # noqa: E402
+
+from benchmarks.isolation import run_isolated  # noqa: E402
+from benchmarks.rows import peak_mb, row_line, write_rows_csv  # noqa: E402
 
 MODELS = ("lscp", "mclp", "p_median", "p_center", "capacitated", "dsm", "mexclp", "hierarchy", "planner")
 COLUMNS = [
@@ -53,7 +55,8 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, thre
     from models.location.p_center import PCenterInputs, build_p_center_model
     from models.location.p_median import PMedianInputs
     from models.planner.hierarchy import HierarchyModelInputs, build_hierarchy_model, emergency_network_inputs
-    from optimizer.solving.solve import SolverSettings, solve
+    from optimizer.inputs.solver_settings import SolverSettings
+    from optimizer.solving.solve import solve
 
     settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, fallback=False)  # type: ignore[arg-type]
     if model == "planner":
@@ -156,7 +159,8 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, thre
         size = f"{len(kept)} points × {len(sites)} stations, r1=12, r2=30 km, p=120, α=0.5"
     elif model == "mexclp":
         sites_idx = biggest
-        dist = road_km(prov.town_xy, prov.town_xy[sites_idx])
+        # float32 on purpose (half the memory); coverage_from_distance only compares it with the radius
+        dist = road_km(prov.town_xy, prov.town_xy[sites_idx])  # type: ignore[assignment]
         sites = tuple(int(s) for s in sites_idx)
         coverage = coverage_from_distance(dist, 15.0, towns, sites)
         built_m = build_mexclp_model(
@@ -184,7 +188,7 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, thre
         town_node = road_km(prov.town_xy, node_xy, dtype=np.float64)
         node_node = road_km(node_xy, node_xy, dtype=np.float64)
         rules = emergency_network_inputs(towns, nodes, town_node, node_node, link_limit_km={"cthc": 150.0, "thc": 40.0})
-        cost = {n: {"cec": 0.0, "cthc": 5.0, "thc": 2.0}[n[0]] for n in nodes}
+        cost: dict[tuple[str, Hashable], float] = {n: {"cec": 0.0, "cthc": 5.0, "thc": 2.0}[n[0]] for n in nodes}
         orphans = {n for n, parents in rules.parents.items() if not parents}
         cost.update(dict.fromkeys(orphans, 1000000.0))  # nodes with no parent in reach cannot open; keep them in
         built_h = build_hierarchy_model(HierarchyModelInputs(rules, cost, existing=tuple(nodes[: len(seats)])))
@@ -210,7 +214,7 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, thre
 
 def _planner(seed: int, settings: Any) -> dict[str, Any]:
     """The full planner model on the 3,000-town province (benchmarks/province_planner.py), in this table's columns."""
-    from province_planner import planner_row
+    from benchmarks.province_planner import planner_row
 
     row = planner_row(seed, 3_000, settings)
     return {

@@ -3,17 +3,18 @@
     python benchmarks/province_planner.py [--seed 7] [--towns 1000,3000] [--time-limit 600] [--gap 0.005]
         [--threads 1] [--no-start] [--out planner_province.csv]
 
-Each row turns a seeded province of `--towns` towns (`benchmarks.workloads.synthetic_plan.scaled_province`, the
-density of the 3,000-town province) into a plan with `benchmarks.workloads.synthetic_plan.synthetic_plan`, builds
-its inputs and model exactly as a real scenario's (`build_plan_inputs`, `build_plan_model`), solves it
-with HiGHS to a relative gap of `--gap` within `--time-limit`, and checks the plan with the independent
-verifier. It runs in its own child process (benchmarks/isolation.py), so `peak_mb` is that row's peak
-resident memory, HiGHS included. `prepare_s` is the instance (plan, data, travel matrix, model inputs);
-`build_s` is `build_plan_model` alone. Unless `--no-start`, the MIP gets a start rounded from its LP
-relaxation (optimizer/solving/plan_start.py): `start_s` is that LP and the rounding, `lp_bound` its value (a
-valid lower bound), `lp_gap` the plan's gap to it, and `solve_s` the MIP after it; `total_s` is
-everything from the province to the verified plan. HiGHS's own `bound` is what it reports: when the
-start is within `--gap` of the root LP it prunes the root and reports the plan's value as its bound.
+Each row turns a seeded province of `--towns` towns (`benchmarks.workloads.synthetic_plan.scaled_province`,
+the density of the 3,000-town province) into a plan with
+`benchmarks.workloads.synthetic_plan.synthetic_plan`, builds its inputs and model, solves it with HiGHS to a
+relative gap of `--gap` within `--time-limit`, and checks the plan with the independent verifier, all
+through the same `optimizer.pipeline.solve_plan` as a real scenario (violations recorded, not raised). It
+runs in its own child process (benchmarks/isolation.py), so `peak_mb` is that row's peak resident memory,
+HiGHS included. `prepare_s` is the instance (plan, data, travel matrix, model inputs); `build_s` is
+`build_plan_model` alone. Unless `--no-start`, the MIP gets a start rounded from its LP relaxation
+(optimizer/solving/plan_start.py): `start_s` is that LP and the rounding, `lp_bound` its value (a valid
+lower bound), `lp_gap` the plan's gap to it, and `solve_s` the MIP after it; `total_s` is everything from
+the province to the verified plan. HiGHS's own `bound` is what it reports: when the start is within `--gap`
+of the root LP it prunes the root and reports the plan's value as its bound.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from isolation import run_isolated  # noqa: E402
-from rows import peak_mb, row_line, write_rows_csv  # noqa: E402
+from benchmarks.isolation import run_isolated  # noqa: E402
+from benchmarks.rows import peak_mb, row_line, write_rows_csv  # noqa: E402
 
 COLUMNS = [
     "towns",
@@ -56,39 +57,32 @@ COLUMNS = [
 def planner_row(seed: int, n_towns: int, settings: Any, *, start: bool = True) -> dict[str, Any]:
     """Prepare, build, solve and verify the synthetic plan of `n_towns` towns; one row (no peak memory)."""
     from benchmarks.workloads.synthetic_plan import scaled_province, synthetic_plan
-    from models.planner import build_plan_model
-    from optimizer.analysis.verify import check
-    from optimizer.instance.plan_inputs import build_plan_inputs
-    from optimizer.solving.plan_start import set_lp_rounded_start
-    from optimizer.solving.results import extract
-    from optimizer.solving.solve import solve
+    from optimizer.pipeline import LP_ROUNDING, PreparedScenario, ViolationPolicy, solve_plan
 
     started = time.perf_counter()
     plan = synthetic_plan(scaled_province(seed, n_towns))
-    inputs = build_plan_inputs(plan.scenario, plan.data, plan.matrix)
-    prepared = time.perf_counter()
-    model = build_plan_model(inputs)
-    built = time.perf_counter()
-    rounded = set_lp_rounded_start(model, inputs, settings) if start else None
-    started_mip = time.perf_counter()
-    report = solve(model.problem, settings, warm_start=rounded is not None)
-    variables = model.problem.variables()
+    province = PreparedScenario(
+        Path(f"synthetic-province-{seed}-{n_towns}"),
+        plan.scenario.model_copy(update={"solver": settings}),
+        plan.data,
+        plan.matrix,
+    )
+    generated = time.perf_counter()
+    solved = solve_plan(province, on_violation=ViolationPolicy.RECORD, start=LP_ROUNDING if start else None)
+    report, variables = solved.report, solved.model.problem.variables()
+    rounded = solved.lp_start
     lp_bound = rounded.relaxation.objective if rounded is not None else None
-    violations: int | str = ""
-    if report.outcome.has_solution:
-        violations = len(
-            check(extract(model, report, plan.scenario, plan.data, plan.matrix), plan.scenario, plan.data, plan.matrix)
-        )
+    violations: int | str = len(solved.violations) if solved.result is not None else ""
     return {
         "towns": n_towns,
         "facilities": len(plan.data.facilities),
         "variables": len(variables),
         "integer_variables": sum(v.cat == "Integer" for v in variables),
-        "rows": model.problem.numConstraints(),
-        "prepare_s": prepared - started,
-        "build_s": built - prepared,
+        "rows": solved.model.problem.numConstraints(),
+        "prepare_s": generated - started + solved.seconds.inputs,
+        "build_s": solved.seconds.build,
         "start": "lp_rounding" if rounded is not None else "none",
-        "start_s": started_mip - built,
+        "start_s": solved.seconds.start,
         "lp_bound": lp_bound,
         "lp_gap": (report.objective - lp_bound) / abs(report.objective)
         if lp_bound is not None and report.objective
@@ -122,7 +116,7 @@ def run_planner_isolated(seed: int, n_towns: int, settings: Any, *, start: bool 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one row per town count, print them and optionally write a CSV atomically."""
-    from optimizer.solving.solve import SolverSettings
+    from optimizer.inputs.solver_settings import SolverSettings
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=7)

@@ -24,12 +24,26 @@ from typing import Any
 
 from optimizer.errors import PlannerError
 from optimizer.pipeline import prepare
-from optimizer.whatif.sweep import LevelOptions, available_cores, budget_levels, compare_sweeps, run_sweep
+from optimizer.whatif.levels import LevelOptions, budget_levels
+from optimizer.whatif.runner import available_cores
+from optimizer.whatif.sweep import run_sweep
+from optimizer.whatif.tables import compare_sweeps
 
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATES = ("mianyang.toml", "lu_county.toml")
-COLUMNS = ("scenario", "mode", "workers", "levels", "optimal", "startup_s", "wall_s", "driver_python_peak_mb",
-           "driver_rss_peak_mb", "worker_rss_peak_mb", "objective_vs_sequential")
+COLUMNS = (
+    "scenario",
+    "mode",
+    "workers",
+    "levels",
+    "optimal",
+    "startup_s",
+    "wall_s",
+    "driver_python_peak_mb",
+    "driver_rss_peak_mb",
+    "worker_rss_peak_mb",
+    "objective_vs_sequential",
+)
 
 
 def peak_rss_mb() -> float:
@@ -83,8 +97,17 @@ def main() -> None:
 
     tracemalloc.start()
     started = time.perf_counter()
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.WARNING) as cluster, Client(cluster) as client:
+    # distributed ships py.typed but leaves LocalCluster and Client untyped
+    with (
+        LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=args.workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.WARNING,
+        ) as cluster,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]
+    ):
         startup = time.perf_counter() - started
         started = time.perf_counter()
         dask = run_sweep(path, spec, mode="dask", scheduler=cluster.scheduler_address, options=options)
@@ -95,8 +118,19 @@ def main() -> None:
     # Dask solves every level cold; compare it with the warm sweep on objective (within the gap)
     differences = compare_sweeps(dask.table, warm.table, rel_tol=settings.mip_rel_gap)
     objective_only = [d for d in differences if " objective:" in d]
-    rows.append(_row(path, "dask local", args.workers, dask.table, startup, wall, python_peak, worker_peak,
-                     "objective within gap" if not objective_only else f"{len(objective_only)} objective(s) differ"))
+    rows.append(
+        _row(
+            path,
+            "dask local",
+            args.workers,
+            dask.table,
+            startup,
+            wall,
+            python_peak,
+            worker_peak,
+            "objective within gap" if not objective_only else f"{len(objective_only)} objective(s) differ",
+        )
+    )
 
     _print(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -106,13 +140,28 @@ def main() -> None:
         writer.writerows(rows)
 
 
-def _row(path: Path, mode: str, workers: int, table: Any, startup: float, wall: float, python_peak: float,
-         worker_peak: float, versus: str) -> dict[str, Any]:
+def _row(
+    path: Path,
+    mode: str,
+    workers: int,
+    table: Any,
+    startup: float,
+    wall: float,
+    python_peak: float,
+    worker_peak: float,
+    versus: str,
+) -> dict[str, Any]:
     return {
-        "scenario": path.stem, "mode": mode, "workers": workers, "levels": len(table),
-        "optimal": int((table["outcome"] == "optimal").sum()), "startup_s": round(startup, 1),
-        "wall_s": round(wall, 1), "driver_python_peak_mb": round(python_peak, 1),
-        "driver_rss_peak_mb": round(peak_rss_mb(), 1), "worker_rss_peak_mb": round(worker_peak, 1),
+        "scenario": path.stem,
+        "mode": mode,
+        "workers": workers,
+        "levels": len(table),
+        "optimal": int((table["outcome"] == "optimal").sum()),
+        "startup_s": round(startup, 1),
+        "wall_s": round(wall, 1),
+        "driver_python_peak_mb": round(python_peak, 1),
+        "driver_rss_peak_mb": round(peak_rss_mb(), 1),
+        "worker_rss_peak_mb": round(worker_peak, 1),
         "objective_vs_sequential": versus,
     }
 

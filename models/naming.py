@@ -6,9 +6,14 @@ binding constraint can be reported in the planner's words without parsing names.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import pulp
+
+F = TypeVar("F", bound=enum.StrEnum)
+"""The family enumeration of a model kind (`PlanFamily`, `LocationFamily`)."""
 
 
 def name(family: str, *keys: object) -> str:
@@ -17,10 +22,10 @@ def name(family: str, *keys: object) -> str:
 
 
 @dataclass(frozen=True)
-class ConstraintTag:
-    """What a named constraint stands for in the plan."""
+class ConstraintTag(Generic[F]):
+    """What a named constraint stands for in the plan; `family` is a member of the model kind's enum."""
 
-    family: str
+    family: F
     target_id: str | None
     area: str | None
     resource: str | None
@@ -29,17 +34,17 @@ class ConstraintTag:
 
 
 @dataclass
-class ConstraintRegistry:
+class ConstraintRegistry(Generic[F]):
     """Constraint name → `ConstraintTag`, filled while a model is built."""
 
-    tags: dict[str, ConstraintTag] = field(default_factory=dict)
+    tags: dict[str, ConstraintTag[F]] = field(default_factory=dict)
 
     def add(
         self,
         problem: pulp.LpProblem,
         constraint: pulp.LpConstraint,
         constraint_name: str,
-        tag: ConstraintTag,
+        tag: ConstraintTag[F],
     ) -> None:
         """Add `constraint` to `problem` under `constraint_name` and remember what it enforces.
 
@@ -53,6 +58,6 @@ class ConstraintRegistry:
         problem += constraint
         self.tags[stored] = tag
 
-    def families(self) -> set[str]:
+    def families(self) -> set[F]:
         """The constraint families present in the model."""
         return {tag.family for tag in self.tags.values()}

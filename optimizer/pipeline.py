@@ -1,61 +1,227 @@
-"""The run pipeline: scenario file → checked data → travel matrix → model → solve → result → verification.
+"""The run pipeline: scenario file → checked data → road graph and travel matrix → model → solve → result
+→ verification.
 
-`cli.py` only parses options and calls `plan_scenario`; the same function serves tests and sweeps.
+`prepare` loads everything a model needs once (the road graph included, kept for the service-area maps);
+`solve_plan` is the one build → solve → extract → verify sequence. The CLI (`plan_scenario`), the what-if
+sweeps (optimizer/whatif/level_solve.py), the benchmarks and the tests all call it; what a plan that is
+not a verified plan does is the caller's explicit `ViolationPolicy`.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from enum import Enum
 from pathlib import Path
 
-from models.planner import build_plan_model
+from models.planner import PlanInputs, PlanModel, build_plan_model
 from models.planner.subcentres import build_subcentre_model
 from optimizer.analysis.diagnose import explain_scenario
-from optimizer.analysis.verify import check
+from optimizer.analysis.verify import Violation, check
 from optimizer.errors import InfeasiblePlanError, SolverError, VerificationError
-from optimizer.geography.network import load_road_graph
+from optimizer.geography.network import RoadGraph, load_road_graph
 from optimizer.geography.travel_times import TravelMatrix, fallback_matrix, road_matrix
 from optimizer.inputs.datasets import Datasets, load_datasets
-from optimizer.inputs.scenario import Scenario, load_scenario, resolve
+from optimizer.inputs.scenario import Scenario
+from optimizer.inputs.scenario_loading import load_scenario, resolve
+from optimizer.inputs.solver_settings import SolverSettings
 from optimizer.instance.plan_inputs import build_plan_inputs
+from optimizer.solving.plan_start import PlanStart, set_lp_rounded_start
 from optimizer.solving.results import PlanResult, extract
-from optimizer.solving.solve import SolveOutcome, SolverSettings, solve
+from optimizer.solving.solve import SolveOutcome, SolveReport, solve
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class PreparedScenario:
-    """A scenario with its checked data and travel matrix: everything needed to build models."""
+    """A scenario with its checked data, road graph (None without a road file) and travel matrix."""
 
     path: Path
     scenario: Scenario
     data: Datasets
     matrix: TravelMatrix
+    road: RoadGraph | None = None
 
 
 def prepare(path: Path, *, solver: SolverSettings | None = None) -> PreparedScenario:
-    """Load and check the scenario and its data, and compute the travel matrix.
+    """Load and check the scenario and its data, load the road graph once and compute the travel matrix.
 
     `solver` overrides the scenario's solver options (CLI option → scenario file → defaults).
     """
     scenario = load_scenario(path)
     if solver is not None:
         scenario = scenario.model_copy(update={"solver": solver})
-    data = load_datasets(scenario, path)
-    matrix = travel_matrix(scenario, data, path)
-    return PreparedScenario(Path(path), scenario, data, matrix)
+    return prepare_loaded(Path(path), scenario, load_datasets(scenario, path))
 
 
-def travel_matrix(scenario: Scenario, data: Datasets, path: Path) -> TravelMatrix:
-    """Road-network matrix when the scenario names a road file, else the flagged straight-line fallback."""
+def prepare_loaded(path: Path, scenario: Scenario, data: Datasets) -> PreparedScenario:
+    """The prepared scenario from an already loaded scenario and data: road graph and travel matrix."""
+    road = load_road(scenario, data, path)
+    return PreparedScenario(Path(path), scenario, data, travel_matrix(scenario, data, road), road)
+
+
+def load_road(scenario: Scenario, data: Datasets, path: Path) -> RoadGraph | None:
+    """The scenario's road graph in the area's UTM zone, or None when it names no road file."""
     if scenario.data.road_network is None:
+        return None
+    return load_road_graph(
+        resolve(path, scenario.data.road_network),
+        data.boundary.estimate_utm_crs(),
+        scenario.travel.road_default_speed_kph,
+    )
+
+
+def travel_matrix(scenario: Scenario, data: Datasets, road: RoadGraph | None) -> TravelMatrix:
+    """Road-network matrix over `road` when there is one, else the flagged straight-line fallback."""
+    if road is None:
         logger.info("no road network given: straight-line × %.2f fallback", scenario.travel.detour_factor)
         return fallback_matrix(data.townships, data.facilities, scenario.travel)
-    road = load_road_graph(resolve(path, scenario.data.road_network), data.boundary.estimate_utm_crs(),
-                           scenario.travel.road_default_speed_kph)
     return road_matrix(data.townships, data.facilities, road, scenario.travel, scenario.travel.max_access_min)
+
+
+# ---------------------------------------------------------------- one solve
+
+
+class ViolationPolicy(Enum):
+    """What `solve_plan` does when the solve does not end in a verified plan.
+
+    RAISE
+        The CLI and tests: infeasible → `InfeasiblePlanError` with the diagnosis (smallest relaxation),
+        no solution → `SolverError`, a violated rule → `VerificationError`. A returned solve is verified.
+    RECORD
+        Sweeps and benchmarks: nothing is raised or diagnosed; the `PlanSolve` carries the outcome, the
+        plan (None without a solution) and its violations for the caller to count.
+    """
+
+    RAISE = "raise"
+    RECORD = "record"
+
+
+@dataclass(frozen=True)
+class LpRounding:
+    """MIP start: the LP relaxation rounded to a plan (optimizer/solving/plan_start.py)."""
+
+
+LP_ROUNDING = LpRounding()
+
+Start = Mapping[str, float] | LpRounding
+"""A MIP start: values by variable name (e.g. the previous sweep level's solution) or `LP_ROUNDING`."""
+
+
+@dataclass(frozen=True)
+class StageSeconds:
+    """Wall time of the stages before the MIP (its own time is `report.seconds`)."""
+
+    inputs: float
+    build: float
+    start: float
+
+
+@dataclass(frozen=True)
+class PlanSolve:
+    """One build → solve → extract → verify: the model and its inputs, what the solver said, the plan."""
+
+    inputs: PlanInputs
+    model: PlanModel
+    report: SolveReport
+    result: PlanResult | None
+    violations: tuple[Violation, ...]
+    warm_started: bool
+    lp_start: PlanStart | None
+    seconds: StageSeconds
+
+    @property
+    def plan(self) -> PlanResult:
+        """The plan; under `RECORD` a solve without a solution raises `SolverError` here."""
+        if self.result is None:
+            raise SolverError(f"{self.inputs.name}: no plan ({self.report.outcome.value}, {self.report.detail})")
+        return self.result
+
+
+def solve_plan(
+    prepared: PreparedScenario,
+    *,
+    on_violation: ViolationPolicy,
+    start: Start | None = None,
+    honour_named: bool | None = None,
+) -> PlanSolve:
+    """Build the plan inputs and model, solve, extract the tables and check them independently.
+
+    Parameters
+    ----------
+    prepared
+        Scenario, data and travel matrix; the solver is `prepared.scenario.solver`.
+    on_violation
+        `RAISE` or `RECORD` (see `ViolationPolicy`).
+    start
+        A MIP start: values by variable name (clipped into bounds; an empty mapping is no start) or
+        `LP_ROUNDING`. It only gives the solver an early incumbent.
+    honour_named
+        Override of the scenario's `subcentres.honour_named` (None: as the scenario says).
+
+    Raises
+    ------
+    InfeasiblePlanError, SolverError, VerificationError
+        Only under `ViolationPolicy.RAISE`.
+    """
+    scenario, data, matrix = prepared.scenario, prepared.data, prepared.matrix
+    began = time.perf_counter()
+    inputs = build_plan_inputs(scenario, data, matrix, honour_named=honour_named)
+    built_inputs = time.perf_counter()
+    model = build_plan_model(inputs)
+    built = time.perf_counter()
+    logger.info(
+        "model %s: %d variables, %d constraints",
+        inputs.name,
+        model.problem.numVariables(),
+        model.problem.numConstraints(),
+    )
+    lp_start = None
+    if isinstance(start, LpRounding):
+        lp_start = set_lp_rounded_start(model, inputs, scenario.solver)
+        warm = lp_start is not None
+    else:
+        warm = bool(start)
+        if start:
+            _set_start(model, start)
+    started = time.perf_counter()
+    report = solve(model.problem, scenario.solver, warm_start=warm)
+    seconds = StageSeconds(built_inputs - began, built - built_inputs, started - built)
+    raising = on_violation is ViolationPolicy.RAISE
+    if raising and report.outcome is SolveOutcome.INFEASIBLE:
+        explanation = explain_scenario(scenario, data, matrix, scenario.solver, honour_named=honour_named)
+        raise InfeasiblePlanError(f"{prepared.path}: {explanation.text()}", explanation)
+    if not report.outcome.has_solution:
+        if raising:
+            raise SolverError(
+                f"{prepared.path}: the solver stopped with no solution ({report.outcome.value}, {report.detail}); "
+                "raise solver.time_limit_s or try `--solver cbc`."
+            )
+        return PlanSolve(inputs, model, report, None, (), warm, lp_start, seconds)
+    result = extract(model, report, scenario, data, matrix)
+    violations = check(result, scenario, data, matrix, honour_named=honour_named)
+    if raising and violations:
+        raise VerificationError(violations)
+    return PlanSolve(inputs, model, report, result, tuple(violations), warm, lp_start, seconds)
+
+
+def _set_start(model: PlanModel, start: Mapping[str, float]) -> None:
+    """Initial values by variable name, clipped into each variable's bounds."""
+    for variable in model.problem.variables():
+        value = start.get(variable.name)
+        if value is None:
+            continue
+        if variable.lowBound is not None:
+            value = max(value, variable.lowBound)
+        if variable.upBound is not None:
+            value = min(value, variable.upBound)
+        variable.setInitialValue(value)
+
+
+# ---------------------------------------------------------------- the run
 
 
 def plan_scenario(prepared: PreparedScenario, *, compare_free_choice: bool = True) -> PlanResult:
@@ -70,7 +236,7 @@ def plan_scenario(prepared: PreparedScenario, *, compare_free_choice: bool = Tru
     VerificationError
         When the independent check finds a violated rule.
     """
-    result = _solve_once(prepared, honour_named=None)
+    result = solve_plan(prepared, on_violation=ViolationPolicy.RAISE).plan
     subcentres = prepared.scenario.subcentres
     if compare_free_choice and subcentres is not None and subcentres.named_facility_ids and subcentres.honour_named:
         result = replace(result, free_choice_subcentres=free_subcentre_choice(prepared))
@@ -83,30 +249,10 @@ def free_subcentre_choice(prepared: PreparedScenario) -> tuple[str, ...]:
     if inputs is None:
         return ()
     weights = prepared.scenario.objective
-    model = build_subcentre_model(inputs, coverage_weight=weights.subcentre_coverage,
-                                  travel_weight=weights.subcentre_travel)
+    model = build_subcentre_model(
+        inputs, coverage_weight=weights.subcentre_coverage, travel_weight=weights.subcentre_travel
+    )
     report = solve(model.problem, prepared.scenario.solver)
     if not report.outcome.has_solution:
         raise SolverError(f"{prepared.path}: the free sub-centre choice found no solution ({report.detail})")
     return tuple(s for s, var in model.handles.is_open.items() if round(var.varValue or 0) == 1)
-
-
-def _solve_once(prepared: PreparedScenario, *, honour_named: bool | None) -> PlanResult:
-    scenario, data, matrix = prepared.scenario, prepared.data, prepared.matrix
-    inputs = build_plan_inputs(scenario, data, matrix, honour_named=honour_named)
-    model = build_plan_model(inputs)
-    logger.info("model %s: %d variables, %d constraints", inputs.name, model.problem.numVariables(),
-                model.problem.numConstraints())
-    report = solve(model.problem, scenario.solver)
-    if report.outcome is SolveOutcome.INFEASIBLE:
-        explanation = explain_scenario(scenario, data, matrix, scenario.solver, honour_named=honour_named)
-        raise InfeasiblePlanError(f"{prepared.path}: {explanation.text()}", explanation)
-    if not report.outcome.has_solution:
-        raise SolverError(
-            f"{prepared.path}: the solver stopped with no solution ({report.outcome.value}, {report.detail}); "
-            "raise solver.time_limit_s or try `--solver cbc`.")
-    result = extract(model, report, scenario, data, matrix)
-    violations = check(result, scenario, data, matrix, honour_named=honour_named)
-    if violations:
-        raise VerificationError(violations)
-    return result

@@ -20,8 +20,9 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import Point, shape
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA = REPO_ROOT / "data"
+from tests.support import DATA
+from tests.support import ROOT as REPO_ROOT
+
 RAW = Path(os.environ.get("SHARED_DATA_RAW") or REPO_ROOT / "../shared/data-raw").resolve()
 SEEDS = Path(os.environ.get("SHARED_SEEDS") or REPO_ROOT / "../shared/seeds").resolve()
 
@@ -58,10 +59,7 @@ def read_rows(relative: str) -> list[dict[str, str]]:
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Great-circle distance in metres."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
 
 
@@ -91,9 +89,7 @@ def test_259_unique_nine_digit_codes(townships: list[dict[str, str]]) -> None:
     assert codes == sorted(codes)
 
 
-def test_counties_are_the_13_study_units(
-    townships: list[dict[str, str]], counties: dict[str, dict[str, str]]
-) -> None:
+def test_counties_are_the_13_study_units(townships: list[dict[str, str]], counties: dict[str, dict[str, str]]) -> None:
     assert len(counties) == 13
     assert {r["county_code"] for r in townships} == set(counties)
 
@@ -109,9 +105,7 @@ def test_allocated_counties_sum_exactly_to_census(
             assert totals[code] == int(county["population_2020"]), code
 
 
-def test_xiushan_equals_bulletin(
-    townships: list[dict[str, str]], counties: dict[str, dict[str, str]]
-) -> None:
+def test_xiushan_equals_bulletin(townships: list[dict[str, str]], counties: dict[str, dict[str, str]]) -> None:
     xiushan = {r["code"]: r for r in townships if r["county_code"] == XIUSHAN}
     assert set(xiushan) == set(XIUSHAN_BULLETIN) | XIUSHAN_SHARED
     for code, value in XIUSHAN_BULLETIN.items():
@@ -165,9 +159,7 @@ def test_gcj_to_wgs_shift_is_plausible(townships: list[dict[str, str]]) -> None:
         assert low <= shift <= high, (r["code"], shift)
 
 
-def test_facility_ids_unique_and_towns_known(
-    facilities: list[dict[str, str]], townships: list[dict[str, str]]
-) -> None:
+def test_facility_ids_unique_and_towns_known(facilities: list[dict[str, str]], townships: list[dict[str, str]]) -> None:
     codes = {r["code"] for r in townships}
     ids = [r["facility_id"] for r in facilities]
     assert len(ids) == len(set(ids))

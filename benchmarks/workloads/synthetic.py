@@ -9,6 +9,7 @@ km on a square province; the caller turns them into distances (e.g. `road_km`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -103,14 +104,32 @@ def generate_province(
     )
 
 
+@overload
+def road_km(  # type: ignore[overload-overlap]  # float32 and float64 share no subclass
+    origins: FloatArray,
+    destinations: FloatArray,
+    *,
+    detour: float = ...,
+    round_to_km: float | None = ...,
+    dtype: type[np.float64],
+) -> npt.NDArray[np.float64]: ...
+@overload
+def road_km(
+    origins: FloatArray,
+    destinations: FloatArray,
+    *,
+    detour: float = ...,
+    round_to_km: float | None = ...,
+    dtype: type[np.float32] = ...,
+) -> npt.NDArray[np.float32]: ...
 def road_km(
     origins: FloatArray,
     destinations: FloatArray,
     *,
     detour: float = 1.3,
     round_to_km: float | None = None,
-    dtype: type = np.float32,
-) -> npt.NDArray[np.floating]:
+    dtype: type[np.float32] | type[np.float64] = np.float32,
+) -> npt.NDArray[np.float32] | npt.NDArray[np.float64]:
     """Straight-line distance × a road detour factor, computed in row blocks to bound memory.
 
     `round_to_km` rounds to a grid (e.g. 1.0), which makes distance levels repeat (smaller radius

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pulp
 
+from models.location.families import LocationFamily
 from models.location.location_common import (
     Key,
     affine,
@@ -29,10 +30,9 @@ from models.location.location_common import (
     sorted_ids,
 )
 from models.naming import ConstraintRegistry, ConstraintTag, name
+from models.tolerances import FEASIBILITY_TOL
 
 logger = logging.getLogger(__name__)
-
-ROUND_TOL = 1e-6
 
 
 def _common_problems(
@@ -77,13 +77,17 @@ def _ambulance_vars(
 
 
 def _count(
-    problem: pulp.LpProblem, registry: ConstraintRegistry, y: dict[Key, pulp.LpVariable], p: int, number: int
+    problem: pulp.LpProblem,
+    registry: ConstraintRegistry[LocationFamily],
+    y: dict[Key, pulp.LpVariable],
+    p: int,
+    number: int,
 ) -> None:
     registry.add(
         problem,
         constraint(affine((v, 1.0) for v in y.values()), pulp.LpConstraintEQ, float(p)),
         "count",
-        ConstraintTag("count", None, None, "ambulance", f"station exactly p = {p} ambulances ({number})"),
+        ConstraintTag(LocationFamily.COUNT, None, None, "ambulance", f"station exactly p = {p} ambulances ({number})"),
     )
 
 
@@ -139,7 +143,7 @@ class DSMInputs:
             weight = dict(zip(self.demand_ids, self.weight, strict=True))
             reach1 = invert(self.cover_r1, self.demand_ids)
             coverable = sum(weight[d] for d, near in reach1.items() if near)
-            if coverable < self.alpha * sum(self.weight) - ROUND_TOL:
+            if coverable < self.alpha * sum(self.weight) - FEASIBILITY_TOL:
                 problems.append(
                     f"at most {coverable:g} of {sum(self.weight):g} demand can be within r1, below "
                     f"alpha = {self.alpha}; lower alpha or add stations"
@@ -159,7 +163,7 @@ class DSMModel:
     """demand → x1 — covered at least once within r1 (shared by points with equal reach sets)."""
     twice: dict[Key, pulp.LpVariable]
     """demand → x2 — covered at least twice within r1 (shared by points with equal reach sets)."""
-    registry: ConstraintRegistry = field(default_factory=ConstraintRegistry)
+    registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
     def stationed(self) -> dict[Key, int]:
         """Site → ambulances (only sites with at least one)."""
@@ -190,7 +194,7 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
     coverage counts; the rows are named after the group's first point.
     """
     problem = pulp.LpProblem("dsm", pulp.LpMaximize)
-    registry = ConstraintRegistry()
+    registry = ConstraintRegistry[LocationFamily]()
     y = _ambulance_vars(problem, inputs.site_ids, inputs.p, inputs.site_capacity)
     weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
     reach1, reach2 = invert(inputs.cover_r1, inputs.demand_ids), invert(inputs.cover_r2, inputs.demand_ids)
@@ -210,7 +214,9 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
                 problem,
                 constraint(affine((y[s], 1.0) for s in near2), pulp.LpConstraintGE, 1.0),
                 name("cover_r2", d),
-                ConstraintTag("cover_r2", None, str(d), "ambulance", "every point within r2 of an ambulance (1)"),
+                ConstraintTag(
+                    LocationFamily.COVER_R2, None, str(d), "ambulance", "every point within r2 of an ambulance (1)"
+                ),
             )
         if not near1:
             continue
@@ -227,21 +233,25 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
             constraint(affine(terms), pulp.LpConstraintGE, 0.0),
             name("double", d),
             ConstraintTag(
-                "double", None, str(d), "ambulance", f"covered once/twice needs that many in r1; {len(members)} pt (3)"
+                LocationFamily.DOUBLE,
+                None,
+                str(d),
+                "ambulance",
+                f"covered once/twice needs that many in r1; {len(members)} pt (3)",
             ),
         )
         registry.add(
             problem,
             constraint(affine([(x2, 1.0), (x1, -1.0)]), pulp.LpConstraintLE, 0.0),
             name("order", d),
-            ConstraintTag("order", None, str(d), None, "twice implies once (4)"),
+            ConstraintTag(LocationFamily.ORDER, None, str(d), None, "twice implies once (4)"),
         )
     problem += affine(twice_terms)
     registry.add(
         problem,
         constraint(affine(once_terms), pulp.LpConstraintGE, inputs.alpha * float(sum(inputs.weight))),
         "share_r1",
-        ConstraintTag("share_r1", None, None, "ambulance", f"share α = {inputs.alpha} within r1 (2)"),
+        ConstraintTag(LocationFamily.SHARE_R1, None, None, "ambulance", f"share α = {inputs.alpha} within r1 (2)"),
     )
     _count(problem, registry, y, inputs.p, 5)
     return DSMModel(problem, inputs, y, once, twice, registry)
@@ -300,7 +310,7 @@ class MEXCLPModel:
     """y[site] — ambulances stationed at the site (integer)."""
     kth: dict[tuple[Key, int], pulp.LpVariable]
     """x[demand, k] — the demand is covered by at least k ambulances."""
-    registry: ConstraintRegistry = field(default_factory=ConstraintRegistry)
+    registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
     def stationed(self) -> dict[Key, int]:
         """Site → ambulances (only sites with at least one)."""
@@ -334,7 +344,7 @@ def build_mexclp_model(inputs: MEXCLPInputs) -> MEXCLPModel:
     (3) y_j ≤ p_j is the variable's upper bound.
     """
     problem = pulp.LpProblem("mexclp", pulp.LpMaximize)
-    registry = ConstraintRegistry()
+    registry = ConstraintRegistry[LocationFamily]()
     y = _ambulance_vars(problem, inputs.site_ids, inputs.p, inputs.site_capacity)
     cap = dict(zip(inputs.site_ids, inputs.site_capacity or (inputs.p,) * len(inputs.site_ids), strict=True))
     weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
@@ -353,7 +363,9 @@ def build_mexclp_model(inputs: MEXCLPInputs) -> MEXCLPModel:
             problem,
             constraint(affine(terms), pulp.LpConstraintLE, 0.0),
             name("expected", d),
-            ConstraintTag("expected", None, str(d), "ambulance", "k-th coverage needs k ambulances in reach (1)"),
+            ConstraintTag(
+                LocationFamily.EXPECTED, None, str(d), "ambulance", "k-th coverage needs k ambulances in reach (1)"
+            ),
         )
     problem += affine(objective)
     _count(problem, registry, y, inputs.p, 2)

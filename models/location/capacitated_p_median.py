@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
+from models.location.families import LocationFamily
 from models.location.location_common import (
     FloatArray,
     Key,
@@ -26,6 +27,7 @@ from models.location.location_common import (
     sorted_ids,
 )
 from models.naming import ConstraintRegistry, ConstraintTag, name
+from models.tolerances import COMPARISON_TOL
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +105,7 @@ class CapacitatedPMedianModel:
     """y[site]."""
     assign: dict[tuple[Key, Key], pulp.LpVariable]
     """x[demand, site] — 1 when the demand is served by the site (only modelled pairs)."""
-    registry: ConstraintRegistry = field(default_factory=ConstraintRegistry)
+    registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
     def open_sites(self) -> list[Key]:
         """The opened medians, sorted."""
@@ -131,7 +133,7 @@ def capacity_violations(inputs: CapacitatedPMedianInputs, assignment: Mapping[Ke
     for d, s in assignment.items():
         load[s] = load.get(s, 0.0) + float(np.asarray(inputs.demand)[row_of[d]])
     capacity = np.asarray(inputs.capacity, dtype=float)
-    return {s: q - capacity[col_of[s]] for s, q in load.items() if q > capacity[col_of[s]] + 1e-9}
+    return {s: q - capacity[col_of[s]] for s, q in load.items() if q > capacity[col_of[s]] + COMPARISON_TOL}
 
 
 def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> CapacitatedPMedianModel:
@@ -154,7 +156,7 @@ def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> Capaci
     (4) count:        Σ_j y_j = p
     """
     problem = pulp.LpProblem("capacitated_p_median", pulp.LpMinimize)
-    registry = ConstraintRegistry()
+    registry = ConstraintRegistry[LocationFamily]()
     row_of = {d: r for r, d in enumerate(inputs.demand_ids)}
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
     demands, sites = sorted_ids(inputs.demand_ids), sorted_ids(inputs.site_ids)
@@ -181,13 +183,13 @@ def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> Capaci
                 problem,
                 constraint(affine([(x, 1.0), (y_list[c], -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("link", d, sites[c]),
-                ConstraintTag("link", None, str(d), str(sites[c]), "served only by an open median (3)"),
+                ConstraintTag(LocationFamily.LINK, None, str(d), str(sites[c]), "served only by an open median (3)"),
             )
         registry.add(
             problem,
             constraint(affine((x, 1.0) for x in row_vars), pulp.LpConstraintEQ, 1.0),
             name("assign", d),
-            ConstraintTag("assign", None, str(d), None, "each demand served by exactly one median (1)"),
+            ConstraintTag(LocationFamily.ASSIGN, None, str(d), None, "each demand served by exactly one median (1)"),
         )
     problem += affine(objective)
     for c, s in enumerate(sites):
@@ -196,12 +198,12 @@ def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> Capaci
             problem,
             constraint(affine(terms), pulp.LpConstraintLE, 0.0),
             name("capacity", s),
-            ConstraintTag("capacity", None, None, str(s), "load of a median within its capacity (2)"),
+            ConstraintTag(LocationFamily.CAPACITY, None, None, str(s), "load of a median within its capacity (2)"),
         )
     registry.add(
         problem,
         constraint(affine((y, 1.0) for y in y_list), pulp.LpConstraintEQ, float(inputs.p)),
         "count",
-        ConstraintTag("count", None, None, "site", f"open exactly p = {inputs.p} medians (4)"),
+        ConstraintTag(LocationFamily.COUNT, None, None, "site", f"open exactly p = {inputs.p} medians (4)"),
     )
     return CapacitatedPMedianModel(problem, inputs, open_vars, assign, registry)

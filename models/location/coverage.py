@@ -14,6 +14,7 @@ from typing import Literal
 
 import pulp
 
+from models.location.families import LocationFamily
 from models.location.location_common import (
     Key,
     affine,
@@ -110,7 +111,7 @@ class CoverageModel:
     covered: dict[Key, pulp.LpVariable] = field(default_factory=dict)
     """MCLP: demand → u — 1 when covered; points with the same sites in reach share one variable
     (demand with no covering site has none)."""
-    registry: ConstraintRegistry = field(default_factory=ConstraintRegistry)
+    registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
     def open_sites(self) -> list[Key]:
         """The opened sites, sorted."""
@@ -161,7 +162,7 @@ def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
     kind = inputs.kind
     sense = pulp.LpMinimize if kind == "lscp" else pulp.LpMaximize
     problem = pulp.LpProblem(f"coverage_{kind}", sense)
-    registry = ConstraintRegistry()
+    registry = ConstraintRegistry[LocationFamily]()
     sites = sorted_ids(inputs.site_ids)
     open_vars = {s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites}
     reach = invert(inputs.coverage, inputs.demand_ids)
@@ -176,7 +177,7 @@ def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
                 constraint(affine((open_vars[s], 1.0) for s in near), pulp.LpConstraintGE, 1.0),
                 name("cover", members[0]),
                 ConstraintTag(
-                    "cover",
+                    LocationFamily.COVER,
                     None,
                     str(members[0]),
                     None,
@@ -199,7 +200,7 @@ def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
                 constraint(affine(terms), pulp.LpConstraintLE, 0.0),
                 name("covered", members[0]),
                 ConstraintTag(
-                    "covered",
+                    LocationFamily.COVERED,
                     None,
                     str(members[0]),
                     None,
@@ -211,13 +212,13 @@ def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
             problem,
             constraint(affine((open_vars[s], 1.0) for s in sites), pulp.LpConstraintEQ, float(inputs.p or 0)),
             "count",
-            ConstraintTag("count", None, None, "site", f"open exactly p = {inputs.p} sites (4)"),
+            ConstraintTag(LocationFamily.COUNT, None, None, "site", f"open exactly p = {inputs.p} sites (4)"),
         )
     for s in sorted_ids(set(inputs.fixed_open)):
         registry.add(
             problem,
             constraint(affine([(open_vars[s], 1.0)]), pulp.LpConstraintEQ, 1.0),
             name("fixed", s),
-            ConstraintTag("fixed", None, None, str(s), "existing facility stays open (3)"),
+            ConstraintTag(LocationFamily.FIXED, None, None, str(s), "existing facility stays open (3)"),
         )
     return CoverageModel(problem, inputs, open_vars, covered, registry)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
+from models.location.families import LocationFamily
 from models.location.location_common import (
     FloatArray,
     Key,
@@ -79,7 +80,7 @@ class PCenterModel:
     """z[k] — 1 when the radius is at least levels[k]."""
     levels: tuple[float, ...]
     """D^0 < D^1 < … < D^K, the distinct distances in the search window."""
-    registry: ConstraintRegistry = field(default_factory=ConstraintRegistry)
+    registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
     def open_sites(self) -> list[Key]:
         """The opened sites, sorted."""
@@ -133,7 +134,7 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
     (4) reach[i]:     Σ_{j: d_ij ≤ D^K} y_j ≥ 1           ∀ i (the radius never exceeds UB)
     """
     problem = pulp.LpProblem("p_center", pulp.LpMinimize)
-    registry = ConstraintRegistry()
+    registry = ConstraintRegistry[LocationFamily]()
     row_of = {d: r for r, d in enumerate(inputs.demand_ids)}
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
     demands, sites = sorted_ids(inputs.demand_ids), sorted_ids(inputs.site_ids)
@@ -157,13 +158,13 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
         problem,
         constraint(affine(definition), pulp.LpConstraintEQ, float(levels[0])),
         "radius_def",
-        ConstraintTag("radius_def", None, None, None, "the radius is D^0 plus the steps taken (0)"),
+        ConstraintTag(LocationFamily.RADIUS_DEF, None, None, None, "the radius is D^0 plus the steps taken (0)"),
     )
     registry.add(
         problem,
         constraint(affine((y, 1.0) for y in y_list), pulp.LpConstraintEQ, float(inputs.p)),
         "count",
-        ConstraintTag("count", None, None, "site", f"open exactly p = {inputs.p} sites (1)"),
+        ConstraintTag(LocationFamily.COUNT, None, None, "site", f"open exactly p = {inputs.p} sites (1)"),
     )
     last = len(levels) - 1
     for r, d in enumerate(demands):
@@ -181,20 +182,22 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
                 problem,
                 constraint(affine(terms), pulp.LpConstraintGE, 1.0),
                 name("radius", d, k),
-                ConstraintTag("radius", None, str(d), None, f"radius ≥ level {k} unless a site is nearer (2)"),
+                ConstraintTag(
+                    LocationFamily.RADIUS, None, str(d), None, f"radius ≥ level {k} unless a site is nearer (2)"
+                ),
             )
         reach = order[: int(np.searchsorted(ordered, levels[last], side="right"))].tolist()
         registry.add(
             problem,
             constraint(affine((y_list[j], 1.0) for j in reach), pulp.LpConstraintGE, 1.0),
             name("reach", d),
-            ConstraintTag("reach", None, str(d), None, "a site within the heuristic radius (4)"),
+            ConstraintTag(LocationFamily.REACH, None, str(d), None, "a site within the heuristic radius (4)"),
         )
     for k in range(1, last):
         registry.add(
             problem,
             constraint(affine([(step[k], 1.0), (step[k + 1], -1.0)]), pulp.LpConstraintGE, 0.0),
             name("order", k),
-            ConstraintTag("order", None, None, None, "radius levels are nested (3)"),
+            ConstraintTag(LocationFamily.ORDER, None, None, None, "radius levels are nested (3)"),
         )
     return PCenterModel(problem, inputs, open_vars, radius, step, tuple(float(v) for v in levels), registry)

@@ -25,6 +25,7 @@ from typing import Literal
 import numpy as np
 import pulp
 
+from models.location.families import LocationFamily
 from models.location.location_common import (
     FloatArray,
     Key,
@@ -138,7 +139,7 @@ class PMedianModel:
     """Radius formulation: the largest exactly-priced distance of each demand."""
     level_radius: dict[tuple[Key, int], float] = field(default_factory=dict)
     """Radius formulation: D_i^k of each level variable z[i,k]."""
-    registry: ConstraintRegistry = field(default_factory=ConstraintRegistry)
+    registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
     def open_sites(self) -> list[Key]:
         """The opened sites (sorted), read from the site variables."""
@@ -250,7 +251,7 @@ def build_p_median_model(inputs: PMedianInputs) -> PMedianModel:
     """
     formulation = inputs.chosen_formulation()
     problem = pulp.LpProblem(f"p_median_{formulation}", pulp.LpMinimize)
-    registry = ConstraintRegistry()
+    registry = ConstraintRegistry[LocationFamily]()
     demands, sites, rows, cols = _columns(inputs)
     distance = np.asarray(inputs.distance, dtype=float)[np.ix_(rows, cols)]
     weight = np.asarray(inputs.weight, dtype=float)[rows]
@@ -264,7 +265,7 @@ def build_p_median_model(inputs: PMedianInputs) -> PMedianModel:
         problem,
         constraint(affine((v, 1.0) for v in y_list), pulp.LpConstraintEQ, inputs.p),
         "count",
-        ConstraintTag("count", None, None, "site", f"open exactly p = {inputs.p} sites (3)"),
+        ConstraintTag(LocationFamily.COUNT, None, None, "site", f"open exactly p = {inputs.p} sites (3)"),
     )
     if formulation == "assignment":
         assign = _add_assignment(problem, registry, demands, sites, weight, distance, y_list)
@@ -284,7 +285,7 @@ def build_p_median_model(inputs: PMedianInputs) -> PMedianModel:
 
 def _add_assignment(
     problem: pulp.LpProblem,
-    registry: ConstraintRegistry,
+    registry: ConstraintRegistry[LocationFamily],
     demands: list[Key],
     sites: list[Key],
     weight: FloatArray,
@@ -303,14 +304,14 @@ def _add_assignment(
             problem,
             constraint(affine((x, 1.0) for x in row), pulp.LpConstraintEQ, 1.0),
             name("assign", d),
-            ConstraintTag("assign", None, str(d), None, "each demand is served once (1)"),
+            ConstraintTag(LocationFamily.ASSIGN, None, str(d), None, "each demand is served once (1)"),
         )
         for s, x, y in zip(sites, row, y_list, strict=True):
             registry.add(
                 problem,
                 constraint(affine([(x, 1.0), (y, -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("link", d, s),
-                ConstraintTag("link", None, str(d), str(s), "serve only from open sites (2)"),
+                ConstraintTag(LocationFamily.LINK, None, str(d), str(s), "serve only from open sites (2)"),
             )
     problem += affine(objective)
     return assign
@@ -318,7 +319,7 @@ def _add_assignment(
 
 def _add_radius(
     problem: pulp.LpProblem,
-    registry: ConstraintRegistry,
+    registry: ConstraintRegistry[LocationFamily],
     inputs: PMedianInputs,
     demands: list[Key],
     weight: FloatArray,
@@ -375,7 +376,9 @@ def _add_radius(
                 problem,
                 constraint(affine(terms), pulp.LpConstraintGE, rhs),
                 name("level", d, k),
-                ConstraintTag("level", None, str(d), None, f"no open site within level {k} ⇒ pay next step (4)"),
+                ConstraintTag(
+                    LocationFamily.LEVEL, None, str(d), None, f"no open site within level {k} ⇒ pay next step (4)"
+                ),
             )
     problem += affine(objective, constant=constant)
     return level, cutoff, level_radius

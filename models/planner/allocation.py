@@ -48,111 +48,47 @@ lowers no travel time, so a loose budget never buys staff for their own sake (an
 demand to the stock and, with a large budget, hired far beyond the targets to shorten trips).
 (R1)–(R2) are a transportation problem (Hitchcock 1941) that places capacity where residents are;
 o_f are the sub-centre variables of models/planner/subcentres.py, linking upgrades to beds.
+The inputs are in `allocation_inputs`; (L1)–(L2), (P1) and (C1)–(C4) are added by `facility_rules`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 import pulp
 
-from models.naming import ConstraintRegistry, ConstraintTag, name
+from models.naming import ConstraintRegistry, name
+from models.planner.allocation_inputs import (
+    AllocationInputs,
+    BedCategoryInputs,
+    LimitInputs,
+    ResourceInputs,
+    Sense,
+    StaffPerBedInputs,
+    TargetInputs,
+    TargetKind,
+    allocation_tag,
+)
+from models.planner.facility_rules import add_bed_categories, add_limits, add_staff_per_bed
+from models.planner.families import PlanFamily
+from models.tolerances import DIVISION_FLOOR
+
+__all__ = [
+    "PARSIMONY",
+    "AllocationHandles",
+    "AllocationInputs",
+    "BedCategoryInputs",
+    "LimitInputs",
+    "ResourceInputs",
+    "Sense",
+    "StaffPerBedInputs",
+    "TargetInputs",
+    "TargetKind",
+    "add_allocation",
+]
 
 PARSIMONY = 1e-3
-TargetKind = Literal["per_population", "per_resource", "count"]
-Sense = Literal[">=", "<=", "="]
-
-
-@dataclass(frozen=True)
-class ResourceInputs:
-    """One allocatable resource."""
-
-    name: str
-    eligible: tuple[str, ...]
-    subset_of: str | None
-    baseline_modelled: float | None
-    other_stock: float
-    unit_cost_cny: float
-    allow_reduction: bool
-    demand_driven: bool
-    reference_total: float
-
-
-@dataclass(frozen=True)
-class TargetInputs:
-    """One ratio target, already turned into absolute amounts by the caller."""
-
-    id: str
-    resource: str
-    kind: TargetKind
-    bound: Sense
-    required: float
-    facilities: tuple[str, ...]
-    include_other_stock: bool
-    denominator_resource: str | None
-    denominator_facilities: tuple[str, ...]
-    hard: bool
-    shortfall_weight: float
-    scale: float
-
-
-@dataclass(frozen=True)
-class LimitInputs:
-    """A size band on one resource at one facility; the sub-centre values apply when it is upgraded."""
-
-    id: str
-    resource: str
-    facility: str
-    min_value: float | None
-    max_value: float | None
-    min_if_subcentre: float | None
-    max_if_subcentre: float | None
-    hard: bool
-    violation_weight: float
-
-
-@dataclass(frozen=True)
-class StaffPerBedInputs:
-    """Staff of one kind a facility needs for each of its beds (staff follow beds)."""
-
-    id: str
-    resource: str
-    facility: str
-    min_per_bed: float
-    hard: bool
-    violation_weight: float
-
-
-@dataclass(frozen=True)
-class BedCategoryInputs:
-    """Beds of one category at one facility (infectious-disease, emergency observation…)."""
-
-    id: str
-    facility: str
-    min_beds: int | None
-    min_share: float | None
-    max_share: float | None
-    hard: bool
-    violation_weight: float
-
-
-@dataclass(frozen=True)
-class AllocationInputs:
-    """Everything the allocation block needs, keyed by division code and facility id."""
-
-    towns: tuple[str, ...]
-    population: Mapping[str, float]
-    facilities: tuple[str, ...]
-    facility_site: Mapping[str, str]
-    access_min: Mapping[tuple[str, str], float]
-    access_limit_min: float
-    resources: tuple[ResourceInputs, ...]
-    targets: tuple[TargetInputs, ...]
-    limits: tuple[LimitInputs, ...]
-    staff_per_bed: tuple[StaffPerBedInputs, ...]
-    bed_categories: tuple[BedCategoryInputs, ...]
 
 
 @dataclass(frozen=True)
@@ -175,7 +111,7 @@ class AllocationHandles:
 def add_allocation(
     problem: pulp.LpProblem,
     inputs: AllocationInputs,
-    registry: ConstraintRegistry,
+    registry: ConstraintRegistry[PlanFamily],
     subcentre_open: Mapping[str, pulp.LpVariable],
 ) -> AllocationHandles:
     """Add (R1)–(R5), (T1), (L1)–(L2) and (C1)–(C4) to `problem`; return handles and objective terms."""
@@ -189,9 +125,9 @@ def add_allocation(
     flow, unserved, access_pairs = _add_access(problem, inputs, registry, amount)
     added = _add_stock_rules(problem, inputs, registry, amount, stock)
     shortfall, excess, shortfall_pairs = _add_targets(problem, inputs, registry, amount, resources)
-    limit_slack, limit_pairs = _add_limits(problem, inputs, registry, amount, subcentre_open)
-    limit_pairs += _add_staff_per_bed(problem, inputs, registry, amount, limit_slack)
-    category_beds, category_pairs = _add_bed_categories(problem, inputs, registry, amount, limit_slack)
+    limit_slack, limit_pairs = add_limits(problem, inputs, registry, amount, subcentre_open)
+    limit_pairs += add_staff_per_bed(problem, inputs, registry, amount, limit_slack)
+    category_beds, category_pairs = add_bed_categories(problem, inputs, registry, amount, limit_slack)
     cost = pulp.LpAffineExpression([(added[r.name], r.unit_cost_cny) for r in inputs.resources])
     parsimony = [
         (amount[r.name, f], PARSIMONY / max(r.reference_total, 1.0))
@@ -214,14 +150,10 @@ def add_allocation(
     )
 
 
-def _tag(family: str, target: str | None, resource: str | None, description: str) -> ConstraintTag:
-    return ConstraintTag(family, target, None, resource, description)
-
-
 def _add_access(
     problem: pulp.LpProblem,
     inputs: AllocationInputs,
-    registry: ConstraintRegistry,
+    registry: ConstraintRegistry[PlanFamily],
     amount: Mapping[tuple[str, str], pulp.LpVariable],
 ) -> tuple[
     dict[tuple[str, str, str], pulp.LpVariable],
@@ -272,7 +204,7 @@ def _add_access(
                 problem,
                 pulp.LpAffineExpression(options) == share * resource.reference_total,
                 name("access_demand", r, t),
-                _tag("access", None, r, f"{r} demand of town {t} follows its residents"),
+                allocation_tag(PlanFamily.ACCESS, None, r, f"{r} demand of town {t} follows its residents"),
             )
         for site, members in sites.items():
             served = by_site[site] + [(amount[r, f], -1.0) for f in members]
@@ -280,7 +212,7 @@ def _add_access(
                 problem,
                 pulp.LpAffineExpression(served) <= 0,
                 name("access_capacity", r, site),
-                _tag("access", None, r, f"{r} at site {site} serves residents within reach"),
+                allocation_tag(PlanFamily.ACCESS, None, r, f"{r} at site {site} serves residents within reach"),
             )
     return flow, unserved, pairs
 
@@ -288,7 +220,7 @@ def _add_access(
 def _add_stock_rules(
     problem: pulp.LpProblem,
     inputs: AllocationInputs,
-    registry: ConstraintRegistry,
+    registry: ConstraintRegistry[PlanFamily],
     amount: Mapping[tuple[str, str], pulp.LpVariable],
     stock: Mapping[str, pulp.LpAffineExpression],
 ) -> dict[str, pulp.LpVariable]:
@@ -301,14 +233,14 @@ def _add_stock_rules(
                 problem,
                 stock[r] >= baseline,
                 name("stock_floor", r),
-                _tag("stock_floor", None, r, f"keep the base-year {r} ({baseline:g})"),
+                allocation_tag(PlanFamily.STOCK_FLOOR, None, r, f"keep the base-year {r} ({baseline:g})"),
             )
         added[r] = problem.add_variable(name("added", r), 0)
         registry.add(
             problem,
             added[r] >= stock[r] - (baseline or 0.0),
             name("added", r),
-            _tag("cost", None, r, f"{r} added over the base year"),
+            allocation_tag(PlanFamily.COST, None, r, f"{r} added over the base year"),
         )
         if resource.subset_of is not None:
             for f in resource.eligible:
@@ -317,7 +249,7 @@ def _add_stock_rules(
                         problem,
                         amount[r, f] <= amount[resource.subset_of, f],
                         name("subset", r, f),
-                        _tag("subset", None, r, f"{r} are counted among {resource.subset_of}"),
+                        allocation_tag(PlanFamily.SUBSET, None, r, f"{r} are counted among {resource.subset_of}"),
                     )
     return added
 
@@ -325,7 +257,7 @@ def _add_stock_rules(
 def _add_targets(
     problem: pulp.LpProblem,
     inputs: AllocationInputs,
-    registry: ConstraintRegistry,
+    registry: ConstraintRegistry[PlanFamily],
     amount: Mapping[tuple[str, str], pulp.LpVariable],
     resources: Mapping[str, ResourceInputs],
 ) -> tuple[dict[str, pulp.LpVariable], dict[str, pulp.LpVariable], list[tuple[pulp.LpVariable, float]]]:
@@ -347,7 +279,7 @@ def _add_targets(
         else:
             requirement = target.required
         description = f"target {target.id}: {target.resource} {target.bound} {target.required:g}"
-        weight = target.shortfall_weight / max(target.scale, 1e-9)
+        weight = target.shortfall_weight / max(target.scale, DIVISION_FLOOR)
         if target.bound in (">=", "="):
             lhs = numerator
             if not target.hard:
@@ -358,7 +290,7 @@ def _add_targets(
                 problem,
                 lhs >= requirement,
                 name("target_min", target.id),
-                _tag("target", target.id, target.resource, description),
+                allocation_tag(PlanFamily.TARGET, target.id, target.resource, description),
             )
         if target.bound in ("<=", "="):
             lhs = numerator
@@ -370,7 +302,7 @@ def _add_targets(
                 problem,
                 lhs <= requirement,
                 name("target_max", target.id),
-                _tag("target", target.id, target.resource, description),
+                allocation_tag(PlanFamily.TARGET, target.id, target.resource, description),
             )
     return shortfall, excess, pairs
 
@@ -385,137 +317,3 @@ def _counted(
     if include_other_stock:
         expression += resource.other_stock
     return expression
-
-
-def _add_limits(
-    problem: pulp.LpProblem,
-    inputs: AllocationInputs,
-    registry: ConstraintRegistry,
-    amount: Mapping[tuple[str, str], pulp.LpVariable],
-    subcentre_open: Mapping[str, pulp.LpVariable],
-) -> tuple[dict[str, pulp.LpVariable], list[tuple[pulp.LpVariable, float]]]:
-    slack: dict[str, pulp.LpVariable] = {}
-    pairs: list[tuple[pulp.LpVariable, float]] = []
-    for limit in inputs.limits:
-        x = amount[limit.resource, limit.facility]
-        upgrade = subcentre_open.get(limit.facility)
-        tag = _tag("facility_limit", limit.id, limit.resource, f"{limit.resource} band at {limit.facility}")
-        lower: pulp.LpAffineExpression | float | None = limit.min_value
-        if upgrade is not None and limit.min_if_subcentre is not None:
-            lower = (limit.min_value or 0.0) + (limit.min_if_subcentre - (limit.min_value or 0.0)) * upgrade
-        upper: pulp.LpAffineExpression | float | None = limit.max_value
-        if upgrade is not None and limit.max_if_subcentre is not None and limit.max_value is not None:
-            upper = limit.max_value + (limit.max_if_subcentre - limit.max_value) * upgrade
-        weight = limit.violation_weight / max(limit.max_value or limit.min_value or 1.0, 1.0)
-        sides: tuple[tuple[Literal["min", "max"], pulp.LpAffineExpression | float | None], ...] = (
-            ("min", lower),
-            ("max", upper),
-        )
-        for side, bound in sides:
-            if bound is not None:
-                _add_rule(
-                    problem,
-                    registry,
-                    x,
-                    side,
-                    bound,
-                    name(f"limit_{side}", limit.id, limit.facility),
-                    tag,
-                    soft_weight=None if limit.hard else weight,
-                    slack=slack,
-                    pairs=pairs,
-                )
-    return slack, pairs
-
-
-def _add_rule(
-    problem: pulp.LpProblem,
-    registry: ConstraintRegistry,
-    lhs: pulp.LpAffineExpression | pulp.LpVariable,
-    side: Literal["min", "max"],
-    bound: pulp.LpAffineExpression | float,
-    key: str,
-    tag: ConstraintTag,
-    *,
-    soft_weight: float | None,
-    slack: dict[str, pulp.LpVariable],
-    pairs: list[tuple[pulp.LpVariable, float]],
-) -> None:
-    """Add `lhs ≥ bound` (side "min") or `lhs ≤ bound` ("max") as `key`; a soft rule (a weight given)
-    gets a named slack, recorded in `slack` and penalised per unit in `pairs`."""
-    if soft_weight is not None:
-        slack[key] = problem.add_variable(name("slack", key), 0)
-        pairs.append((slack[key], soft_weight))
-        lhs = lhs + slack[key] if side == "min" else lhs - slack[key]
-    registry.add(problem, lhs >= bound if side == "min" else lhs <= bound, key, tag)
-
-
-def _add_staff_per_bed(
-    problem: pulp.LpProblem,
-    inputs: AllocationInputs,
-    registry: ConstraintRegistry,
-    amount: Mapping[tuple[str, str], pulp.LpVariable],
-    slack: dict[str, pulp.LpVariable],
-) -> list[tuple[pulp.LpVariable, float]]:
-    pairs: list[tuple[pulp.LpVariable, float]] = []
-    for rule in inputs.staff_per_bed:
-        staff, beds = amount[rule.resource, rule.facility], amount["beds", rule.facility]
-        tag = _tag(
-            "staff_per_bed",
-            rule.id,
-            rule.resource,
-            f"{rule.resource} ≥ {rule.min_per_bed:g} per bed at {rule.facility}",
-        )
-        _add_rule(
-            problem,
-            registry,
-            staff,
-            "min",
-            rule.min_per_bed * beds,
-            name("staff_per_bed", rule.id, rule.facility),
-            tag,
-            soft_weight=None if rule.hard else rule.violation_weight / 100.0,
-            slack=slack,
-            pairs=pairs,
-        )
-    return pairs
-
-
-def _add_bed_categories(
-    problem: pulp.LpProblem,
-    inputs: AllocationInputs,
-    registry: ConstraintRegistry,
-    amount: Mapping[tuple[str, str], pulp.LpVariable],
-    slack: dict[str, pulp.LpVariable],
-) -> tuple[dict[tuple[str, str], pulp.LpVariable], list[tuple[pulp.LpVariable, float]]]:
-    beds: dict[tuple[str, str], pulp.LpVariable] = {}
-    pairs: list[tuple[pulp.LpVariable, float]] = []
-    for category in inputs.bed_categories:
-        c, f = category.id, category.facility
-        total = amount["beds", f]
-        z = problem.add_variable(name("category_beds", c, f), 0, cat=pulp.LpInteger)
-        beds[c, f] = z
-        tag = _tag("bed_category", c, "beds", f"{c} beds at {f}")
-        registry.add(problem, z <= total, name("category_within", c, f), tag)
-        minimums: list[tuple[str, pulp.LpAffineExpression | float]] = []
-        if category.min_beds is not None:
-            minimums.append(("category_min", float(category.min_beds)))
-        if category.min_share is not None:
-            minimums.append(("category_share_min", category.min_share * total))
-        weight = category.violation_weight / max(category.min_beds or 1, 1)
-        for family, bound in minimums:
-            _add_rule(
-                problem,
-                registry,
-                z,
-                "min",
-                bound,
-                name(family, c, f),
-                tag,
-                soft_weight=None if category.hard else weight,
-                slack=slack,
-                pairs=pairs,
-            )
-        if category.max_share is not None:
-            registry.add(problem, z <= category.max_share * total, name("category_share_max", c, f), tag)
-    return beds, pairs

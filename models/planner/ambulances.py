@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import pulp
 
 from models.naming import ConstraintRegistry, ConstraintTag, name
+from models.planner.families import PlanFamily
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ class AmbulanceHandles:
     cost: pulp.LpAffineExpression
 
 
-def add_ambulances(problem: pulp.LpProblem, inputs: AmbulanceInputs, registry: ConstraintRegistry) -> AmbulanceHandles:
+def add_ambulances(
+    problem: pulp.LpProblem, inputs: AmbulanceInputs, registry: ConstraintRegistry[PlanFamily]
+) -> AmbulanceHandles:
     """Add variables and constraints (A1)–(A4) to `problem`; return handles and objective terms."""
     total_population = sum(inputs.population[t] for t in inputs.towns) or 1.0
     vehicles = {
@@ -83,14 +86,14 @@ def add_ambulances(problem: pulp.LpProblem, inputs: AmbulanceInputs, registry: C
     added = problem.add_variable(name("ambulances_added"), 0)
     fleet = pulp.LpAffineExpression([(v, 1.0) for v in vehicles.values()])
 
-    def tag(description: str, family: str = "ambulance") -> ConstraintTag:
+    def tag(description: str, family: PlanFamily = PlanFamily.AMBULANCE) -> ConstraintTag[PlanFamily]:
         return ConstraintTag(family, inputs.target_id, None, "ambulances", description)
 
     registry.add(
         problem,
         fleet + (shortfall if shortfall is not None else 0) >= inputs.fleet_required,
         name("ambulance_fleet"),
-        tag(f"fleet of at least {inputs.fleet_required} vehicles", family="ambulance_fleet"),
+        tag(f"fleet of at least {inputs.fleet_required} vehicles", family=PlanFamily.AMBULANCE_FLEET),
     )
     for t in inputs.towns:
         registry.add(

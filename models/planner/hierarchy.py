@@ -35,6 +35,7 @@ from models.location.location_common import (
     sorted_ids,
 )
 from models.naming import ConstraintRegistry, ConstraintTag, name
+from models.planner.families import PlanFamily
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +61,8 @@ class HierarchyInputs:
         Empty: the assignment rule is off.
     cover
         Rule name → (town → nodes in reach); each town the rule lists needs at least one open node in
-        reach (a rule for rural towns lists only those). E.g.
-        ``{"network_20km": …, "thc_10km": …}``.
+        reach (a rule for rural towns lists only those). Rule names are those with a
+        `PlanFamily.COVER_<RULE>` (rows ``cover_<rule>[town]``): ``{"network": …, "primary": …}``.
     parents
         Node → parent nodes within the referral/link limit; each open node is linked to exactly one
         open parent. Nodes not listed need no parent (top tier, existing hospitals).
@@ -135,7 +136,7 @@ def add_hierarchy_constraints(
     problem: pulp.LpProblem,
     open_vars: Mapping[Node, pulp.LpVariable],
     inputs: HierarchyInputs,
-    registry: ConstraintRegistry,
+    registry: ConstraintRegistry[PlanFamily],
     *,
     target_id: str | None = None,
     refuse_unreachable: bool = True,
@@ -164,7 +165,8 @@ def add_hierarchy_constraints(
     Raises
     ------
     ValueError
-        When a town has an empty reach set, or a node in the rules has no open variable.
+        When a town has an empty reach set, a node in the rules has no open variable, or a cover rule
+        has no `PlanFamily` (`PlanFamily.cover`).
     """
     problems = inputs.problems() if refuse_unreachable else inputs.unknown_towns()
     missing = [n for n in inputs.nodes() if n not in open_vars]
@@ -186,24 +188,27 @@ def add_hierarchy_constraints(
                 problem,
                 constraint(affine([(a, 1.0), (open_vars[v], -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("assign_open", t, *v),
-                ConstraintTag("assign_open", target_id, str(t), v[0], f"assigned only to an open {v[0]} (2)"),
+                ConstraintTag(PlanFamily.ASSIGN_OPEN, target_id, str(t), v[0], f"assigned only to an open {v[0]} (2)"),
             )
         registry.add(
             problem,
             constraint(affine((a, 1.0) for a in row), pulp.LpConstraintEQ, 1.0),
             name("assign", t),
-            ConstraintTag("assign", target_id, str(t), None, "each town assigned to one open node in its radius (1)"),
+            ConstraintTag(
+                PlanFamily.ASSIGN, target_id, str(t), None, "each town assigned to one open node in its radius (1)"
+            ),
         )
     for rule in sorted(inputs.cover):
         reach = inputs.cover[rule]
+        family = PlanFamily.cover(rule)
         for t in sorted_ids(reach):
             nodes = sorted(reach[t], key=node_key)
             registry.add(
                 problem,
                 constraint(affine((open_vars[v], 1.0) for v in nodes), pulp.LpConstraintGE, 1.0),
-                name(f"cover_{rule}", t),
+                name(family, t),
                 ConstraintTag(
-                    f"cover_{rule}", target_id or rule, str(t), None, f"town within reach of an open node: {rule} (3)"
+                    family, target_id or rule, str(t), None, f"town within reach of an open node: {rule} (3)"
                 ),
             )
     for v in sorted(inputs.parents, key=node_key):
@@ -217,13 +222,15 @@ def add_hierarchy_constraints(
                 problem,
                 constraint(affine([(link, 1.0), (open_vars[u], -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("link_open", *v, *u),
-                ConstraintTag("link_open", target_id, str(v[1]), u[0], f"refer only to an open {u[0]} (5)"),
+                ConstraintTag(PlanFamily.LINK_OPEN, target_id, str(v[1]), u[0], f"refer only to an open {u[0]} (5)"),
             )
         registry.add(
             problem,
             constraint(affine([*((link, 1.0) for link in row), (open_vars[v], -1.0)]), pulp.LpConstraintEQ, 0.0),
             name("link", *v),
-            ConstraintTag("link", target_id, str(v[1]), v[0], f"an open {v[0]} refers to one parent in reach (4)"),
+            ConstraintTag(
+                PlanFamily.LINK, target_id, str(v[1]), v[0], f"an open {v[0]} refers to one parent in reach (4)"
+            ),
         )
     return handles
 
@@ -256,7 +263,7 @@ class HierarchyModel:
     open: dict[Node, pulp.LpVariable]
     """o[level, site] — 1 when the node is opened."""
     handles: HierarchyHandles
-    registry: ConstraintRegistry
+    registry: ConstraintRegistry[PlanFamily]
 
     def open_nodes(self) -> list[Node]:
         """The opened nodes, sorted."""
@@ -273,7 +280,7 @@ def build_hierarchy_model(inputs: HierarchyModelInputs) -> HierarchyModel:
     missing = [n for n in nodes if n not in inputs.open_cost]
     raise_if("hierarchy model", [f"open_cost has no entry for nodes {missing[:5]}"] if missing else [])
     problem = pulp.LpProblem("hierarchy", pulp.LpMinimize)
-    registry = ConstraintRegistry()
+    registry = ConstraintRegistry[PlanFamily]()
     existing = set(inputs.existing)
     open_vars = {
         n: problem.add_variable(name("o", *n), lowBound=1 if n in existing else 0, upBound=1, cat=pulp.LpBinary)

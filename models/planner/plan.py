@@ -4,6 +4,7 @@ Formulation
 -----------
 The blocks and their constraints are documented in their own modules:
     models/planner/allocation.py   (R1)–(R5), (T1), (L1)–(L2), (C1)–(C4)  beds and staff
+                                   (inputs in allocation_inputs.py; (L), (P), (C) rows in facility_rules.py)
     models/planner/ambulances.py   (A1)–(A4)                                fleet and stationing
     models/planner/subcentres.py   (S1)–(S5)                                sub-centre siting
     models/planner/hierarchy.py    (1)–(5)                                  service hierarchy (optional, hard)
@@ -39,6 +40,7 @@ import pulp
 from models.naming import ConstraintRegistry, ConstraintTag, name
 from models.planner.allocation import AllocationHandles, AllocationInputs, add_allocation
 from models.planner.ambulances import AmbulanceHandles, AmbulanceInputs, add_ambulances
+from models.planner.families import PlanFamily
 from models.planner.hierarchy import HierarchyHandles, HierarchyInputs, Node, add_hierarchy_constraints
 from models.planner.subcentres import SubcentreHandles, SubcentreInputs, add_subcentres
 
@@ -86,7 +88,7 @@ class PlanModel:
     """The built problem with typed handles to every block."""
 
     problem: pulp.LpProblem
-    registry: ConstraintRegistry
+    registry: ConstraintRegistry[PlanFamily]
     allocation: AllocationHandles
     ambulances: AmbulanceHandles | None
     subcentres: SubcentreHandles | None
@@ -119,7 +121,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 def _build(inputs: PlanInputs) -> PlanModel:
     problem = pulp.LpProblem(inputs.name, pulp.LpMinimize)
-    registry = ConstraintRegistry()
+    registry = ConstraintRegistry[PlanFamily]()
     weights = inputs.weights
 
     subcentres = add_subcentres(problem, inputs.subcentres, registry) if inputs.subcentres else None
@@ -154,7 +156,7 @@ def _build(inputs: PlanInputs) -> PlanModel:
         (1.0 / row_scale) * cost <= inputs.budget_cny / row_scale,
         name("budget"),
         ConstraintTag(
-            "budget",
+            PlanFamily.BUDGET,
             inputs.budget_target_id,
             None,
             None,
@@ -168,7 +170,7 @@ def _build(inputs: PlanInputs) -> PlanModel:
 
 def _add_hierarchy(
     problem: pulp.LpProblem,
-    registry: ConstraintRegistry,
+    registry: ConstraintRegistry[PlanFamily],
     hierarchy: PlanHierarchy,
     subcentres: SubcentreHandles | None,
 ) -> HierarchyHandles:

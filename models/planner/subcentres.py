@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import pulp
 
 from models.naming import ConstraintRegistry, ConstraintTag, name
+from models.planner.families import PlanFamily
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ class SubcentreHandles:
     cost: pulp.LpAffineExpression
 
 
-def add_subcentres(problem: pulp.LpProblem, inputs: SubcentreInputs, registry: ConstraintRegistry) -> SubcentreHandles:
+def add_subcentres(
+    problem: pulp.LpProblem, inputs: SubcentreInputs, registry: ConstraintRegistry[PlanFamily]
+) -> SubcentreHandles:
     """Add variables and constraints (S1)–(S5) to `problem`; return handles and objective terms."""
     total_population = sum(inputs.population[t] for t in inputs.towns) or 1.0
     is_open = {s: problem.add_variable(name("subcentre", s), cat=pulp.LpBinary) for s in inputs.candidates}
@@ -79,13 +82,13 @@ def add_subcentres(problem: pulp.LpProblem, inputs: SubcentreInputs, registry: C
     assigned = {
         (t, s): problem.add_variable(name("subcentre_assigned", t, s), 0, 1) for t in inputs.towns for s in reachable[t]
     }
-    tag = ConstraintTag("subcentre", inputs.target_id, None, "subcentres", "")
+    tag = ConstraintTag(PlanFamily.SUBCENTRE, inputs.target_id, None, "subcentres", "")
 
     registry.add(
         problem,
         pulp.LpAffineExpression([(v, 1.0) for v in is_open.values()]) == inputs.count,
-        name("subcentre_count"),
-        _with(tag, f"exactly {inputs.count} sub-centres", "subcentre_count"),
+        name(PlanFamily.SUBCENTRE_COUNT),
+        _with(tag, f"exactly {inputs.count} sub-centres", PlanFamily.SUBCENTRE_COUNT),
     )
     if inputs.honour_named:
         for s in inputs.named:
@@ -93,7 +96,7 @@ def add_subcentres(problem: pulp.LpProblem, inputs: SubcentreInputs, registry: C
                 problem,
                 is_open[s] == 1,
                 name("subcentre_named", s),
-                _with(tag, f"the plan names {s}", "subcentre_named"),
+                _with(tag, f"the plan names {s}", PlanFamily.SUBCENTRE_NAMED),
             )
     for t in inputs.towns:
         registry.add(
@@ -140,7 +143,9 @@ def _reachable(inputs: SubcentreInputs) -> dict[str, list[str]]:
     return reachable
 
 
-def _with(tag: ConstraintTag, description: str, family: str | None = None) -> ConstraintTag:
+def _with(
+    tag: ConstraintTag[PlanFamily], description: str, family: PlanFamily | None = None
+) -> ConstraintTag[PlanFamily]:
     return ConstraintTag(family or tag.family, tag.target_id, tag.area, tag.resource, description)
 
 
@@ -149,14 +154,14 @@ class SubcentreModel:
     """The sub-centre block solved on its own (e.g. to report the plan-free choice of sites)."""
 
     problem: pulp.LpProblem
-    registry: ConstraintRegistry
+    registry: ConstraintRegistry[PlanFamily]
     handles: SubcentreHandles
 
 
 def build_subcentre_model(inputs: SubcentreInputs, *, coverage_weight: float, travel_weight: float) -> SubcentreModel:
     """Sites only: minimise W_cov · uncovered population share + W_tr · normalised travel, (S1)–(S5)."""
     problem = pulp.LpProblem(f"subcentres_{inputs.target_id}", pulp.LpMinimize)
-    registry = ConstraintRegistry()
+    registry = ConstraintRegistry[PlanFamily]()
     handles = add_subcentres(problem, inputs, registry)
     problem += coverage_weight * handles.uncovered_term + travel_weight * handles.travel_term
     return SubcentreModel(problem, registry, handles)

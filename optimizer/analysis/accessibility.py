@@ -40,8 +40,9 @@ LUO_QI_STEPS: tuple[tuple[float, float], ...] = ((1 / 3, 1.00), (2 / 3, 0.68), (
 PER_1000 = 1000.0
 
 
-def stepped_weights(minutes: np.ndarray, catchment_min: float,
-                    steps: Sequence[tuple[float, float]] = LUO_QI_STEPS) -> np.ndarray:
+def stepped_weights(
+    minutes: np.ndarray, catchment_min: float, steps: Sequence[tuple[float, float]] = LUO_QI_STEPS
+) -> np.ndarray:
     """Zone weights of E2SFCA: each zone's weight up to its inclusive upper bound; 0 beyond the catchment."""
     weights = np.zeros(minutes.shape, dtype=float)
     assigned = np.zeros(minutes.shape, dtype=bool)
@@ -99,8 +100,9 @@ def e2sfca(supply: np.ndarray, demand: np.ndarray, weights: np.ndarray) -> E2SFC
     supply = np.asarray(supply, dtype=float)
     demand = np.asarray(demand, dtype=float)
     if weights.shape != (demand.size, supply.size):
-        raise ValueError(f"weights have shape {weights.shape}; expected (towns, facilities) = "
-                         f"({demand.size}, {supply.size})")
+        raise ValueError(
+            f"weights have shape {weights.shape}; expected (towns, facilities) = ({demand.size}, {supply.size})"
+        )
     weighted_demand = demand @ weights
     reaches = weighted_demand > 0
     ratio = np.divide(supply, weighted_demand, out=np.zeros_like(supply), where=reaches)
@@ -112,8 +114,7 @@ def gini(values: np.ndarray, weights: np.ndarray | None = None) -> float:
     values = np.asarray(values, dtype=float)
     weights = np.ones_like(values) if weights is None else np.asarray(weights, dtype=float)
     if values.shape != weights.shape or values.size == 0:
-        raise ValueError(f"values {values.shape} and weights {weights.shape} must be non-empty and of one "
-                         "shape")
+        raise ValueError(f"values {values.shape} and weights {weights.shape} must be non-empty and of one shape")
     if (weights < 0).any() or (values < 0).any():
         raise ValueError("the Gini index needs non-negative values and weights")
     total = weights.sum()
@@ -170,8 +171,12 @@ def equity_summary(table: pd.DataFrame, resources: Sequence[str], *, worst: int 
             "gini": gini(table[column].to_numpy(float), population),
             "area_per_1000": float((table[column] * population).sum() / population.sum()),
             "worst_served": [
-                {"code": str(r.code), "name": str(r.name), "population": float(r.population),
-                 "access_per_1000": float(getattr(r, column))}
+                {
+                    "code": str(r.code),
+                    "name": str(r.name),
+                    "population": float(r.population),
+                    "access_per_1000": float(getattr(r, column)),
+                }
                 for r in worst_rows.itertuples(index=False)
             ],
         }

@@ -83,23 +83,98 @@ class Standard:
 
 
 NATIONAL_STANDARDS: tuple[Standard, ...] = (
-    Standard("emergency_urban_5km", "城市急救服务半径", "urban emergency radius", 5.0, "km", "ambulance_base",
-             "urban", False, "院前医疗急救：城市地区服务半径不超过5公里", "ambulances.urban_radius_km"),
-    Standard("emergency_rural_10km", "农村急救服务半径（优选）", "rural emergency radius, preferred tier",
-             10.0, "km", "ambulance_base", "rural", True, "院前医疗急救：农村地区服务半径10—20公里（下限）"),
-    Standard("emergency_rural_20km", "农村急救服务半径", "rural emergency radius, hard tier", 20.0, "km",
-             "ambulance_base", "rural", False, "院前医疗急救：农村地区服务半径10—20公里（上限）",
-             "ambulances.rural_radius_km"),
-    Standard("emergency_response_15min", "急救反应时间", "emergency response time", 15.0, "minutes",
-             "ambulance_base", "all", False, "急救平均反应时间", "ambulances.response_max_min"),
-    Standard("medical_circle_15min", "15分钟就医圈", "15-minute medical circle", 15.0, "minutes", "facility",
-             "all", False, "15分钟就医圈：居民15分钟内到达最近的医疗卫生机构"),
-    Standard("childcare_circle_15min", "15分钟托育服务圈", "15-minute childcare circle", 15.0, "minutes",
-             "childcare", "all", False, "15分钟托育服务圈"),
-    Standard("rural_health_circle_30min", "30分钟农村健康服务圈", "30-minute rural health circle", 30.0,
-             "minutes", "facility", "rural", False, "农村地区30分钟健康服务圈"),
-    Standard("subcentre_radius", "次中心服务半径", "sub-centre radius", 20.0, "km", "subcentre", "all", False,
-             "县域医疗卫生次中心服务半径（农村急救网络上限）", "subcentres.radius_km"),
+    Standard(
+        "emergency_urban_5km",
+        "城市急救服务半径",
+        "urban emergency radius",
+        5.0,
+        "km",
+        "ambulance_base",
+        "urban",
+        False,
+        "院前医疗急救：城市地区服务半径不超过5公里",
+        "ambulances.urban_radius_km",
+    ),
+    Standard(
+        "emergency_rural_10km",
+        "农村急救服务半径（优选）",
+        "rural emergency radius, preferred tier",
+        10.0,
+        "km",
+        "ambulance_base",
+        "rural",
+        True,
+        "院前医疗急救：农村地区服务半径10—20公里（下限）",
+    ),
+    Standard(
+        "emergency_rural_20km",
+        "农村急救服务半径",
+        "rural emergency radius, hard tier",
+        20.0,
+        "km",
+        "ambulance_base",
+        "rural",
+        False,
+        "院前医疗急救：农村地区服务半径10—20公里（上限）",
+        "ambulances.rural_radius_km",
+    ),
+    Standard(
+        "emergency_response_15min",
+        "急救反应时间",
+        "emergency response time",
+        15.0,
+        "minutes",
+        "ambulance_base",
+        "all",
+        False,
+        "急救平均反应时间",
+        "ambulances.response_max_min",
+    ),
+    Standard(
+        "medical_circle_15min",
+        "15分钟就医圈",
+        "15-minute medical circle",
+        15.0,
+        "minutes",
+        "facility",
+        "all",
+        False,
+        "15分钟就医圈：居民15分钟内到达最近的医疗卫生机构",
+    ),
+    Standard(
+        "childcare_circle_15min",
+        "15分钟托育服务圈",
+        "15-minute childcare circle",
+        15.0,
+        "minutes",
+        "childcare",
+        "all",
+        False,
+        "15分钟托育服务圈",
+    ),
+    Standard(
+        "rural_health_circle_30min",
+        "30分钟农村健康服务圈",
+        "30-minute rural health circle",
+        30.0,
+        "minutes",
+        "facility",
+        "rural",
+        False,
+        "农村地区30分钟健康服务圈",
+    ),
+    Standard(
+        "subcentre_radius",
+        "次中心服务半径",
+        "sub-centre radius",
+        20.0,
+        "km",
+        "subcentre",
+        "all",
+        False,
+        "县域医疗卫生次中心服务半径（农村急救网络上限）",
+        "subcentres.radius_km",
+    ),
 )
 
 
@@ -135,25 +210,27 @@ class CoverageAnalysis:
         rows = []
         for item in self.summaries:
             standard = item.standard
-            rows.append({
-                "standard": standard.id,
-                "label_zh": standard.label_zh,
-                "label_en": standard.label_en,
-                "limit": standard.limit,
-                "unit": standard.unit,
-                "sites": standard.sites,
-                "towns": standard.towns,
-                "preferred": standard.preferred,
-                "basis": item.basis,
-                "skipped": item.skipped or "",
-                "towns_within": len(item.towns_within),
-                "towns_beyond": len(item.towns_beyond),
-                "population_within": item.population_within,
-                "population_beyond": item.population_beyond,
-                "share_within": item.share_within,
-                "beyond": "、".join(names[c] for c in item.towns_beyond),
-                "source": standard.source,
-            })
+            rows.append(
+                {
+                    "standard": standard.id,
+                    "label_zh": standard.label_zh,
+                    "label_en": standard.label_en,
+                    "limit": standard.limit,
+                    "unit": standard.unit,
+                    "sites": standard.sites,
+                    "towns": standard.towns,
+                    "preferred": standard.preferred,
+                    "basis": item.basis,
+                    "skipped": item.skipped or "",
+                    "towns_within": len(item.towns_within),
+                    "towns_beyond": len(item.towns_beyond),
+                    "population_within": item.population_within,
+                    "population_beyond": item.population_beyond,
+                    "share_within": item.share_within,
+                    "beyond": "、".join(names[c] for c in item.towns_beyond),
+                    "source": standard.source,
+                }
+            )
         return pd.DataFrame(rows)
 
 
@@ -187,8 +264,9 @@ def site_masks(allocation: pd.DataFrame) -> dict[SiteKind, np.ndarray | None]:
         "facility": np.ones(len(allocation), dtype=bool),
         "ambulance_base": allocation["ambulances"].to_numpy(float) > 0,
         "subcentre": allocation["is_subcentre"].to_numpy(bool),
-        "childcare": (allocation["childcare_places"].to_numpy(float) > 0
-                      if "childcare_places" in allocation.columns else None),
+        "childcare": (
+            allocation["childcare_places"].to_numpy(float) > 0 if "childcare_places" in allocation.columns else None
+        ),
     }
     return {kind: (mask if mask is not None and mask.any() else None) for kind, mask in masks.items()}
 
@@ -196,8 +274,7 @@ def site_masks(allocation: pd.DataFrame) -> dict[SiteKind, np.ndarray | None]:
 def nearest_value(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Per row of `values` (towns × sites), the smallest value among the masked sites (inf when none)."""
     if values.shape[1] != mask.shape[0]:
-        raise ValueError(f"values have {values.shape[1]} site columns but the mask has {mask.shape[0]} "
-                         "entries")
+        raise ValueError(f"values have {values.shape[1]} site columns but the mask has {mask.shape[0]} entries")
     if not mask.any():
         return np.full(values.shape[0], np.inf)
     nearest: np.ndarray = np.where(mask[None, :], values, np.inf).min(axis=1)
@@ -284,8 +361,7 @@ def analyse_coverage(
         raise ValueError("towns must be in the travel matrix's origin order (sorted codes)")
     order = {f: j for j, f in enumerate(matrix.destinations)}
     columns = np.array([order[f] for f in allocation["facility_id"]], dtype=int)
-    values: Mapping[Unit, np.ndarray] = {"km": matrix.straight_km[:, columns],
-                                         "minutes": matrix.minutes[:, columns]}
+    values: Mapping[Unit, np.ndarray] = {"km": matrix.straight_km[:, columns], "minutes": matrix.minutes[:, columns]}
     masks = site_masks(allocation)
     table = towns[["code", "name", "population", "settlement_class"]].copy().reset_index(drop=True)
     codes = table["code"].to_numpy(str)
@@ -297,10 +373,16 @@ def analyse_coverage(
         nearest = None if mask is None else nearest_value(values[standard.unit], mask)
         if nearest is not None:
             table[f"{standard.unit}_to_{standard.sites}"] = nearest
-        skipped = None if mask is not None else (
-            f"the plan has no {SITE_LABELS_ZH[standard.sites]} ({standard.sites})")
-        flags, summary = evaluate_standard(standard, codes, population, settlement, nearest,
-                                           basis=measure_basis(standard.unit, matrix.source), skipped=skipped)
+        skipped = None if mask is not None else (f"the plan has no {SITE_LABELS_ZH[standard.sites]} ({standard.sites})")
+        flags, summary = evaluate_standard(
+            standard,
+            codes,
+            population,
+            settlement,
+            nearest,
+            basis=measure_basis(standard.unit, matrix.source),
+            skipped=skipped,
+        )
         table[f"within_{standard.id}"] = flags
         summaries.append(summary)
         if summary.skipped:

@@ -21,28 +21,25 @@ import pulp
 from models.naming import ConstraintTag
 from models.planner import PlanModel, build_plan_model
 from models.planner.elastic import add_elastic_slacks
+from models.planner.families import PlanFamily
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
 from optimizer.inputs.scenario import Scenario
+from optimizer.inputs.solver_settings import SolverSettings
 from optimizer.instance.plan_inputs import build_plan_inputs, population_of
-from optimizer.solving.solve import SolverSettings, solve
+from optimizer.solving.solve import solve
 
 logger = logging.getLogger(__name__)
 
-RULE_FAMILIES = (
-    "budget", "target", "facility_limit", "bed_category", "staff_per_bed", "stock_floor", "ambulance_fleet",
-    "subcentre_count", "subcentre_named", "assign", "cover_network", "link",
-)
-UNITS = {"budget": "CNY", "ambulance_fleet": "vehicles", "subcentre_count": "sub-centres",
-         "subcentre_named": "named sub-centres", "assign": "towns", "cover_network": "towns",
-         "link": "middle-tier facilities"}
+RULE_FAMILIES = PlanFamily.rules()
+"""The families the diagnosis relaxes, in the order it groups and tries them (`PlanFamily` classifies)."""
 
 
 @dataclass(frozen=True)
 class RuleGroup:
     """One plan rule and the model rows that enforce it."""
 
-    family: str
+    family: PlanFamily
     key: str
     label: str
     constraints: tuple[str, ...]
@@ -72,8 +69,10 @@ class InfeasibilityReport:
     def text(self) -> str:
         """The explanation in planner terms."""
         if not self.conflict:
-            return ("the model is infeasible even with every plan rule relaxed: check the data (e.g. towns that "
-                    "reach no facility, or vehicle and bed bounds per facility).")
+            return (
+                "the model is infeasible even with every plan rule relaxed: check the data (e.g. towns that "
+                "reach no facility, or vehicle and bed bounds per facility)."
+            )
         lines = ["these hard rules cannot all hold together: " + "; ".join(g.label for g in self.conflict) + "."]
         if self.single:
             lines.append("Smallest fix of one rule alone: either " + ", or ".join(str(r) for r in self.single) + ".")
@@ -83,27 +82,17 @@ class InfeasibilityReport:
         return "\n".join(lines)
 
 
-GROUP_LABELS = {
-    "subcentre_named": "the sub-centres the plan names",
-    "assign": "the hierarchy's assignment radius (every town assigned to an open node in reach)",
-    "cover_network": "the emergency network radius (every town within reach of an open node)",
-    "link": "the referral limit (every open middle-tier facility near a top-tier one)",
-    "facility_limit": "facility limit '{key}'",
-    "bed_category": "bed category '{key}'",
-    "staff_per_bed": "staffing rule '{key}'",
-}
-
-
-def rule_groups(model: PlanModel) -> dict[tuple[str, str], RuleGroup]:
+def rule_groups(model: PlanModel) -> dict[tuple[PlanFamily, str], RuleGroup]:
     """The plan rules present in `model`, keyed by (family, key), each with its constraint names."""
-    members: dict[tuple[str, str], list[tuple[str, ConstraintTag]]] = {}
+    members: dict[tuple[PlanFamily, str], list[tuple[str, ConstraintTag[PlanFamily]]]] = {}
     for constraint_name, tag in model.registry.tags.items():
-        if tag.family in RULE_FAMILIES:
-            key = tag.target_id or tag.resource or tag.family
+        if tag.family.is_rule:
+            key = tag.target_id or tag.resource or tag.family.value
             members.setdefault((tag.family, key), []).append((constraint_name, tag))
     groups = {}
     for (family, key), rows in sorted(members.items(), key=lambda item: (RULE_FAMILIES.index(item[0][0]), item[0])):
-        label = GROUP_LABELS.get(family, "").format(key=key) or rows[0][1].description
+        rule = family.rule
+        label = ((rule.label or "").format(key=key) if rule else "") or rows[0][1].description
         groups[family, key] = RuleGroup(family, key, label, tuple(sorted(n for n, _ in rows)))
     return groups
 
@@ -118,10 +107,13 @@ def explain(scenario: Scenario, data: Datasets, model: PlanModel, settings: Solv
     problem = model.problem
     slacks = add_elastic_slacks(problem, [c for g in groups.values() for c in g.constraints])
     by_group = {key: [v for c in g.constraints for v in slacks[c]] for key, g in groups.items()}
-    weights = {v: 1.0 / max(abs(float(problem.get_constraint_by_name(c).constant)), 1.0)
-               for c, variables in slacks.items() for v in variables}
+    weights = {
+        v: 1.0 / max(abs(float(problem.get_constraint_by_name(c).constant)), 1.0)
+        for c, variables in slacks.items()
+        for v in variables
+    }
 
-    def solve_with(relaxed: Collection[tuple[str, str]], minimise: bool) -> bool:
+    def solve_with(relaxed: Collection[tuple[PlanFamily, str]], minimise: bool) -> bool:
         for key, variables in by_group.items():
             for variable in variables:
                 variable.upBound = None if key in relaxed else 0.0
@@ -148,9 +140,10 @@ def explain(scenario: Scenario, data: Datasets, model: PlanModel, settings: Solv
 
 
 def _relaxation(scenario: Scenario, data: Datasets, group: RuleGroup, amount: float) -> Relaxation:
-    unit = UNITS.get(group.family, "")
+    rule = group.family.rule
+    unit = rule.unit if rule else ""
     detail = ""
-    if group.family == "target":
+    if group.family is PlanFamily.TARGET:
         target = next((t for t in scenario.targets if t.id == group.key), None)
         if target is not None:
             unit = scenario.resources[target.resource].unit
@@ -160,13 +153,17 @@ def _relaxation(scenario: Scenario, data: Datasets, group: RuleGroup, amount: fl
                 new_value = target.value - per if target.bound != "<=" else target.value + per
                 ratio = f", i.e. from {target.value:g} to {new_value:.4g} {target.unit}"
             detail = f" ({target.indicator_zh}{ratio}; {target.source.label()})"
-    elif group.family in ("facility_limit", "bed_category", "staff_per_bed", "stock_floor"):
-        unit = "units at the facilities concerned"
     return Relaxation(group, amount, unit, detail)
 
 
-def explain_scenario(scenario: Scenario, data: Datasets, matrix: TravelMatrix, settings: SolverSettings,
-                     *, honour_named: bool | None = None) -> InfeasibilityReport:
+def explain_scenario(
+    scenario: Scenario,
+    data: Datasets,
+    matrix: TravelMatrix,
+    settings: SolverSettings,
+    *,
+    honour_named: bool | None = None,
+) -> InfeasibilityReport:
     """`explain` for a checked scenario with its data and travel matrix."""
     model = build_plan_model(build_plan_inputs(scenario, data, matrix, honour_named=honour_named))
     return explain(scenario, data, model, settings)

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.tolerances import FEASIBILITY_TOL, INTEGRALITY_TOL, ROUNDING_GUARD
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
 from optimizer.inputs.scenario import RatioTarget, Scenario
 from optimizer.solving.results import PlanResult
-
-TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,9 @@ class Violation:
         return f"{self.rule} at {self.where}: {self.message}"
 
 
-def check(result: PlanResult, scenario: Scenario, data: Datasets, matrix: TravelMatrix,
-          *, honour_named: bool | None = None) -> list[Violation]:
+def check(
+    result: PlanResult, scenario: Scenario, data: Datasets, matrix: TravelMatrix, *, honour_named: bool | None = None
+) -> list[Violation]:
     """Every violation of the plan's hard rules and every inconsistency in the reported tables."""
     violations: list[Violation] = []
     violations += _amounts(result, scenario)
@@ -59,28 +59,30 @@ def _amounts(result: PlanResult, scenario: Scenario) -> list[Violation]:
     for resource, spec in scenario.resources.items():
         values = table[resource].to_numpy(float)
         for facility, value in zip(table["facility_id"], values, strict=True):
-            if value < 0 or abs(value - round(value)) > TOL:
+            if value < 0 or abs(value - round(value)) > INTEGRALITY_TOL:
                 found.append(Violation("integrality", facility, f"{resource} = {value} is not a whole number ≥ 0"))
         outside = values[~_level_mask(result, list(spec.eligible_levels))]
         if (outside != 0).any():
-            found.append(Violation("eligibility", resource,
-                                   f"{resource} placed at levels not in {spec.eligible_levels}"))
+            found.append(
+                Violation("eligibility", resource, f"{resource} placed at levels not in {spec.eligible_levels}")
+            )
         total = values.sum()
         floor = spec.baseline_modelled.value if spec.baseline_modelled is not None else None
-        if floor is not None and not spec.allow_reduction and total < floor - TOL:
-            found.append(Violation("stock_floor", resource,
-                                   f"total {total:g} is below the base-year stock {floor:g}"))
+        if floor is not None and not spec.allow_reduction and total < floor - FEASIBILITY_TOL:
+            found.append(Violation("stock_floor", resource, f"total {total:g} is below the base-year stock {floor:g}"))
         if spec.subset_of is not None:
             parent = table[spec.subset_of].to_numpy(float)
             for facility, child, whole in zip(table["facility_id"], values, parent, strict=True):
-                if child > whole + TOL:
-                    found.append(Violation("subset", facility,
-                                           f"{resource} {child:g} exceed {spec.subset_of} {whole:g}"))
+                if child > whole + FEASIBILITY_TOL:
+                    found.append(
+                        Violation("subset", facility, f"{resource} {child:g} exceed {spec.subset_of} {whole:g}")
+                    )
     return found
 
 
-def _counted(result: PlanResult, scenario: Scenario, resource: str, levels: Sequence[str] | None,
-             include_other: bool) -> float:
+def _counted(
+    result: PlanResult, scenario: Scenario, resource: str, levels: Sequence[str] | None, include_other: bool
+) -> float:
     spec = scenario.resources[resource]
     mask = _level_mask(result, list(levels or spec.eligible_levels))
     total = float(result.allocation.loc[mask, resource].sum())
@@ -92,20 +94,25 @@ def _counted(result: PlanResult, scenario: Scenario, resource: str, levels: Sequ
 def _indicator(result: PlanResult, scenario: Scenario, data: Datasets, target: RatioTarget) -> float:
     numerator = _counted(result, scenario, target.resource, target.facility_levels, target.include_other_stock)
     if target.kind == "per_population":
-        column = {"residents": "population", "children_0_14": "children_0_14",
-                  "aged_65_plus": "aged_65_plus"}[str(target.denominator_population)]
+        column = {"residents": "population", "children_0_14": "children_0_14", "aged_65_plus": "aged_65_plus"}[
+            str(target.denominator_population)
+        ]
         people = float(data.townships[column].sum())
         return numerator * float(target.denominator_size or 1) / people
     if target.kind == "per_resource":
-        denominator = _counted(result, scenario, str(target.denominator_resource),
-                               target.denominator_facility_levels or target.facility_levels,
-                               target.include_other_stock)
+        denominator = _counted(
+            result,
+            scenario,
+            str(target.denominator_resource),
+            target.denominator_facility_levels or target.facility_levels,
+            target.include_other_stock,
+        )
         return numerator / denominator if denominator else math.inf
     return numerator
 
 
 def _holds(value: float, goal: float, bound: str) -> bool:
-    slack = TOL * max(1.0, abs(goal))
+    slack = FEASIBILITY_TOL * max(1.0, abs(goal))
     return {">=": value >= goal - slack, "<=": value <= goal + slack, "=": abs(value - goal) <= slack}[bound]
 
 
@@ -116,16 +123,21 @@ def _targets(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Vio
         value = _indicator(result, scenario, data, target)
         holds = _holds(value, target.value, target.bound)
         if target.hard and not holds:
-            found.append(Violation("hard_target", target.id,
-                                   f"{value:.4f} does not satisfy {target.bound} {target.value}"))
+            found.append(
+                Violation("hard_target", target.id, f"{value:.4f} does not satisfy {target.bound} {target.value}")
+            )
         if target.id not in reported.index:
             found.append(Violation("report", target.id, "target missing from the targets table"))
             continue
         row = reported.loc[target.id]
         if abs(float(row["achieved"]) - value) > 1e-4 * max(1.0, abs(value)) or bool(row["met"]) != holds:
-            found.append(Violation("report", target.id,
-                                   f"reported achieved {row['achieved']} / met {row['met']}, recomputed "
-                                   f"{value:.6f} / {holds}"))
+            found.append(
+                Violation(
+                    "report",
+                    target.id,
+                    f"reported achieved {row['achieved']} / met {row['met']}, recomputed {value:.6f} / {holds}",
+                )
+            )
     return found
 
 
@@ -143,18 +155,19 @@ def _facility_limits(result: PlanResult, scenario: Scenario, data: Datasets) -> 
             value = float(table.loc[facility, rule.resource])
             high = rule.max_value
             if rule.max_per_1000_town_residents is not None:
-                high = math.floor(rule.max_per_1000_town_residents * town_population[table.loc[facility, "town_code"]]
-                                  / 1000)
+                high = math.floor(
+                    rule.max_per_1000_town_residents * town_population[table.loc[facility, "town_code"]] / 1000
+                )
             if sub is not None and facility in upgraded and rule.resource == "beds" and high is not None:
                 high = sub.max_beds
-            if rule.min_value is not None and value < rule.min_value - TOL:
+            if rule.min_value is not None and value < rule.min_value - FEASIBILITY_TOL:
                 found.append(Violation(rule.id, facility, f"{rule.resource} {value:g} < minimum {rule.min_value:g}"))
-            if high is not None and value > high + TOL:
+            if high is not None and value > high + FEASIBILITY_TOL:
                 found.append(Violation(rule.id, facility, f"{rule.resource} {value:g} > maximum {high:g}"))
     if sub is not None:
         for facility in sorted(upgraded):
             beds = float(table.loc[facility, "beds"]) if "beds" in table.columns else 0.0
-            if beds < sub.min_beds - TOL:
+            if beds < sub.min_beds - FEASIBILITY_TOL:
                 found.append(Violation("subcentre_beds", facility, f"sub-centre has {beds:g} beds < {sub.min_beds}"))
     return found
 
@@ -167,9 +180,10 @@ def _staff_per_bed(result: PlanResult, scenario: Scenario) -> list[Violation]:
             continue
         rows = table[table["level"].isin(rule.levels)]
         for facility, staff, beds in zip(rows["facility_id"], rows[rule.resource], rows["beds"], strict=True):
-            if staff < rule.min_per_bed * beds - TOL:
-                found.append(Violation(rule.id, facility,
-                                       f"{staff} {rule.resource} < {rule.min_per_bed} × {beds} beds"))
+            if staff < rule.min_per_bed * beds - FEASIBILITY_TOL:
+                found.append(
+                    Violation(rule.id, facility, f"{staff} {rule.resource} < {rule.min_per_bed} × {beds} beds")
+                )
     return found
 
 
@@ -184,12 +198,19 @@ def _bed_categories(result: PlanResult, scenario: Scenario) -> list[Violation]:
             beds = float(table.loc[facility, "beds"])
             inner = float(table.loc[facility, f"beds_{category.id}"])
             checks = [
-                (inner <= beds + TOL, f"{inner:g} exceed the facility's {beds:g} beds"),
-                (category.min_beds is None or inner >= category.min_beds - TOL, f"{inner:g} < {category.min_beds}"),
-                (category.min_share is None or inner >= category.min_share * beds - TOL,
-                 f"{inner:g} < {category.min_share} × {beds:g}"),
-                (category.max_share is None or inner <= category.max_share * beds + TOL,
-                 f"{inner:g} > {category.max_share} × {beds:g}"),
+                (inner <= beds + FEASIBILITY_TOL, f"{inner:g} exceed the facility's {beds:g} beds"),
+                (
+                    category.min_beds is None or inner >= category.min_beds - FEASIBILITY_TOL,
+                    f"{inner:g} < {category.min_beds}",
+                ),
+                (
+                    category.min_share is None or inner >= category.min_share * beds - FEASIBILITY_TOL,
+                    f"{inner:g} < {category.min_share} × {beds:g}",
+                ),
+                (
+                    category.max_share is None or inner <= category.max_share * beds + FEASIBILITY_TOL,
+                    f"{inner:g} > {category.max_share} × {beds:g}",
+                ),
             ]
             found += [Violation(category.id, facility, message) for ok, message in checks if not ok]
     return found
@@ -202,7 +223,7 @@ def _ambulances(result: PlanResult, scenario: Scenario, data: Datasets, matrix: 
     found = []
     table = result.allocation
     people = float(data.townships["population"].sum())
-    required = math.ceil(settings.base_multiplier * people / settings.per_population - 1e-9)
+    required = math.ceil(settings.base_multiplier * people / settings.per_population - ROUNDING_GUARD)
     required += settings.extra_special_vehicles
     fleet = int(table["ambulances"].sum())
     if settings.fleet_hard and fleet < required:
@@ -214,12 +235,15 @@ def _ambulances(result: PlanResult, scenario: Scenario, data: Datasets, matrix: 
         found.append(Violation("ambulance_base", "area", "vehicles at a facility level that may not station them"))
     column = {f: j for j, f in enumerate(matrix.destinations)}
     vehicles = {f: int(n) for f, n in zip(table["facility_id"], table["ambulances"], strict=True) if n > 0}
-    for i, (town, settlement) in enumerate(zip(data.townships["code"], data.townships["settlement_class"],
-                                               strict=True)):
+    for i, (town, settlement) in enumerate(
+        zip(data.townships["code"], data.townships["settlement_class"], strict=True)
+    ):
         radius = settings.urban_radius_km if settlement == "urban" else settings.rural_radius_km
-        reach = sum(n for f, n in vehicles.items()
-                    if matrix.straight_km[i, column[f]] <= radius and matrix.minutes[i, column[f]]
-                    <= settings.response_max_min)
+        reach = sum(
+            n
+            for f, n in vehicles.items()
+            if matrix.straight_km[i, column[f]] <= radius and matrix.minutes[i, column[f]] <= settings.response_max_min
+        )
         reported = result.towns.loc[result.towns["code"] == town, "ambulances_within_standard"]
         if reported.empty or int(reported.iloc[0]) != reach:
             found.append(Violation("report", town, f"ambulances within standard recomputed as {reach}"))
@@ -234,8 +258,9 @@ def _subcentres(result: PlanResult, scenario: Scenario, data: Datasets, honour_n
     chosen = set(result.allocation.loc[result.allocation["is_subcentre"], "facility_id"])
     if len(chosen) != settings.count:
         found.append(Violation("subcentre_count", "area", f"{len(chosen)} sub-centres, the plan asks {settings.count}"))
-    candidates = set(data.facilities.loc[data.facilities["subcentre_candidate"].astype(str).str.lower() == "true",
-                                         "facility_id"]) | set(settings.named_facility_ids)
+    candidates = set(
+        data.facilities.loc[data.facilities["subcentre_candidate"].astype(str).str.lower() == "true", "facility_id"]
+    ) | set(settings.named_facility_ids)
     if chosen - candidates:
         found.append(Violation("subcentre_candidate", ", ".join(sorted(chosen - candidates)), "not a candidate"))
     honour = settings.honour_named if honour_named is None else honour_named
@@ -264,7 +289,7 @@ def _hierarchy(result: PlanResult, scenario: Scenario, data: Datasets, matrix: T
         if radius is None:
             continue
         for town, km in zip(matrix.origins, open_km, strict=True):
-            if (applies_to == "all" or classes[town] == "rural") and km > radius.value + TOL:
+            if (applies_to == "all" or classes[town] == "rural") and km > radius.value + FEASIBILITY_TOL:
                 found.append(Violation(rule, town, f"nearest open node {km:.1f} km > {radius.value:g} km"))
     if settings.referral_limit_min is not None:
         row = {t: i for i, t in enumerate(matrix.origins)}
@@ -272,7 +297,7 @@ def _hierarchy(result: PlanResult, scenario: Scenario, data: Datasets, matrix: T
         limit = settings.referral_limit_min.value
         for facility in sorted(middle):
             minutes = float(matrix.minutes[row[str(facilities.at[facility, "town_code"])], top_columns].min())
-            if minutes > limit + TOL:
+            if minutes > limit + FEASIBILITY_TOL:
                 found.append(
                     Violation("hierarchy_referral", facility, f"nearest top facility {minutes:.1f} min > {limit:g} min")
                 )
@@ -292,8 +317,8 @@ def _budget(result: PlanResult, scenario: Scenario) -> list[Violation]:
         cost += float(table["is_subcentre"].sum()) * scenario.subcentres.upgrade_cost_cny.value
     found = []
     budget = scenario.budget.budget_cny.value
-    if cost > budget * (1 + TOL) + TOL:
+    if cost > budget * (1 + FEASIBILITY_TOL) + FEASIBILITY_TOL:
         found.append(Violation("budget", "area", f"cost {cost:,.0f} CNY exceeds the budget {budget:,.0f} CNY"))
-    if abs(cost - result.total_cost_cny) > 1e-6 * max(cost, 1.0):
+    if abs(cost - result.total_cost_cny) > FEASIBILITY_TOL * max(cost, 1.0):
         found.append(Violation("report", "cost", f"reported {result.total_cost_cny:,.0f}, recomputed {cost:,.0f}"))
     return found

@@ -20,16 +20,17 @@ from optimizer.cli.exit_codes import ExitCode, exit_code_for
 from optimizer.cli.options import check_time_limit
 from optimizer.errors import InputError, PlannerError
 from optimizer.inputs.run_inputs import Inputs, scenario_inputs
-from optimizer.inputs.scenario import load_scenario
+from optimizer.inputs.scenario_loading import load_scenario
+from optimizer.inputs.solver_settings import SolverName
 from optimizer.outputs.compare import compare_plans
 from optimizer.outputs.compare import markdown as comparison_markdown
 from optimizer.outputs.files import atomic_write_csv, atomic_write_text
 from optimizer.outputs.folders import output_folder
-from optimizer.outputs.geo_report import rerender
 from optimizer.outputs.report import write_outputs
 from optimizer.pipeline import plan_scenario, prepare
+from optimizer.rerender import rerender
 from optimizer.solving.results import PlanResult
-from optimizer.solving.solve import SolveOutcome, SolverName
+from optimizer.solving.solve import SolveOutcome
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan beds, staff, ambulances and sub-centres.")
 
@@ -65,8 +66,10 @@ def check(scenario: ScenarioArg) -> None:
         prepared = prepare(scenario)
     except PlannerError as error:
         raise _fail(error) from None
-    console.print(f"[green]ok[/green] {scenario}: {len(prepared.scenario.targets)} targets, "
-                  f"{len(prepared.data.townships)} townships, {len(prepared.data.facilities)} facilities")
+    console.print(
+        f"[green]ok[/green] {scenario}: {len(prepared.scenario.targets)} targets, "
+        f"{len(prepared.data.townships)} townships, {len(prepared.data.facilities)} facilities"
+    )
 
 
 @app.command()
@@ -74,8 +77,9 @@ def run(
     scenario: ScenarioArg,
     out: Annotated[Path, typer.Option("--out", help="output folder (not an input folder)")],
     solver: Annotated[SolverName | None, typer.Option(help="override the scenario's solver")] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="seconds; overrides the scenario",
-                                                     callback=check_time_limit)] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="seconds; overrides the scenario", callback=check_time_limit)
+    ] = None,
 ) -> None:
     """Solve a scenario, verify the result and write the outputs to --out.
 
@@ -88,8 +92,9 @@ def run(
         with output_folder(out, scenario_inputs(scenario), command="run") as staging:  # checked and locked first
             with console.status(f"solving {prepared.scenario.scenario.id} …"):
                 result = plan_scenario(prepared)
-            written = write_outputs(result, prepared.scenario, prepared.data, scenario, staging,
-                                    matrix=prepared.matrix)
+            written = write_outputs(
+                result, prepared.scenario, prepared.data, scenario, staging, matrix=prepared.matrix, road=prepared.road
+            )
     except PlannerError as error:
         raise _fail(error) from None
     shown = outcome_label(result.solve.outcome, result.solve.gap)
@@ -99,14 +104,24 @@ def run(
     for column in ("target", "goal", "achieved", "met"):
         table.add_column(column)
     for row in result.targets.itertuples(index=False):
-        table.add_row(str(row.indicator), f"{row.bound} {row.target:g}", f"{row.achieved:.4g}",
-                      "[green]met[/green]" if row.met else f"[red]missed by {row.gap:.4g}[/red]")
+        table.add_row(
+            str(row.indicator),
+            f"{row.bound} {row.target:g}",
+            f"{row.achieved:.4g}",
+            "[green]met[/green]" if row.met else f"[red]missed by {row.gap:.4g}[/red]",
+        )
     console.print(table)
-    console.print(f"cost {result.total_cost_cny:,.0f} of budget {result.budget_cny:,.0f} CNY; "
-                  f"{len(written)} files in {out}")
+    console.print(
+        f"cost {result.total_cost_cny:,.0f} of budget {result.budget_cny:,.0f} CNY; {len(written)} files in {out}"
+    )
     if result.solve.outcome is not SolveOutcome.OPTIMAL:
-        error_console.print(Text(f"warning: the plan is {outcome_label(result.solve.outcome, result.solve.gap)}; "
-                                 "raise solver.time_limit_s or lower solver.mip_rel_gap", style="yellow"))
+        error_console.print(
+            Text(
+                f"warning: the plan is {outcome_label(result.solve.outcome, result.solve.gap)}; "
+                "raise solver.time_limit_s or lower solver.mip_rel_gap",
+                style="yellow",
+            )
+        )
         raise typer.Exit(code=int(ExitCode.FEASIBLE_GAP))
 
 
@@ -150,8 +165,9 @@ def compare(
                     results[path.stem] = " ".join(str(error).split())[:300]
             if len(failures) == len(scenarios):  # nothing to compare: exit non-zero, write nothing
                 for failure in failures[1:]:
-                    error_console.print(Text("not run ", style="yellow") + Text(" ".join(str(failure).split())),
-                                        soft_wrap=True)
+                    error_console.print(
+                        Text("not run ", style="yellow") + Text(" ".join(str(failure).split())), soft_wrap=True
+                    )
                 raise failures[0]
             table = compare_plans(results)
             atomic_write_csv(staging / "compare.csv", table)
@@ -162,8 +178,9 @@ def compare(
     console.print(f"{len(table)} indicators × {ran} of {len(results)} plans → {out}/compare.csv, compare.md")
     for failure in failures:
         error_console.print(Text("not run ", style="yellow") + Text(" ".join(str(failure).split())), soft_wrap=True)
-    gapped = [plan for plan, r in results.items() if isinstance(r, PlanResult)
-              and r.solve.outcome is not SolveOutcome.OPTIMAL]
+    gapped = [
+        plan for plan, r in results.items() if isinstance(r, PlanResult) and r.solve.outcome is not SolveOutcome.OPTIMAL
+    ]
     if gapped:
         error_console.print(Text(f"warning: not proven optimal: {', '.join(gapped)}", style="yellow"))
         raise typer.Exit(code=int(ExitCode.FEASIBLE_GAP))

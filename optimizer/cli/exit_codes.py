@@ -1,13 +1,13 @@
 """The CLI's exit codes, defined once; README.md "Exit codes" lists them for planners and scripts.
 
-    0  OK            the plan is proven optimal (gap within solve.OPTIMAL_REL_GAP) and verified
-    1  INPUT         a scenario, data, option value or output-folder problem (InputError, OutputError, …)
-    2  USAGE         the command line itself is wrong (typer/click: unknown option, value out of range)
-    3  FEASIBLE_GAP  a verified plan was written, but not proven optimal (the gap is in the title,
-                     report.md and summary.json)
-    4  INFEASIBLE    the plan's hard rules cannot all hold; the message explains which to relax
-    5  SOLVER        the solver is missing, crashed, or stopped without any solution
-    6  VERIFICATION  the solution fails an independent check of the plan rules
+0  OK            the plan is proven optimal (gap within solve.OPTIMAL_REL_GAP) and verified
+1  INPUT         a scenario, data, option value or output-folder problem (InputError, OutputError, …)
+2  USAGE         the command line itself is wrong (typer/click: unknown option, value out of range)
+3  FEASIBLE_GAP  a verified plan was written, but not proven optimal (the gap is in the title,
+                 report.md and summary.json)
+4  INFEASIBLE    the plan's hard rules cannot all hold; the message explains which to relax
+5  SOLVER        the solver is missing, crashed, or stopped without any solution
+6  VERIFICATION  the solution fails an independent check of the plan rules
 """
 
 from __future__ import annotations

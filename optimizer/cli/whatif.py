@@ -24,22 +24,16 @@ from optimizer.cli.exit_codes import ExitCode
 from optimizer.cli.options import check_time_limit
 from optimizer.errors import PlannerError
 from optimizer.inputs.run_inputs import scenario_inputs
-from optimizer.inputs.scenario import load_scenario
+from optimizer.inputs.scenario_loading import load_scenario
+from optimizer.inputs.solver_settings import SolverName
 from optimizer.outputs.diff import diff_inputs, diff_runs, is_diff_table, load_run
 from optimizer.outputs.files import csv_bytes
 from optimizer.outputs.folders import output_folder, write_output_file
 from optimizer.outputs.tradeoff import write_sweep
 from optimizer.pipeline import prepare
-from optimizer.solving.solve import SolveOutcome, SolverName
-from optimizer.whatif.sweep import (
-    LevelOptions,
-    LevelOutcome,
-    SweepOptionError,
-    SweepResult,
-    budget_levels,
-    param_levels,
-    run_sweep,
-)
+from optimizer.solving.solve import SolveOutcome
+from optimizer.whatif.levels import LevelOptions, LevelOutcome, SweepOptionError, budget_levels, param_levels
+from optimizer.whatif.sweep import SweepResult, run_sweep
 
 DEFAULT_BUDGET_RANGE = "60%..160%"
 
@@ -51,25 +45,47 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
     def whatif(
         scenario: Annotated[Path, typer.Argument(help="scenario .toml file", show_default=False)],
         out: Annotated[Path, typer.Option("--out", help="output folder (not an input folder)")],
-        budget: Annotated[str | None, typer.Option(
-            "--budget", help="budget range: 60%..160% of the scenario budget, or 300e6..900e6 CNY "
-                             f"(default {DEFAULT_BUDGET_RANGE} when --param is not given)")] = None,
-        param: Annotated[str | None, typer.Option(
-            "--param", help="another scenario field instead of the budget, e.g. subcentres.count=4..8 "
-                            "or ambulances.rural_radius_km=10..25")] = None,
-        steps: Annotated[int | None, typer.Option(
-            "--steps", min=1, help="number of levels (default 21; integer fields: every whole number)")] = None,
-        sequential: Annotated[bool, typer.Option(
-            "--sequential", help="plain loop instead of Dask; each level warm-starts from the previous")] = False,
-        warm_start: Annotated[bool, typer.Option(
-            "--warm-start/--no-warm-start", help="with --sequential: MIP start from the previous level")] = True,
-        scheduler: Annotated[str | None, typer.Option(
-            "--scheduler", help="address of a running Dask scheduler (default: a local cluster)")] = None,
-        workers: Annotated[int | None, typer.Option(
-            "--workers", min=1, help="local cluster workers (default: the CPU cores available)")] = None,
+        budget: Annotated[
+            str | None,
+            typer.Option(
+                "--budget",
+                help="budget range: 60%..160% of the scenario budget, or 300e6..900e6 CNY "
+                f"(default {DEFAULT_BUDGET_RANGE} when --param is not given)",
+            ),
+        ] = None,
+        param: Annotated[
+            str | None,
+            typer.Option(
+                "--param",
+                help="another scenario field instead of the budget, e.g. subcentres.count=4..8 "
+                "or ambulances.rural_radius_km=10..25",
+            ),
+        ] = None,
+        steps: Annotated[
+            int | None,
+            typer.Option("--steps", min=1, help="number of levels (default 21; integer fields: every whole number)"),
+        ] = None,
+        sequential: Annotated[
+            bool,
+            typer.Option("--sequential", help="plain loop instead of Dask; each level warm-starts from the previous"),
+        ] = False,
+        warm_start: Annotated[
+            bool,
+            typer.Option("--warm-start/--no-warm-start", help="with --sequential: MIP start from the previous level"),
+        ] = True,
+        scheduler: Annotated[
+            str | None,
+            typer.Option("--scheduler", help="address of a running Dask scheduler (default: a local cluster)"),
+        ] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option("--workers", min=1, help="local cluster workers (default: the CPU cores available)"),
+        ] = None,
         solver: Annotated[SolverName | None, typer.Option(help="override the scenario's solver")] = None,
-        time_limit: Annotated[float | None, typer.Option(
-            "--time-limit", help="seconds per level; overrides the scenario", callback=check_time_limit)] = None,
+        time_limit: Annotated[
+            float | None,
+            typer.Option("--time-limit", help="seconds per level; overrides the scenario", callback=check_time_limit),
+        ] = None,
         greedy: Annotated[bool, typer.Option("--greedy/--no-greedy", help="greedy siting baseline")] = True,
         duals: Annotated[bool, typer.Option("--duals/--no-duals", help="LP duals of the budget")] = True,
     ) -> None:
@@ -89,33 +105,58 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
             if param is not None:
                 spec = param_levels(param, steps=steps, scenario=prepared.scenario)
             else:
-                spec = budget_levels(budget or DEFAULT_BUDGET_RANGE, steps=21 if steps is None else steps,
-                                     scenario_budget_cny=prepared.scenario.budget.budget_cny.value)
+                spec = budget_levels(
+                    budget or DEFAULT_BUDGET_RANGE,
+                    steps=21 if steps is None else steps,
+                    scenario_budget_cny=prepared.scenario.budget.budget_cny.value,
+                )
             options = LevelOptions(solver=settings, greedy=greedy, duals=duals)
             where = "sequential" if sequential else (scheduler or "local Dask cluster")
             staged = output_folder(out, scenario_inputs(scenario), command="whatif")  # checked and locked first
-            bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                           TimeElapsedColumn(), console=console, transient=False)
+            bar = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            )
             with staged as staging, bar as progress:
                 task = progress.add_task(f"{spec.parameter} × {len(spec.values)} ({where})", total=len(spec.values))
 
                 def advance(outcome: LevelOutcome) -> None:
                     progress.advance(task)
-                    progress.console.log(f"level {outcome.level.index}: {spec.parameter}={outcome.level.value:,.6g} "
-                                         f"{_outcome_cell(outcome.row)}")
+                    progress.console.log(
+                        f"level {outcome.level.index}: {spec.parameter}={outcome.level.value:,.6g} "
+                        f"{_outcome_cell(outcome.row)}"
+                    )
 
-                result = run_sweep(scenario, spec, mode="sequential" if sequential else "dask", scheduler=scheduler,
-                                   n_workers=workers, warm_start=warm_start, options=options, on_level=advance)
+                result = run_sweep(
+                    scenario,
+                    spec,
+                    mode="sequential" if sequential else "dask",
+                    scheduler=scheduler,
+                    n_workers=workers,
+                    warm_start=warm_start,
+                    options=options,
+                    on_level=advance,
+                )
                 written = write_sweep(result, scenario, staging)
         except PlannerError as error:
             raise fail(error) from None
         _print_sweep(result)
-        console.print(f"{len(written)} files in {out} ({result.mode}, {result.workers} worker(s), "
-                      f"{result.seconds:.1f} s{', warm starts' if result.warm_start else ''})")
+        console.print(
+            f"{len(written)} files in {out} ({result.mode}, {result.workers} worker(s), "
+            f"{result.seconds:.1f} s{', warm starts' if result.warm_start else ''})"
+        )
         code = sweep_exit_code(result)
         if code is not ExitCode.OK:
-            error_console.print(Text(f"exit {int(code)} ({code.name.lower()}): see the outcome and gap columns "
-                                     f"of {out}/sweep.csv", style="yellow"))
+            error_console.print(
+                Text(
+                    f"exit {int(code)} ({code.name.lower()}): see the outcome and gap columns of {out}/sweep.csv",
+                    style="yellow",
+                )
+            )
             raise typer.Exit(code=int(code))
 
     @app.command()
@@ -123,8 +164,10 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
         run_a: Annotated[Path, typer.Argument(help="run folder A (written by `optimizer run --out`)")],
         run_b: Annotated[Path, typer.Argument(help="run folder B")],
         out: Annotated[Path | None, typer.Option("--out", help="write every change to this CSV file")] = None,
-        scenario: Annotated[Path | None, typer.Option(
-            "--scenario", help="scenario for unit costs (default: the one in A's manifest.json)")] = None,
+        scenario: Annotated[
+            Path | None,
+            typer.Option("--scenario", help="scenario for unit costs (default: the one in A's manifest.json)"),
+        ] = None,
         limit: Annotated[int, typer.Option("--limit", help="rows shown in the terminal")] = 60,
     ) -> None:
         """Show what changed from run A to run B per facility, town and target, with cost and coverage."""
@@ -146,18 +189,29 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
             return
         changes = Table(title=f"{len(result.changes)} change(s)")
         for column in ("kind", "id", "name", "item", "A", "B", "change", "cost Δ CNY", "population Δ"):
-            changes.add_column(column, justify="right" if column in ("A", "B", "change", "cost Δ CNY",
-                                                                      "population Δ") else "left")
+            changes.add_column(
+                column, justify="right" if column in ("A", "B", "change", "cost Δ CNY", "population Δ") else "left"
+            )
         for row in result.changes.head(limit).itertuples(index=False):
-            changes.add_row(row.kind, str(row.id), str(row.name), row.item, _fmt(row.a), _fmt(row.b),
-                            _signed(row.change), _signed(row.cost_change_cny), _signed(row.population_change))
+            changes.add_row(
+                row.kind,
+                str(row.id),
+                str(row.name),
+                row.item,
+                _fmt(row.a),
+                _fmt(row.b),
+                _signed(row.change),
+                _signed(row.cost_change_cny),
+                _signed(row.population_change),
+            )
         console.print(changes)
         if len(result.changes) > limit:
             console.print(f"… {len(result.changes) - limit} more rows" + (f" in {out}" if out else "; use --out"))
         cost = result.changes["cost_change_cny"].sum(min_count=1)
         people = result.changes["population_change"].sum(min_count=1)
-        console.print(f"facility changes at unit cost: {_signed(cost)} CNY; coverage: {_signed(people)} "
-                      "resident-standards")
+        console.print(
+            f"facility changes at unit cost: {_signed(cost)} CNY; coverage: {_signed(people)} resident-standards"
+        )
 
 
 def sweep_exit_code(result: SweepResult) -> ExitCode:
@@ -197,13 +251,26 @@ def _print_sweep(result: SweepResult) -> None:
     table = result.table
     spec = result.spec
     view = Table(title=f"{spec.parameter}: {len(table)} levels")
-    columns = ("value", "outcome", "objective", "covered %", "targets met", "cost M CNY", "gain /1M CNY",
-               "dual /1M (approx)", "next yuan to", "greedy sub gap")
+    columns = (
+        "value",
+        "outcome",
+        "objective",
+        "covered %",
+        "targets met",
+        "cost M CNY",
+        "gain /1M CNY",
+        "dual /1M (approx)",
+        "next yuan to",
+        "greedy sub gap",
+    )
     for column in columns:
         view.add_column(column, justify="left" if column in ("outcome", "next yuan to") else "right")
     for row in table.to_dict("records"):
-        covered = row.get("covered_population", math.nan) / row.get("population", math.nan) * 100 \
-            if "population" in row else math.nan
+        covered = (
+            row.get("covered_population", math.nan) / row.get("population", math.nan) * 100
+            if "population" in row
+            else math.nan
+        )
         view.add_row(
             f"{row['value'] / 1e6:,.1f} M" if spec.is_budget else f"{row['value']:g}",
             _outcome_cell(row),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import geopandas as gpd
 import networkx as nx
@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
+from shapely.geometry import MultiPoint
 from shapely.geometry.base import BaseGeometry
 
 from optimizer.errors import PlannerError
@@ -71,13 +72,16 @@ def require_projected(crs: CRS | None, operation: str) -> None:
         Naming the CRS and how to reproject.
     """
     if crs is None:
-        raise ProjectionError(f"{operation}: the geometry has no CRS; set it (e.g. EPSG:4326) and reproject "
-                              "to a metric CRS with `to_crs(area_metric_crs(boundary))`")
+        raise ProjectionError(
+            f"{operation}: the geometry has no CRS; set it (e.g. EPSG:4326) and reproject "
+            "to a metric CRS with `to_crs(area_metric_crs(boundary))`"
+        )
     if CRS(crs).is_geographic:
         raise ProjectionError(
             f"{operation}: the geometry is in a geographic CRS ({CRS(crs).to_string()}, degrees), so a "
             "distance in metres would be wrong. Use `to_crs()` to reproject to a metric CRS first, e.g. "
-            "`area_metric_crs(boundary)` (CGCS2000 3-degree Gauss-Krüger) or `estimate_utm_crs()`")
+            "`area_metric_crs(boundary)` (CGCS2000 3-degree Gauss-Krüger) or `estimate_utm_crs()`"
+        )
 
 
 def buffer_km(geometry: gpd.GeoSeries, radius_km: float) -> gpd.GeoSeries:
@@ -122,11 +126,9 @@ def service_buffers(
     return clip_to_area(areas, area)
 
 
-def isochrone(road: RoadGraph, node: tuple[float, float], limit_min: float, *,
-              hull: Hull = "concave") -> BaseGeometry:
+def isochrone(road: RoadGraph, node: tuple[float, float], limit_min: float, *, hull: Hull = "concave") -> BaseGeometry:
     """The area reachable from a road node within `limit_min` minutes (inclusive), in the graph's CRS."""
-    reached = nx.single_source_dijkstra_path_length(road.graph, node, cutoff=limit_min,
-                                                    weight="travel_time_min")
+    reached = nx.single_source_dijkstra_path_length(road.graph, node, cutoff=limit_min, weight="travel_time_min")
     points = [np.asarray(n, dtype=float) for n in reached]
     for u, t_u in reached.items():
         for v, edge in road.graph[u].items():
@@ -136,7 +138,7 @@ def isochrone(road: RoadGraph, node: tuple[float, float], limit_min: float, *,
             if spare < edge["travel_time_min"] and t_v > t_u + spare:
                 fraction = spare / edge["travel_time_min"]
                 points.append(np.asarray(u) + fraction * (np.asarray(v) - np.asarray(u)))
-    cloud = shapely.multipoints(np.array(points))
+    cloud = cast(MultiPoint, shapely.multipoints(np.array(points)))  # one MultiPoint for an (n, 2) array
     shape = shapely.convex_hull(cloud) if hull == "convex" else shapely.concave_hull(cloud, ratio=CONCAVE_RATIO)
     if shape.geom_type != "Polygon" or shape.area == 0:
         shape = shapely.buffer(shape, DEGENERATE_BUFFER_M)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import numpy.typing as npt
 import shapely
 from pyproj import CRS
 from shapely import STRtree
@@ -32,7 +34,7 @@ class RoadGraph:
     """Undirected road graph in a metric CRS, with node coordinates for snapping."""
 
     path: Path
-    graph: nx.Graph
+    graph: nx.Graph[tuple[float, float]]
     crs: CRS
     node_ids: tuple[tuple[float, float], ...]
     node_xy: np.ndarray
@@ -53,11 +55,12 @@ def load_road_graph(path: Path, metric_crs: CRS, default_speed_kph: float) -> Ro
         raise DataError.single(path, "geometry", "the road file has no lines")
     roads = roads.to_crs(metric_crs)
     speeds = roads["speed_kph"] if "speed_kph" in roads.columns else [default_speed_kph] * len(roads)
-    graph = nx.Graph()
+    graph: nx.Graph[tuple[float, float]] = nx.Graph()
     for row_number, (geometry, speed) in enumerate(zip(roads.geometry, speeds, strict=True), start=1):
         if not isinstance(geometry, LineString | MultiLineString):
-            raise DataError.single(path, f"feature {row_number}, geometry",
-                                   f"is {geometry.geom_type}; road features must be LineStrings")
+            raise DataError.single(
+                path, f"feature {row_number}, geometry", f"is {geometry.geom_type}; road features must be LineStrings"
+            )
         if not float(speed) > 0:
             raise DataError.single(path, f"feature {row_number}, speed_kph", f"{speed} must be a positive speed")
         parts = geometry.geoms if isinstance(geometry, MultiLineString) else [geometry]
@@ -67,7 +70,7 @@ def load_road_graph(path: Path, metric_crs: CRS, default_speed_kph: float) -> Ro
     return RoadGraph(path, graph, metric_crs, node_ids, np.array(node_ids, dtype=float))
 
 
-def _add_line(graph: nx.Graph, line: LineString, speed_kph: float) -> None:
+def _add_line(graph: nx.Graph[tuple[float, float]], line: LineString, speed_kph: float) -> None:
     coords = [_node(x, y) for x, y in line.coords]
     for start, end in zip(coords, coords[1:], strict=False):
         if start == end:
@@ -85,7 +88,8 @@ def _node(x: float, y: float) -> tuple[float, float]:
 
 def nearest_nodes(road: RoadGraph, xy: np.ndarray) -> tuple[list[tuple[float, float]], np.ndarray]:
     """Nearest graph node of each projected point, and the straight snapping distance in metres."""
-    tree = STRtree(shapely.points(road.node_xy))
-    nearest = tree.nearest(shapely.points(xy))
+    # shapely.points of an (n, 2) array is an array of Points (the stubs also allow a single Point)
+    tree = STRtree(cast("npt.NDArray[np.object_]", shapely.points(road.node_xy)))
+    nearest = tree.nearest(cast("npt.NDArray[np.object_]", shapely.points(xy)))
     distances = np.hypot(*(xy - road.node_xy[nearest]).T)
     return [road.node_ids[i] for i in nearest], distances

@@ -1,4 +1,12 @@
-"""Scenario and data loading: the pydantic scenario schema (`scenario`), the checked input tables (`datasets`)
-and the list and hashes of every file a command reads (`run_inputs`). Everything a planner types or supplies
-is validated here, with errors that name the file, the field and the fix; nothing later re-reads raw files.
+"""Scenario and data loading: everything a planner types or supplies is validated here, with errors that
+name the file, the field and the fix; nothing later re-reads raw files. No module here imports a solver.
+
+* `schema_types`: the bounded number types, level and group names, `Citation` and `Amount`;
+* `solver_settings`: the `[solver]` block (`SolverSettings`), kept apart from the solver adapter;
+* `scenario`: the pydantic scenario schema, `Scenario` and its blocks;
+* `scenario_loading`: reading a scenario file (TOML, `extends`, error messages), `resolve`, `scenario_hash`;
+* `tables`: reading one CSV table (encoding, header) and checking its cells;
+* `boundaries`: the county polygons and the point-in-area check;
+* `datasets`: the checked input tables of a scenario's area (`Datasets`, `load_datasets`);
+* `run_inputs`: the list and hashes of every file a command reads.
 """

@@ -1,48 +1,73 @@
 """Load and check the data tables a scenario names: townships, facilities, counties, boundaries.
 
+This module owns what the tables must hold and how they agree: the required columns of each table,
+the codes that tie townships, facilities and counties to the area, the row checks, the scenario's
+references to facility ids and levels, and the opt-in county-seat placement. It returns the checked
+`Datasets` record. Reading a CSV file and checking single cells is `optimizer.inputs.tables`; the
+county polygons are `optimizer.inputs.boundaries`.
+
 Every problem in every table is collected and raised once as a `DataError` naming the file, the row
 and column, and the fix. Estimated values keep their flag columns, so the report can name them.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-from shapely.geometry import Point
 
 from optimizer.errors import DataError, Problem
-from optimizer.inputs.scenario import Scenario, resolve
+from optimizer.inputs.boundaries import check_inside, read_boundary
+from optimizer.inputs.scenario import Scenario
+from optimizer.inputs.scenario_loading import resolve
+from optimizer.inputs.tables import as_number, check_point, numbered_rows, read_flags, read_table
 
 logger = logging.getLogger(__name__)
 
 TOWNSHIP_COLUMNS = (
-    "code", "name", "type", "county_code", "population", "population_estimated", "population_source",
-    "children_0_14", "aged_65_plus", "age_estimated", "settlement_class", "settlement_class_source",
-    "lon", "lat", "location_source", "location_estimated",
+    "code",
+    "name",
+    "type",
+    "county_code",
+    "population",
+    "population_estimated",
+    "population_source",
+    "children_0_14",
+    "aged_65_plus",
+    "age_estimated",
+    "settlement_class",
+    "settlement_class_source",
+    "lon",
+    "lat",
+    "location_source",
+    "location_estimated",
 )
 FACILITY_COLUMNS = (
-    "facility_id", "name", "county_code", "town_code", "level", "subcentre_candidate", "named_subcentre",
-    "named_emergency_station", "source", "lon", "lat", "location_source", "location_estimated",
+    "facility_id",
+    "name",
+    "county_code",
+    "town_code",
+    "level",
+    "subcentre_candidate",
+    "named_subcentre",
+    "named_emergency_station",
+    "source",
+    "lon",
+    "lat",
+    "location_source",
+    "location_estimated",
 )
 COUNTY_COLUMNS = ("county_code", "county_name", "population_2020")
 REFERENCE_COLUMNS = ("county_code", "facility_id", "plan_beds")
 TOWNSHIP_FLAGS = ("population_estimated", "age_estimated", "location_estimated")
 FACILITY_FLAGS = ("subcentre_candidate", "named_subcentre", "named_emergency_station", "location_estimated")
-TRUE_WORDS = frozenset({"true", "1"})
-FALSE_WORDS = frozenset({"false", "0"})
-BOUNDARY_SUFFIXES = frozenset({".geojson", ".json", ".gpkg", ".shp"})
 LEVELS = frozenset(
     {"county_general_hospital", "county_tcm_hospital", "specialty_hospital", "mch_center", "central_thc", "thc", "chc"}
 )
-BOUNDARY_TOLERANCE_M = 2_000.0
 
 
 @dataclass(frozen=True)
@@ -99,17 +124,20 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
     problems: list[Problem] = []
     if not scenario.data.allow_outside_project:
         _check_inside_project(scenario_path, paths)
-    missing = [Problem(p, "(file)", f"not found; fix data.{key} in the scenario") for key, p in paths.items()
-               if not p.is_file()]
+    missing = [
+        Problem(p, "(file)", f"not found; fix data.{key} in the scenario")
+        for key, p in paths.items()
+        if not p.is_file()
+    ]
     if missing:
         raise DataError(missing)
 
     codes = set(scenario.area.county_codes)
-    townships = _read_csv(paths["townships"], TOWNSHIP_COLUMNS, {"code": str, "county_code": str}, problems)
-    facilities = _read_csv(
+    townships = read_table(paths["townships"], TOWNSHIP_COLUMNS, {"code": str, "county_code": str}, problems)
+    facilities = read_table(
         paths["facilities"], FACILITY_COLUMNS, {"facility_id": str, "county_code": str, "town_code": str}, problems
     )
-    counties = _read_csv(paths["counties"], COUNTY_COLUMNS, {"county_code": str}, problems)
+    counties = read_table(paths["counties"], COUNTY_COLUMNS, {"county_code": str}, problems)
     if problems:
         raise DataError(problems)
 
@@ -126,29 +154,40 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
     if scenario.data.missing_location == "county_seat":
         townships, facilities = _place_at_county_seat(townships, facilities, counties)
     for code in sorted(codes - set(counties["county_code"])):
-        problems.append(Problem(paths["counties"], "county_code",
-                                f"area county {code} has no row; add it or fix area.county_codes"))
+        problems.append(
+            Problem(paths["counties"], "county_code", f"area county {code} has no row; add it or fix area.county_codes")
+        )
     if townships.empty:
-        problems.append(Problem(paths["townships"], "county_code",
-                                f"no township belongs to area.county_codes {sorted(codes)}; check the codes"))
+        problems.append(
+            Problem(
+                paths["townships"],
+                "county_code",
+                f"no township belongs to area.county_codes {sorted(codes)}; check the codes",
+            )
+        )
     _check_townships(townships, paths["townships"], problems)
     _check_facilities(facilities, set(townships["code"]), paths["facilities"], problems)
-    townships = _flags(townships, TOWNSHIP_FLAGS, paths["townships"], problems)
-    facilities = _flags(facilities, FACILITY_FLAGS, paths["facilities"], problems)
-    boundary = _read_boundary(paths["boundaries"], codes, problems)
+    townships = read_flags(townships, TOWNSHIP_FLAGS, paths["townships"], problems)
+    facilities = read_flags(facilities, FACILITY_FLAGS, paths["facilities"], problems)
+    boundary = read_boundary(paths["boundaries"], codes, problems)
     if problems:
         raise DataError(problems)
-    _check_inside(townships, boundary, paths["townships"], "code", problems)
-    _check_inside(facilities, boundary, paths["facilities"], "facility_id", problems)
+    check_inside(townships, boundary, paths["townships"], "code", problems)
+    check_inside(facilities, boundary, paths["facilities"], "facility_id", problems)
     if problems:
         raise DataError(problems)
 
     for code, settlement in scenario.settlement_class_overrides.items():
         if code not in set(townships["code"]):
-            raise DataError.single(paths["townships"], "code",
-                                   f"settlement_class_overrides names unknown township {code}; fix the scenario")
+            raise DataError.single(
+                paths["townships"],
+                "code",
+                f"settlement_class_overrides names unknown township {code}; fix the scenario",
+            )
         townships.loc[townships["code"] == code, ["settlement_class", "settlement_class_source"]] = (
-            settlement, "scenario override")
+            settlement,
+            "scenario override",
+        )
 
     reference = None
     if "plan_reference_beds" in paths:
@@ -156,9 +195,13 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
     check_references(scenario, facilities, paths["facilities"], problems)
     if reference is not None:
         for facility_id in sorted(set(reference["facility_id"]) - set(facilities["facility_id"])):
-            logger.warning("%s: facility_id: %s is not a facility of the area in %s; its plan beds are shown "
-                           "without an optimized value (fix the id if that is a typo)", paths["plan_reference_beds"],
-                           facility_id, paths["facilities"].name)
+            logger.warning(
+                "%s: facility_id: %s is not a facility of the area in %s; its plan beds are shown "
+                "without an optimized value (fix the id if that is a typo)",
+                paths["plan_reference_beds"],
+                facility_id,
+                paths["facilities"].name,
+            )
     if problems:
         raise DataError(problems)
     return Datasets(
@@ -186,12 +229,23 @@ def check_references(scenario: Scenario, facilities: pd.DataFrame, path: Path, p
     for field, ids in references:
         for facility_id in ids:
             if facility_id not in known:
-                problems.append(Problem(path, field, f"facility '{facility_id}' is not in {path.name} for the "
-                                        "area's counties; fix the id"))
+                problems.append(
+                    Problem(
+                        path,
+                        field,
+                        f"facility '{facility_id}' is not in {path.name} for the area's counties; fix the id",
+                    )
+                )
     if scenario.hierarchy is not None and not set(scenario.hierarchy.top_levels) & set(facilities["level"]):
-        problems.append(Problem(path, "level", f"no facility has a level in hierarchy.top_levels "
-                                f"{scenario.hierarchy.top_levels}; add the county hospital or emergency centre, "
-                                "or change hierarchy.top_levels in the scenario"))
+        problems.append(
+            Problem(
+                path,
+                "level",
+                f"no facility has a level in hierarchy.top_levels "
+                f"{scenario.hierarchy.top_levels}; add the county hospital or emergency centre, "
+                "or change hierarchy.top_levels in the scenario",
+            )
+        )
 
 
 def _place_at_county_seat(
@@ -214,7 +268,8 @@ def _place_at_county_seat(
     towns.loc[missing, "location_source"] = "county_seat_fallback"
     towns.loc[missing, "location_estimated"] = True
     moved = facilities["town_code"].isin(set(towns.loc[missing, "code"])) & (
-        facilities["lon"].isna() | facilities["lat"].isna())
+        facilities["lon"].isna() | facilities["lat"].isna()
+    )
     if not moved.any():
         return towns, facilities
     points = towns.set_index("code")[["lon", "lat"]]
@@ -231,68 +286,33 @@ def _check_inside_project(scenario_path: Path, paths: dict[str, Path]) -> None:
     """Data paths must stay in the project's data/ folder or the scenario's own folder."""
     folder = Path(scenario_path).resolve().parent
     roots = (folder.parent / "data", folder)
-    outside = [Problem(Path(scenario_path), f"data.{key}",
-                       f"{path} lies outside {roots[0]} and {roots[1]}; move the file there, or set "
-                       "data.allow_outside_project = true if that is intended")
-               for key, path in paths.items() if not any(path.is_relative_to(root) for root in roots)]
+    outside = [
+        Problem(
+            Path(scenario_path),
+            f"data.{key}",
+            f"{path} lies outside {roots[0]} and {roots[1]}; move the file there, or set "
+            "data.allow_outside_project = true if that is intended",
+        )
+        for key, path in paths.items()
+        if not any(path.is_relative_to(root) for root in roots)
+    ]
     if outside:
         raise DataError(outside)
 
 
-def _read_csv(
-    path: Path, columns: tuple[str, ...], dtypes: dict[str, type], problems: list[Problem]
-) -> pd.DataFrame:
-    empty = pd.DataFrame(columns=list(columns))
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        hint = " (it looks like GBK/GB18030: save it as UTF-8)" if _is_gbk(path) else ""
-        problems.append(Problem(path, "(file)", f"cannot be read as UTF-8 CSV (byte {exc.start}: {exc.reason}){hint}; "
-                                "re-export it as UTF-8 CSV"))
-        return empty
-    except OSError as exc:
-        problems.append(Problem(path, "(file)", f"cannot be read ({exc.strerror}); check the path and permissions"))
-        return empty
-    if "\x00" in text:
-        problems.append(Problem(path, "(file)", "cannot be read as UTF-8 CSV (it contains NUL bytes); "
-                                "re-export it as UTF-8 CSV"))
-        return empty
-    try:
-        header = next(csv.reader(io.StringIO(text)), [])
-        frame = pd.read_csv(io.StringIO(text), dtype=dtypes, keep_default_na=True)
-    except (ValueError, csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        problems.append(Problem(path, "(file)", f"cannot be read as UTF-8 CSV ({exc}); re-export it as UTF-8 CSV"))
-        return empty
-    twice = sorted({name for name in header if header.count(name) > 1})
-    if twice:
-        problems.append(Problem(path, ", ".join(twice), "column name(s) appear more than once; keep one column "
-                                "of each name"))
-        return empty
-    absent = [c for c in columns if c not in frame.columns]
-    if absent:
-        problems.append(Problem(path, ", ".join(absent), "required column(s) missing; add them (see PROVENANCE.md)"))
-        return empty
-    for column in dtypes:  # ids and codes as text; an empty cell becomes "" rather than NaN
-        frame[column] = frame[column].fillna("").astype(str).str.strip()
-    return frame
-
-
-def _is_gbk(path: Path) -> bool:
-    try:
-        path.read_bytes().decode("gb18030")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def _check_township_codes(towns: pd.DataFrame, codes: set[str], path: Path, problems: list[Problem]) -> None:
     """A township's code starts with its county's code; rows touching the area must agree."""
-    for row_number, row in _rows(towns):
+    for row_number, row in numbered_rows(towns):
         code, county = row["code"], row["county_code"]
         if (county in codes or code[:6] in codes) and code[:6] != county:
-            problems.append(Problem(path, f"row {row_number}, county_code",
-                                    f"township {code} is given county_code '{county}' but its code belongs to county "
-                                    f"{code[:6]}; fix county_code or code"))
+            problems.append(
+                Problem(
+                    path,
+                    f"row {row_number}, county_code",
+                    f"township {code} is given county_code '{county}' but its code belongs to county "
+                    f"{code[:6]}; fix county_code or code",
+                )
+            )
 
 
 def _check_facility_codes(
@@ -300,59 +320,63 @@ def _check_facility_codes(
 ) -> None:
     """A facility's county_code is its township's county, both by code prefix and by the township table."""
     county_of = dict(zip(towns["code"], towns["county_code"], strict=True))
-    for row_number, row in _rows(facilities):
+    for row_number, row in numbered_rows(facilities):
         county, town = row["county_code"], row["town_code"]
         if not (county in codes or town[:6] in codes or county_of.get(town) in codes):
             continue
         expected = county_of.get(town, town[:6])
         if county != expected:
-            problems.append(Problem(path, f"row {row_number}, county_code",
-                                    f"facility {row['facility_id']} is in town {town} of county {expected} but its "
-                                    f"county_code is '{county}'; fix county_code or town_code"))
+            problems.append(
+                Problem(
+                    path,
+                    f"row {row_number}, county_code",
+                    f"facility {row['facility_id']} is in town {town} of county {expected} but its "
+                    f"county_code is '{county}'; fix county_code or town_code",
+                )
+            )
 
 
 def _check_counties(counties: pd.DataFrame, codes: set[str], path: Path, problems: list[Problem]) -> None:
     area = counties[counties["county_code"].isin(codes)]
     for code in sorted(set(area["county_code"][area["county_code"].duplicated()])):
         problems.append(Problem(path, "county_code", f"county {code} appears more than once; keep one row"))
-    for row_number, row in _rows(area):
-        population = _number(row["population_2020"])
+    for row_number, row in numbered_rows(area):
+        population = as_number(row["population_2020"])
         if population is None or population <= 0:
-            problems.append(Problem(path, f"row {row_number}, population_2020",
-                                    f"'{row['population_2020']}' must be a positive number of residents"))
+            problems.append(
+                Problem(
+                    path,
+                    f"row {row_number}, population_2020",
+                    f"'{row['population_2020']}' must be a positive number of residents",
+                )
+            )
         for column in ("seat_lon", "seat_lat"):
-            if column in area.columns and not pd.isna(row[column]) and _number(row[column]) is None:
-                problems.append(Problem(path, f"row {row_number}, {column}",
-                                        f"'{row[column]}' is not a number; give degrees (WGS-84) or leave it empty"))
-
-
-def _flags(frame: pd.DataFrame, columns: tuple[str, ...], path: Path, problems: list[Problem]) -> pd.DataFrame:
-    """Flag columns hold `true` / `false` only; they are returned as booleans."""
-    frame = frame.copy()
-    for column in columns:
-        if column not in frame.columns:
-            continue
-        words = frame[column].astype(str).str.strip().str.lower()
-        bad = ~words.isin(TRUE_WORDS | FALSE_WORDS)
-        for row_number, row in _rows(frame[bad]):
-            problems.append(Problem(path, f"row {row_number}, {column}",
-                                    f"'{row[column]}' is not a flag; write true or false (not yes/no or 是/否)"))
-        frame[column] = words.isin(TRUE_WORDS)
-    return frame
+            if column in area.columns and not pd.isna(row[column]) and as_number(row[column]) is None:
+                problems.append(
+                    Problem(
+                        path,
+                        f"row {row_number}, {column}",
+                        f"'{row[column]}' is not a number; give degrees (WGS-84) or leave it empty",
+                    )
+                )
 
 
 def _read_reference(path: Path, codes: set[str], problems: list[Problem]) -> pd.DataFrame | None:
     """The plan's own per-facility beds: county_code, facility_id, plan_beds (a whole number ≥ 0)."""
-    frame = _read_csv(path, REFERENCE_COLUMNS, {"county_code": str, "facility_id": str}, problems)
+    frame = read_table(path, REFERENCE_COLUMNS, {"county_code": str, "facility_id": str}, problems)
     if frame.empty and any(p.path == path for p in problems):
         return None
     frame = frame[frame["county_code"].isin(codes)].copy()
-    for row_number, row in _rows(frame):
-        beds = _number(row["plan_beds"])
+    for row_number, row in numbered_rows(frame):
+        beds = as_number(row["plan_beds"])
         if beds is None or beds < 0 or beds != int(beds):
-            problems.append(Problem(path, f"row {row_number}, plan_beds",
-                                    f"'{row['plan_beds']}' must be a whole number of beds ≥ 0 (digits only, "
-                                    "no text such as 约 or 张)"))
+            problems.append(
+                Problem(
+                    path,
+                    f"row {row_number}, plan_beds",
+                    f"'{row['plan_beds']}' must be a whole number of beds ≥ 0 (digits only, no text such as 约 or 张)",
+                )
+            )
     for facility_id in sorted(set(frame["facility_id"][frame["facility_id"].duplicated()])):
         problems.append(Problem(path, "facility_id", f"{facility_id} appears more than once; keep one row"))
     if "source" not in frame.columns:
@@ -362,125 +386,70 @@ def _read_reference(path: Path, codes: set[str], problems: list[Problem]) -> pd.
 
 
 def _check_townships(towns: pd.DataFrame, path: Path, problems: list[Problem]) -> None:
-    for row_number, row in _rows(towns):
+    for row_number, row in numbered_rows(towns):
         where = f"row {row_number}"
         code = str(row["code"])
         if len(code) != 9 or not code.isdigit():
             problems.append(Problem(path, f"{where}, code", f"'{code}' is not a 9-digit NBS township code"))
         if pd.isna(row["name"]) or not str(row["name"]).strip():
             problems.append(Problem(path, f"{where}, name", f"township {code} has no name; give its Chinese name"))
-        population = _number(row["population"])
+        population = as_number(row["population"])
         if population is None or population <= 0:
-            problems.append(Problem(path, f"{where}, population",
-                                    f"'{row['population']}' must be a positive number of residents"))
+            problems.append(
+                Problem(path, f"{where}, population", f"'{row['population']}' must be a positive number of residents")
+            )
         for column in ("children_0_14", "aged_65_plus"):
-            group = _number(row[column])
+            group = as_number(row[column])
             if group is None or group < 0:
-                problems.append(Problem(path, f"{where}, {column}",
-                                        f"'{row[column]}' must be a number of persons ≥ 0; fill it in (county share "
-                                        "× population if estimated, and set age_estimated = true)"))
+                problems.append(
+                    Problem(
+                        path,
+                        f"{where}, {column}",
+                        f"'{row[column]}' must be a number of persons ≥ 0; fill it in (county share "
+                        "× population if estimated, and set age_estimated = true)",
+                    )
+                )
             elif population is not None and group > population:
-                problems.append(Problem(path, f"{where}, {column}",
-                                        f"{group:g} is more than the township's population {population:g}; "
-                                        "give persons, not a share or a per-mille figure"))
+                problems.append(
+                    Problem(
+                        path,
+                        f"{where}, {column}",
+                        f"{group:g} is more than the township's population {population:g}; "
+                        "give persons, not a share or a per-mille figure",
+                    )
+                )
         if row["settlement_class"] not in ("urban", "rural"):
-            problems.append(Problem(path, f"{where}, settlement_class",
-                                    f"'{row['settlement_class']}' must be 'urban' or 'rural'"))
-        _check_point(row, path, where, problems)
+            problems.append(
+                Problem(path, f"{where}, settlement_class", f"'{row['settlement_class']}' must be 'urban' or 'rural'")
+            )
+        check_point(row, path, where, problems)
     duplicated = towns["code"][towns["code"].duplicated()].unique()
     for code in duplicated:
         problems.append(Problem(path, "code", f"township {code} appears more than once; keep one row"))
 
 
 def _check_facilities(facilities: pd.DataFrame, towns: set[str], path: Path, problems: list[Problem]) -> None:
-    for row_number, row in _rows(facilities):
+    for row_number, row in numbered_rows(facilities):
         where = f"row {row_number}"
         if not row["facility_id"]:
             problems.append(Problem(path, f"{where}, facility_id", "is empty; give each facility a unique id"))
         if pd.isna(row["name"]) or not str(row["name"]).strip():
-            problems.append(Problem(path, f"{where}, name",
-                                    f"facility {row['facility_id']} has no name; give its Chinese name"))
+            problems.append(
+                Problem(path, f"{where}, name", f"facility {row['facility_id']} has no name; give its Chinese name")
+            )
         if row["level"] not in LEVELS:
-            problems.append(Problem(path, f"{where}, level",
-                                    f"'{row['level']}' is not one of {', '.join(sorted(LEVELS))}"))
+            problems.append(
+                Problem(path, f"{where}, level", f"'{row['level']}' is not one of {', '.join(sorted(LEVELS))}")
+            )
         if row["town_code"] not in towns:
-            problems.append(Problem(path, f"{where}, town_code",
-                                    f"facility {row['facility_id']} is in town '{row['town_code']}', "
-                                    "which is not a township of the area; fix the code"))
-        _check_point(row, path, where, problems)
+            problems.append(
+                Problem(
+                    path,
+                    f"{where}, town_code",
+                    f"facility {row['facility_id']} is in town '{row['town_code']}', "
+                    "which is not a township of the area; fix the code",
+                )
+            )
+        check_point(row, path, where, problems)
     for facility_id in facilities["facility_id"][facilities["facility_id"].duplicated()].unique():
         problems.append(Problem(path, "facility_id", f"{facility_id} appears more than once; ids must be unique"))
-
-
-def _check_point(row: pd.Series, path: Path, where: str, problems: list[Problem]) -> None:
-    lon, lat = _number(row["lon"]), _number(row["lat"])
-    if lon is None or lat is None:
-        problems.append(Problem(path, f"{where}, lon/lat",
-                                "location missing; add the WGS-84 point (EPSG:4326) of the seat"))
-    elif not (73 <= lon <= 136 and 3 <= lat <= 54):
-        hint = " (lon and lat look swapped)" if 73 <= lat <= 136 and 3 <= lon <= 54 else ""
-        problems.append(Problem(path, f"{where}, lon/lat", f"({lon}, {lat}) is outside China{hint}; "
-                                "give WGS-84 longitude and latitude in degrees"))
-
-
-def _number(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) or math.isinf(number) else number
-
-
-def _rows(frame: pd.DataFrame) -> list[tuple[int, pd.Series]]:
-    """Rows with their 1-based line number in the file (header is line 1)."""
-    return [(int(index) + 2, row) for index, row in frame.iterrows()]
-
-
-def _read_boundary(path: Path, codes: set[str], problems: list[Problem]) -> gpd.GeoDataFrame:
-    empty = gpd.GeoDataFrame({"county_code": []}, geometry=[], crs="EPSG:4326")
-    if path.suffix.lower() not in BOUNDARY_SUFFIXES:
-        problems.append(Problem(path, "(file)", f"'{path.suffix}' is not a boundary format; give a GeoJSON, "
-                                "GeoPackage or shapefile of the county polygons in data.boundaries"))
-        return empty
-    try:
-        boundary = gpd.read_file(path)
-    except Exception as exc:  # noqa: BLE001 - GDAL/pyogrio raise many types for a broken file
-        reason = " ".join(str(exc).split())[:200]
-        problems.append(Problem(path, "(file)", f"cannot be read as a boundary file ({reason}); re-export the "
-                                "county polygons as GeoJSON (EPSG:4326)"))
-        return empty
-    if "geometry" not in boundary.columns or not isinstance(boundary, gpd.GeoDataFrame) or boundary.empty:
-        problems.append(Problem(path, "geometry", "holds no polygons; give the county polygons"))
-        return empty
-    if "county_code" not in boundary.columns:
-        problems.append(Problem(path, "county_code", "column missing; add the 6-digit county code of each polygon"))
-        return boundary
-    boundary["county_code"] = boundary["county_code"].astype(str)
-    boundary = boundary[boundary["county_code"].isin(codes)]
-    for code in sorted(codes - set(boundary["county_code"])):
-        problems.append(Problem(path, "county_code", f"no polygon for area county {code}; add it"))
-    bad = boundary.geometry.isna() | boundary.geometry.is_empty | ~boundary.geometry.geom_type.isin(
-        ["Polygon", "MultiPolygon"])
-    for code in sorted(set(boundary.loc[bad, "county_code"])):
-        problems.append(Problem(path, f"county_code {code}, geometry", "is empty or not a polygon; give the county "
-                                "polygon"))
-    if bad.any():
-        return empty
-    if boundary.crs is None or not boundary.crs.is_geographic:
-        problems.append(Problem(path, "crs", f"is {boundary.crs}; store boundaries in EPSG:4326"))
-    return boundary.sort_values("county_code").reset_index(drop=True)
-
-
-def _check_inside(
-    frame: pd.DataFrame, boundary: gpd.GeoDataFrame, path: Path, key: str, problems: list[Problem]
-) -> None:
-    """Every point must lie in the area (within a tolerance for generalised polygons)."""
-    metric = boundary.estimate_utm_crs()
-    area = boundary.to_crs(metric).union_all().buffer(BOUNDARY_TOLERANCE_M)
-    points = gpd.GeoSeries([Point(lon, lat) for lon, lat in zip(frame["lon"], frame["lat"], strict=True)],
-                           crs="EPSG:4326").to_crs(metric)
-    for (_, row), point in zip(frame.iterrows(), points, strict=True):
-        if not area.contains(point):
-            problems.append(Problem(path, f"{key} {row[key]}, lon/lat",
-                                    f"({row['lon']}, {row['lat']}) lies outside the area; check the point and its "
-                                    "CRS (GCJ-02 must be converted to WGS-84)"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from optimizer.errors import PlannerError
-from optimizer.inputs.scenario import load_scenario, resolve
+from optimizer.inputs.scenario_loading import load_scenario, resolve
 
 MAX_EXTENDS_DEPTH = 16
 
@@ -80,8 +80,14 @@ def scenario_inputs(path: Path) -> Inputs:
         sources = load_scenario(path).data
     except PlannerError:
         return Inputs(frozenset(chain), _without_roots(folders))
-    named = (sources.townships, sources.counties, sources.facilities, sources.boundaries,
-             sources.plan_reference_beds, sources.road_network)
+    named = (
+        sources.townships,
+        sources.counties,
+        sources.facilities,
+        sources.boundaries,
+        sources.plan_reference_beds,
+        sources.road_network,
+    )
     data = [resolve(path, p) for p in named if p is not None]
     data_folders = {p.parent for p in data}
     if data_folders:
@@ -98,8 +104,11 @@ def recorded_inputs(manifest: Mapping[str, object]) -> Inputs:
 
 def changed_inputs(recorded: Mapping[str, str]) -> list[Path]:
     """The recorded input files that are gone or whose SHA-256 differs from the manifest's."""
-    return [Path(name) for name, digest in sorted(recorded.items())
-            if not Path(name).is_file() or file_sha256(Path(name)) != digest]
+    return [
+        Path(name)
+        for name, digest in sorted(recorded.items())
+        if not Path(name).is_file() or file_sha256(Path(name)) != digest
+    ]
 
 
 def folder_inputs(folders: Iterable[Path]) -> Inputs:

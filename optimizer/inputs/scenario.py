@@ -1,93 +1,43 @@
-"""The scenario file: one plan's targets, rules, costs, data sources and solver options, validated.
+"""The scenario schema: one plan's targets, rules, costs, data sources and solver options, as pydantic models.
 
-A scenario is TOML read with `tomllib` and checked with pydantic (`extra="forbid"`, units in field
-names). `load_scenario` reports every problem at once as `file: field.path: message`, so a planner
-fixes a file in one pass. Paths inside a scenario are relative to the scenario file.
+`Scenario` is a whole scenario file; each class here is one of its blocks (`[travel]`, `[[targets]]`,
+`[ambulances]` …), with `extra="forbid"`, units in field names and the checks that span the fields of
+a block or the blocks of the file. The bounded number types and citations come from
+`optimizer.inputs.schema_types`, the `[solver]` block from `optimizer.inputs.solver_settings`; reading
+a file into a `Scenario` is `optimizer.inputs.scenario_loading`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from optimizer.errors import Problem, ScenarioError
-from optimizer.solving.solve import SolverSettings
-
-FacilityLevel = Literal[
-    "county_general_hospital",
-    "county_tcm_hospital",
-    "specialty_hospital",
-    "mch_center",
-    "central_thc",
-    "thc",
-    "chc",
-]
-PopulationGroup = Literal["residents", "children_0_14", "aged_65_plus"]
-Bound = Literal[">=", "<=", "="]
-
-# Bounds shared by every number of the schema: finite, and in a range a county plan can mean. A budget of
-# 1e308 CNY or a denominator of 1e-300 reaches the solver as an overflow (HiGHS crashed on both).
-MAX_CNY = 1e13
-"""Ceiling of every amount (CNY, counts of staff or beds): ten trillion, far above any county budget."""
-MAX_COUNT = 1e7
-MAX_KM = 500.0
-MAX_MIN = 24 * 60.0
-MAX_KPH = 200.0
-MAX_PER_1000 = 100.0
-"""A per-population target above 100 per 1,000 (10 % of the people) is a unit slip, not a plan."""
-Flag = StrictBool
-"""`true` / `false` only: TOML's own booleans, never "yes", "是" or 1."""
-FiniteNonNeg = Annotated[float, Field(ge=0, le=MAX_CNY, allow_inf_nan=False)]
-Count = Annotated[float, Field(ge=0, le=MAX_COUNT, allow_inf_nan=False)]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Km = Annotated[float, Field(gt=0, le=MAX_KM, allow_inf_nan=False)]
-Minutes = Annotated[float, Field(gt=0, le=MAX_MIN, allow_inf_nan=False)]
-Kph = Annotated[float, Field(gt=0, le=MAX_KPH, allow_inf_nan=False)]
-Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
-Year = Annotated[int, Field(ge=1949, le=2100)]
+from optimizer.inputs.schema_types import (
+    MAX_COUNT,
+    MAX_KM,
+    MAX_MIN,
+    MAX_PER_1000,
+    Amount,
+    Bound,
+    Citation,
+    Count,
+    FacilityLevel,
+    Flag,
+    Km,
+    Kph,
+    Minutes,
+    PopulationGroup,
+    Share,
+    StrictModel,
+    Weight,
+    Year,
+)
+from optimizer.inputs.solver_settings import SolverSettings
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Citation(_Strict):
-    """Where a number comes from: a seed plan line, a national rule, or an estimate with its basis."""
-
-    seed: str | None = Field(default=None, description="seed file name, e.g. 003_73fe565c888d90cc.txt")
-    line: int | None = Field(default=None, ge=1)
-    quote: str | None = None
-    basis: str | None = Field(default=None, description="for estimates and derived numbers: how it was obtained")
-    estimated: Flag = False
-
-    @model_validator(mode="after")
-    def _cited(self) -> Citation:
-        if self.seed is None and self.basis is None:
-            raise ValueError("give either `seed` and `line` (a plan quote) or `basis` (how the number was obtained)")
-        if self.seed is not None and self.line is None:
-            raise ValueError("a seed citation needs its `line` number")
-        return self
-
-    def label(self) -> str:
-        """Short citation for tables: `003_…txt:L204` or the basis."""
-        if self.seed is not None:
-            return f"{self.seed}:L{self.line}"
-        return f"{'estimate' if self.estimated else 'derived'}: {self.basis}"
-
-
-class Amount(_Strict):
-    """A number with its citation."""
-
-    value: FiniteNonNeg = Field(description="non-negative, finite, at most 1e13 (CNY, persons, km, minutes …)")
-    source: Citation
-
-
-class ScenarioInfo(_Strict):
+class ScenarioInfo(StrictModel):
     """What plan this scenario encodes."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -97,14 +47,14 @@ class ScenarioInfo(_Strict):
     target_year: Year
 
 
-class AreaSettings(_Strict):
+class AreaSettings(StrictModel):
     """The county-level units the plan covers."""
 
     name_zh: str
     county_codes: list[Annotated[str, Field(pattern=r"^\d{6}$")]] = Field(min_length=1)
 
 
-class DataSources(_Strict):
+class DataSources(StrictModel):
     """Data tables, relative to the scenario file."""
 
     townships: Path
@@ -125,7 +75,7 @@ class DataSources(_Strict):
     )
 
 
-class TravelSettings(_Strict):
+class TravelSettings(StrictModel):
     """The straight-line fallback used when no road network is given (flagged in every output)."""
 
     detour_factor: float = Field(gt=1.0, le=3.0, allow_inf_nan=False)
@@ -137,7 +87,7 @@ class TravelSettings(_Strict):
     source: Citation
 
 
-class ResourceSpec(_Strict):
+class ResourceSpec(StrictModel):
     """One allocatable resource (beds, physicians, …): where it may go, what exists, what it costs."""
 
     label_zh: str
@@ -157,7 +107,7 @@ class ResourceSpec(_Strict):
     )
 
 
-class RatioTarget(_Strict):
+class RatioTarget(StrictModel):
     """A plan target on a resource: per population, per other resource, or an absolute count."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -201,12 +151,14 @@ class RatioTarget(_Strict):
                     "(1000 for ‰, 10000 for per 万)"
                 )
         if self.kind == "per_resource" and self.unit.strip().lower().startswith("share") and self.value > 1:
-            raise ValueError(f"value {self.value:g} is a share ({self.unit!r}); give it as a fraction in [0, 1] "
-                             f"({self.value / 100:g} for {self.value:g} %)")
+            raise ValueError(
+                f"value {self.value:g} is a share ({self.unit!r}); give it as a fraction in [0, 1] "
+                f"({self.value / 100:g} for {self.value:g} %)"
+            )
         return self
 
 
-class FacilityLimit(_Strict):
+class FacilityLimit(StrictModel):
     """A size band on a resource at facilities of some levels or named facilities."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -216,7 +168,10 @@ class FacilityLimit(_Strict):
     min_value: Count | None = None
     max_value: Count | None = None
     max_per_1000_town_residents: float | None = Field(
-        default=None, gt=0, le=1000, allow_inf_nan=False,
+        default=None,
+        gt=0,
+        le=1000,
+        allow_inf_nan=False,
         description="cap scaled by the resident population of the facility's township",
     )
     hard: Flag
@@ -236,7 +191,7 @@ class FacilityLimit(_Strict):
         return self
 
 
-class StaffPerBed(_Strict):
+class StaffPerBed(StrictModel):
     """Staff a facility needs for each of its beds, so staff follow beds as well as residents."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -247,7 +202,7 @@ class StaffPerBed(_Strict):
     source: Citation
 
 
-class BedCategory(_Strict):
+class BedCategory(StrictModel):
     """Beds of a kind inside a facility's beds (infectious-disease, emergency observation…)."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -261,14 +216,16 @@ class BedCategory(_Strict):
     source: Citation
 
 
-class AmbulanceSettings(_Strict):
+class AmbulanceSettings(StrictModel):
     """Fleet rule, stationing and the coverage standards of the emergency network."""
 
     per_population: int = Field(ge=1, le=int(MAX_COUNT), description="1 vehicle per this many people of the base")
-    base_multiplier: float = Field(gt=0, le=100, allow_inf_nan=False,
-                                   description="base = multiplier × resident population (A1/A3)")
-    alternative_base_multiplier: float = Field(gt=0, le=100, allow_inf_nan=False,
-                                               description="the other reading, reported beside")
+    base_multiplier: float = Field(
+        gt=0, le=100, allow_inf_nan=False, description="base = multiplier × resident population (A1/A3)"
+    )
+    alternative_base_multiplier: float = Field(
+        gt=0, le=100, allow_inf_nan=False, description="the other reading, reported beside"
+    )
     extra_special_vehicles: int = Field(default=0, ge=0, le=10_000)
     existing_fleet: Amount | None = Field(default=None, description="vehicles in service: a whole number ≥ 0")
     eligible_levels: list[FacilityLevel] = Field(min_length=1)
@@ -290,17 +247,19 @@ class AmbulanceSettings(_Strict):
         return self
 
 
-class SubcentreSettings(_Strict):
+class SubcentreSettings(StrictModel):
     """Township sub-centres (县域医疗卫生次中心): how many, which the plan names, the radius."""
 
     count: int = Field(ge=0, le=10_000)
     named_facility_ids: list[str] = Field(default_factory=list)
     honour_named: Flag = True
     radius_km: Km
-    min_beds: int = Field(ge=0, le=100_000,
-                          description="beds an upgraded sub-centre must have (tier-2 general hospital)")
-    max_beds: int = Field(ge=0, le=100_000,
-                          description="cap on an upgraded sub-centre's beds, replacing its township cap")
+    min_beds: int = Field(
+        ge=0, le=100_000, description="beds an upgraded sub-centre must have (tier-2 general hospital)"
+    )
+    max_beds: int = Field(
+        ge=0, le=100_000, description="cap on an upgraded sub-centre's beds, replacing its township cap"
+    )
     beds_source: Citation
     upgrade_cost_cny: Amount
     source: Citation
@@ -315,7 +274,7 @@ class SubcentreSettings(_Strict):
         return self
 
 
-class HierarchySettings(_Strict):
+class HierarchySettings(StrictModel):
     """The service hierarchy as hard rules (off unless the block is given).
 
     Nodes are facilities: the top tier (county hospital, county emergency centre) and the middle tier
@@ -356,13 +315,13 @@ class HierarchySettings(_Strict):
         return self
 
 
-class BudgetSettings(_Strict):
+class BudgetSettings(StrictModel):
     """Capital budget for additions over the base year (no plan states one: an estimate)."""
 
     budget_cny: Amount
 
 
-class ObjectiveWeights(_Strict):
+class ObjectiveWeights(StrictModel):
     """Weights of the normalised objective terms (see models/planner/plan.py for the formulation)."""
 
     binding_shortfall: Weight = 1000.0
@@ -375,7 +334,7 @@ class ObjectiveWeights(_Strict):
     cost: Weight = 0.1
 
 
-class OutOfScopeTarget(_Strict):
+class OutOfScopeTarget(StrictModel):
     """A plan target the model cannot act on, listed so the report shows it was read, not dropped."""
 
     id: str
@@ -385,7 +344,7 @@ class OutOfScopeTarget(_Strict):
     source: Citation
 
 
-class Scenario(_Strict):
+class Scenario(StrictModel):
     """A whole scenario file."""
 
     scenario: ScenarioInfo
@@ -419,9 +378,11 @@ class Scenario(_Strict):
                 problems.append(f"targets: id '{target.id}' is used twice")
             seen.add(target.id)
             if _is_share(self, target) and target.value > 1:
-                problems.append(f"targets.{target.id}.value: {target.value:g} is a share of "
-                                f"{target.denominator_resource}; give it as a fraction in [0, 1] "
-                                f"({target.value / 100:g} for {target.value:g} %)")
+                problems.append(
+                    f"targets.{target.id}.value: {target.value:g} is a share of "
+                    f"{target.denominator_resource}; give it as a fraction in [0, 1] "
+                    f"({target.value / 100:g} for {target.value:g} %)"
+                )
             for ref in (target.resource, target.denominator_resource):
                 if ref is not None and ref not in names:
                     problems.append(
@@ -447,114 +408,5 @@ def _is_share(scenario: Scenario, target: RatioTarget) -> bool:
         return False
     spec = scenario.resources.get(target.resource)
     return target.resource == target.denominator_resource or (
-        spec is not None and spec.subset_of == target.denominator_resource)
-
-
-STANDALONE_DEFAULTS = frozenset({"travel", "solver", "objective"})
-
-
-def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file, merged over the defaults file it `extends`, if any.
-
-    A scenario may start with `extends = "defaults/national.toml"` (relative to the scenario): the
-    national rules the plans quote live there once, and the scenario overrides what its plan says
-    differently. Tables merge key by key; arrays and values in the scenario replace the defaults.
-
-    Raises
-    ------
-    ScenarioError
-        With every problem found, each naming the file, the field and what to change.
-    """
-    path = Path(path)
-    raw = _read_toml(path)
-    base_name = raw.pop("extends", None)
-    if base_name is not None:
-        if not isinstance(base_name, str):
-            raise ScenarioError([Problem(path, "extends", "must be the path of a defaults .toml file")])
-        base_path = resolve(path, Path(base_name))
-        defaults = _read_toml(base_path)
-        # An optional block (ambulances, sub-centres) takes defaults only when the scenario declares it.
-        defaults = {k: v for k, v in defaults.items() if k in raw or k in STANDALONE_DEFAULTS}
-        raw = _merge(defaults, raw)
-    try:
-        return Scenario.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError([_problem(path, error) for error in exc.errors()]) from None
-    except RecursionError:
-        raise ScenarioError([Problem(path, "(structure)", "values are nested too deeply; a scenario needs at "
-                                     "most a few levels of tables and arrays")]) from None
-
-
-def _read_toml(path: Path) -> dict[str, object]:
-    if not path.is_file():
-        raise ScenarioError([Problem(path, "(file)", "not found; pass the path of a scenario .toml file")])
-    try:
-        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark (Windows editors) is not an error
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(path, "(file)", f"is not UTF-8 text ({exc.reason}); save it as UTF-8")]) from None
-    except OSError as exc:
-        raise ScenarioError([Problem(path, "(file)", f"cannot be read ({exc.strerror}); check the path")]) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(path, "(syntax)", f"invalid TOML: {exc}; {_syntax_hint(text, exc)}")]) from None
-    except RecursionError:
-        raise ScenarioError([Problem(path, "(syntax)", "arrays or tables are nested too deeply for TOML to be read; "
-                                     "a scenario needs at most a few levels")]) from None
-
-
-_WORD_FLAG = re.compile(r"=\s*(yes|no|on|off|True|False|TRUE|FALSE|是|否|对|错)\s*(#.*)?$")
-
-
-def _syntax_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
-    """The fix for a TOML syntax error; flags written as words get their own explanation."""
-    line_number = getattr(exc, "lineno", None)
-    match = re.search(r"at line (\d+)", str(exc))
-    if line_number is None and match:
-        line_number = int(match.group(1))
-    lines = text.splitlines()
-    if line_number is not None and 1 <= line_number <= len(lines):
-        flag = _WORD_FLAG.search(lines[line_number - 1])
-        if flag:
-            return f"flags are written `true` or `false` (lower case, no quotes), not `{flag.group(1)}`"
-    return "fix the line shown"
-
-
-def _merge(base: dict[str, object], override: dict[str, object]) -> dict[str, object]:
-    """`override` over `base`: nested tables merge, everything else is replaced."""
-    merged = dict(base)
-    for key, value in override.items():
-        current = merged.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
-            merged[key] = _merge(current, value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _problem(path: Path, error: object) -> Problem:
-    details = error if isinstance(error, dict) else {}
-    location = ".".join(str(part) for part in details.get("loc", ())) or "(top level)"
-    message = str(details.get("msg", "invalid value"))
-    if details.get("type") == "extra_forbidden":
-        message = "unknown field; remove it or check its spelling against docs/scenario.md"
-    elif details.get("type") == "missing":
-        message = "required field is missing; add it"
-    elif details.get("type") in ("bool_type", "bool_parsing"):
-        message = f"{message}: got {details.get('input')!r}; write `true` or `false` (lower case, no quotes)"
-    elif details.get("type") in ("finite_number",):
-        message = f"{message}: got {details.get('input')!r}; give a finite number (not nan or inf)"
-    elif details.get("type") in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        message = (f"{message} (got {details.get('input')!r}); give a value in that range, in the unit the "
-                   "field name says")
-    return Problem(path, location, message)
-
-
-def scenario_hash(path: Path) -> str:
-    """SHA-256 of the scenario file's bytes, for manifests and caches."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def resolve(scenario_path: Path, relative: Path) -> Path:
-    """A data path from the scenario, resolved against the scenario file's folder."""
-    return (Path(scenario_path).parent / relative).resolve()
+        spec is not None and spec.subset_of == target.denominator_resource
+    )

@@ -25,6 +25,7 @@ from models.planner import (
     SubcentreInputs,
     TargetInputs,
 )
+from models.tolerances import ROUNDING_GUARD
 from optimizer.errors import Problem, ScenarioError
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets, check_references
@@ -44,7 +45,8 @@ def population_of(data: Datasets, group: str) -> float:
 
 def fleet_required(settings: AmbulanceSettings, population: float, multiplier: float) -> int:
     """Vehicles the fleet rule asks for: ceil(multiplier × population / persons per vehicle) + extras."""
-    return math.ceil(multiplier * population / settings.per_population - 1e-9) + settings.extra_special_vehicles
+    vehicles = math.ceil(multiplier * population / settings.per_population - ROUNDING_GUARD)
+    return vehicles + settings.extra_special_vehicles
 
 
 def facilities_of_levels(data: Datasets, levels: Iterable[str]) -> tuple[str, ...]:

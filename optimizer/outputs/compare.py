@@ -31,11 +31,13 @@ def compare_plans(results: dict[str, PlanResult | str]) -> pd.DataFrame:
         cells.setdefault(OUTCOME_ROW, {})[plan] = f"{result.solve.outcome.value}{gap}"
     labels[OUTCOME_ROW] = ("solve outcome", "")
     order = sorted(labels, key=lambda target: (target != OUTCOME_ROW, target in RULE_ROWS, target))
-    table = pd.DataFrame({
-        "id": order,
-        "indicator": [labels[t][0] for t in order],
-        "unit": [labels[t][1] for t in order],
-    })
+    table = pd.DataFrame(
+        {
+            "id": order,
+            "indicator": [labels[t][0] for t in order],
+            "unit": [labels[t][1] for t in order],
+        }
+    )
     for plan, result in results.items():
         if isinstance(result, str):
             table[plan] = f"not run: {result}"
@@ -48,6 +50,8 @@ def markdown(table: pd.DataFrame) -> str:
     """The comparison as a Markdown table."""
     header = "| " + " | ".join(table.columns) + " |"
     rule = "|" + "|".join("---" for _ in table.columns) + "|"
-    rows = ["| " + " | ".join(str(v).replace("|", "/").replace("\n", " ") for v in row) + " |"
-            for row in table.itertuples(index=False)]
+    rows = [
+        "| " + " | ".join(str(v).replace("|", "/").replace("\n", " ") for v in row) + " |"
+        for row in table.itertuples(index=False)
+    ]
     return "\n".join(["# Plan targets across plans", "", header, rule, *rows]) + "\n"

@@ -30,9 +30,11 @@ from typing import Any
 
 import pandas as pd
 
+from models.tolerances import COMPARISON_TOL
 from optimizer.errors import DataError, Problem
 from optimizer.inputs.run_inputs import Inputs, folder_inputs, recorded_inputs, scenario_inputs
-from optimizer.inputs.scenario import Scenario, load_scenario, scenario_hash
+from optimizer.inputs.scenario import Scenario
+from optimizer.inputs.scenario_loading import load_scenario, scenario_hash
 from optimizer.outputs.files import CSV_ENCODING
 
 logger = logging.getLogger(__name__)
@@ -40,8 +42,19 @@ logger = logging.getLogger(__name__)
 RUN_FILES = ("allocation.csv", "towns.csv", "targets.csv", "summary.json", "manifest.json")
 _NOT_ITEMS = {"facility_id", "name", "town_code", "level", "lon", "lat", "location_estimated"}
 _TOWN_ITEMS = ("ambulances_within_standard",)
-DIFF_COLUMNS = ("kind", "id", "name", "item", "a", "b", "change", "unit_cost_cny", "cost_change_cny",
-                "population", "population_change")
+DIFF_COLUMNS = (
+    "kind",
+    "id",
+    "name",
+    "item",
+    "a",
+    "b",
+    "change",
+    "unit_cost_cny",
+    "cost_change_cny",
+    "population",
+    "population_change",
+)
 
 
 @dataclass(frozen=True)
@@ -82,10 +95,14 @@ def load_run(path: Path) -> RunFolder:
     path = Path(path)
     missing = [name for name in RUN_FILES if not (path / name).is_file()]
     if missing:
-        raise DataError([
-            DataError.single(path / name, "(file)", "not found; pass a folder written by `optimizer run --out`")
-            .problems[0] for name in missing
-        ])
+        raise DataError(
+            [
+                DataError.single(
+                    path / name, "(file)", "not found; pass a folder written by `optimizer run --out`"
+                ).problems[0]
+                for name in missing
+            ]
+        )
 
     summary, manifest = _document(path / "summary.json"), _document(path / "manifest.json")
     totals = summary.get("totals")
@@ -108,8 +125,9 @@ def _document(file: Path) -> dict[str, Any]:
     try:
         document = json.loads(file.read_text(encoding=CSV_ENCODING))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise DataError.single(file, "(file)", f"cannot be read as JSON ({exc}); "
-                               f"{_RERUN.format(path=file.parent)}") from None
+        raise DataError.single(
+            file, "(file)", f"cannot be read as JSON ({exc}); {_RERUN.format(path=file.parent)}"
+        ) from None
     if not isinstance(document, dict):
         raise DataError.single(file, "(file)", f"is not a JSON object; {_RERUN.format(path=file.parent)}")
     return document
@@ -127,17 +145,20 @@ def _table(file: Path, key: str, required: set[str]) -> pd.DataFrame:
         table = pd.read_csv(file, encoding=CSV_ENCODING, dtype={key: str})
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         reason = " ".join(str(exc).split())[:200]
-        raise DataError.single(file, "(file)", f"cannot be read as CSV ({reason}); "
-                               f"{_RERUN.format(path=file.parent)}") from None
+        raise DataError.single(
+            file, "(file)", f"cannot be read as CSV ({reason}); {_RERUN.format(path=file.parent)}"
+        ) from None
     missing = sorted(required - set(table.columns))
     if missing:
-        raise DataError([Problem(file, column, f"column missing; {_RERUN.format(path=file.parent)}")
-                         for column in missing])
+        raise DataError(
+            [Problem(file, column, f"column missing; {_RERUN.format(path=file.parent)}") for column in missing]
+        )
     keys = table[key]
     if keys.isna().any() or keys.duplicated().any():
         bad = sorted(set(keys[keys.isna() | keys.duplicated()].astype(str)))[:5]
-        raise DataError.single(file, key, f"empty or repeated ids ({', '.join(bad)}); "
-                               f"{_RERUN.format(path=file.parent)}")
+        raise DataError.single(
+            file, key, f"empty or repeated ids ({', '.join(bad)}); {_RERUN.format(path=file.parent)}"
+        )
     return table
 
 
@@ -178,11 +199,13 @@ def scenario_of(run: RunFolder) -> Scenario:
     for candidate in candidates:
         if candidate.is_file():
             if run.manifest.get("scenario_sha256") not in (None, scenario_hash(candidate)):
-                logger.warning("%s changed since run %s; unit costs are read from its current text",
-                               candidate, run.path)
+                logger.warning(
+                    "%s changed since run %s; unit costs are read from its current text", candidate, run.path
+                )
             return load_scenario(candidate)
-    raise DataError.single(run.path / "manifest.json", "scenario",
-                           f"scenario file '{named}' not found; pass it with --scenario")
+    raise DataError.single(
+        run.path / "manifest.json", "scenario", f"scenario file '{named}' not found; pass it with --scenario"
+    )
 
 
 def unit_costs(scenario: Scenario) -> dict[str, float]:
@@ -219,7 +242,7 @@ def _as_number(value: object) -> float:
 def _differs(x: float, y: float) -> bool:
     if math.isnan(x) and math.isnan(y):
         return False
-    return math.isnan(x) or math.isnan(y) or not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+    return math.isnan(x) or math.isnan(y) or not math.isclose(x, y, rel_tol=COMPARISON_TOL, abs_tol=COMPARISON_TOL)
 
 
 def _facility_changes(a: pd.DataFrame, b: pd.DataFrame, costs: dict[str, float]) -> list[dict[str, Any]]:
@@ -236,8 +259,7 @@ def _facility_changes(a: pd.DataFrame, b: pd.DataFrame, costs: dict[str, float])
             x, y = _as_number(left.loc[facility, item]), _as_number(right.loc[facility, item])
             if _differs(x, y):
                 unit = costs.get(item, 0.0)
-                rows.append(_row("facility", facility, label, item, x, y, unit_cost=unit,
-                                 cost_change=(y - x) * unit))
+                rows.append(_row("facility", facility, label, item, x, y, unit_cost=unit, cost_change=(y - x) * unit))
     return rows
 
 
@@ -251,8 +273,18 @@ def _town_changes(a: pd.DataFrame, b: pd.DataFrame) -> list[dict[str, Any]]:
             x, y = _as_number(left.loc[town, item]), _as_number(right.loc[town, item])
             if _differs(x, y):
                 gained = (y - x) * population if item.startswith("covered_") else 0.0
-                rows.append(_row("town", town, str(left.loc[town, "name"]), item, x, y, population=population,
-                                 population_change=gained))
+                rows.append(
+                    _row(
+                        "town",
+                        town,
+                        str(left.loc[town, "name"]),
+                        item,
+                        x,
+                        y,
+                        population=population,
+                        population_change=gained,
+                    )
+                )
     return rows
 
 
@@ -267,12 +299,32 @@ def _target_changes(a: pd.DataFrame, b: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def _row(kind: str, key: str, label: str, item: str, a: float, b: float, *, unit_cost: float = math.nan,
-         cost_change: float = math.nan, population: float = math.nan,
-         population_change: float = math.nan) -> dict[str, Any]:
-    return {"kind": kind, "id": key, "name": label, "item": item, "a": a, "b": b, "change": b - a,
-            "unit_cost_cny": unit_cost, "cost_change_cny": cost_change, "population": population,
-            "population_change": population_change}
+def _row(
+    kind: str,
+    key: str,
+    label: str,
+    item: str,
+    a: float,
+    b: float,
+    *,
+    unit_cost: float = math.nan,
+    cost_change: float = math.nan,
+    population: float = math.nan,
+    population_change: float = math.nan,
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "id": key,
+        "name": label,
+        "item": item,
+        "a": a,
+        "b": b,
+        "change": b - a,
+        "unit_cost_cny": unit_cost,
+        "cost_change_cny": cost_change,
+        "population": population,
+        "population_change": population_change,
+    }
 
 
 def _totals(a: RunFolder, b: RunFolder) -> pd.DataFrame:

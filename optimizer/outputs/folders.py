@@ -49,31 +49,34 @@ def lock_path(resolved: Path) -> Path:
     return resolved.parent / f".{resolved.name}.lock"
 
 
-def check_output_path(out: Path, inputs: Inputs, *, kind: Literal["folder", "file"] = "folder",
-                      option: str = "--out") -> Path:
+def check_output_path(
+    out: Path, inputs: Inputs, *, kind: Literal["folder", "file"] = "folder", option: str = "--out"
+) -> Path:
     """The resolved output path, or an `OutputError` when writing there could destroy what is not ours."""
     if str(out).strip() in ("", "."):
         raise OutputError(f"{option} '{out}': is empty or the current folder; give a separate {kind}, {_EXAMPLE}")
     resolved = Path(out).resolve()
     here = Path.cwd().resolve()
     if resolved == here or resolved in here.parents:
-        raise OutputError(f"{option} {out}: is the current folder {here} (or contains it) and would be replaced; "
-                          f"give a separate {kind}, {_EXAMPLE}")
+        raise OutputError(
+            f"{option} {out}: is the current folder {here} (or contains it) and would be replaced; "
+            f"give a separate {kind}, {_EXAMPLE}"
+        )
     if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
         raise OutputError(f"{option} {out}: is {resolved}; give a separate {kind}, {_EXAMPLE}")
     if resolved in inputs.files:
         raise OutputError(f"{option} {out}: is the input file {resolved}; give a separate {kind}, {_EXAMPLE}")
     for folder in sorted(inputs.folders):
         if resolved.is_relative_to(folder):
-            raise OutputError(f"{option} {out}: is the input folder {folder} (or inside it); give a separate "
-                              f"{kind}, {_EXAMPLE}")
+            raise OutputError(
+                f"{option} {out}: is the input folder {folder} (or inside it); give a separate {kind}, {_EXAMPLE}"
+            )
     for path in sorted(inputs.files):
         if path.is_relative_to(resolved):
             raise OutputError(f"{option} {out}: contains the input file {path}; give a separate {kind}, {_EXAMPLE}")
     for folder in sorted(inputs.folders):
         if folder.is_relative_to(resolved):
-            raise OutputError(f"{option} {out}: contains the input folder {folder}; give a separate {kind}, "
-                              f"{_EXAMPLE}")
+            raise OutputError(f"{option} {out}: contains the input folder {folder}; give a separate {kind}, {_EXAMPLE}")
     if kind == "folder" and resolved.exists() and not resolved.is_dir():
         raise OutputError(f"{option} {out}: is a file; give a folder, {_EXAMPLE}")
     if kind == "file" and resolved.is_dir():
@@ -97,8 +100,10 @@ def check_replaceable(resolved: Path, out: Path, *, option: str = "--out") -> No
     entries = sorted(p.name for p in resolved.iterdir())
     if entries:
         shown = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
-        raise OutputError(f"{option} {out}: holds files this tool did not write ({shown}; no {MANIFEST} with "
-                          f'"tool": "{TOOL_MARKER}"); give a new or empty folder, or move those files away')
+        raise OutputError(
+            f"{option} {out}: holds files this tool did not write ({shown}; no {MANIFEST} with "
+            f'"tool": "{TOOL_MARKER}"); give a new or empty folder, or move those files away'
+        )
 
 
 @contextmanager
@@ -119,9 +124,11 @@ def output_lock(resolved: Path, out: Path, *, option: str = "--out") -> Iterator
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise
             holder = _read_pid(path)
-            raise OutputError(f"{option} {out}: another optimizer command{f' (pid {holder})' if holder else ''} "
-                              f"is writing {resolved} (lock {path} is held); wait for it to finish or give "
-                              "another folder") from None
+            raise OutputError(
+                f"{option} {out}: another optimizer command{f' (pid {holder})' if holder else ''} "
+                f"is writing {resolved} (lock {path} is held); wait for it to finish or give "
+                "another folder"
+            ) from None
         if _same_file(handle, path):
             break
         os.close(handle)
@@ -138,8 +145,9 @@ def output_lock(resolved: Path, out: Path, *, option: str = "--out") -> Iterator
 
 
 @contextmanager
-def output_folder(out: Path, inputs: Inputs, *, command: str, option: str = "--out",
-                  keep_existing: bool = False) -> Iterator[Path]:
+def output_folder(
+    out: Path, inputs: Inputs, *, command: str, option: str = "--out", keep_existing: bool = False
+) -> Iterator[Path]:
     """Check and lock `out`, yield a fresh staging folder, then swap it in place of `out`.
 
     Everything a command writes goes into the staging folder; on success its `manifest.json` gets
@@ -169,14 +177,17 @@ def output_folder(out: Path, inputs: Inputs, *, command: str, option: str = "--o
             raise
 
 
-def write_output_file(out: Path, inputs: Inputs, payload: bytes, *, is_ours: Callable[[Path], bool],
-                      option: str = "--out") -> Path:
+def write_output_file(
+    out: Path, inputs: Inputs, payload: bytes, *, is_ours: Callable[[Path], bool], option: str = "--out"
+) -> Path:
     """Write one output file atomically under the lock; an existing file is replaced only when `is_ours`."""
     resolved = check_output_path(out, inputs, kind="file", option=option)
     with output_lock(resolved, out, option=option):
         if resolved.exists() and not is_ours(resolved):
-            raise OutputError(f"{option} {out}: exists and was not written by this command; give a new file "
-                              "name, or move that file away")
+            raise OutputError(
+                f"{option} {out}: exists and was not written by this command; give a new file "
+                "name, or move that file away"
+            )
         atomic_write_bytes(resolved, payload)
     return resolved
 
@@ -209,7 +220,7 @@ def _clean_stale(resolved: Path) -> None:
         for entry in sorted(resolved.parent.iterdir()):
             if not entry.name.startswith(prefix) or not entry.is_dir():
                 continue
-            pid = _pid_in(entry.name[len(prefix):])
+            pid = _pid_in(entry.name[len(prefix) :])
             if pid is None or _alive(pid):
                 continue  # not ours to judge, or a live writer's
             if kind == "previous" and not resolved.exists() and is_tool_folder(entry):

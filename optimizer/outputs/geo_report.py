@@ -1,4 +1,4 @@
-"""Coverage, accessibility and map outputs of a run; and their re-rendering from a finished run folder.
+"""Coverage, accessibility and map outputs of a run, from what the run hands over (`GeoInputs`).
 
 Files (each written atomically into the run folder):
     coverage.csv       one row per standard: limit, basis, towns and population within/beyond, skipped reason
@@ -10,16 +10,13 @@ Files (each written atomically into the run folder):
     map.html           interactive offline Leaflet map (see maps.py)
     map.png            static map with legend, scale bar and north arrow
 
-`optimizer map RESULT_DIR` rebuilds them from what the run wrote: the scenario named in
-`manifest.json` is prepared again for its data and travel matrix, and the plan itself is read from
-`allocation.csv`, so no model is solved. The scenario and every input file the manifest lists must
-still have the SHA-256 recorded by the run; the folder is re-written through the same locked,
-staged swap as a run (optimizer/outputs/folders.py).
+The road graph for the isochrones is the one the run's travel matrix used (`PreparedScenario.road`),
+never loaded again here. `optimizer map RESULT_DIR` re-renders these files from a finished run folder
+(optimizer/rerender.py).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -41,7 +38,6 @@ from optimizer.analysis.coverage import (
     standards_for,
     status_zh,
 )
-from optimizer.errors import OutputError
 from optimizer.geography.boundaries import (
     WGS84,
     area_metric_crs,
@@ -49,20 +45,16 @@ from optimizer.geography.boundaries import (
     points_frame,
     service_buffers,
 )
-from optimizer.geography.network import RoadGraph, load_road_graph
+from optimizer.geography.network import RoadGraph
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
-from optimizer.inputs.run_inputs import changed_inputs, recorded_inputs
-from optimizer.inputs.scenario import Scenario, resolve, scenario_hash
+from optimizer.inputs.scenario import Scenario
 from optimizer.outputs.files import (
-    CSV_ENCODING,
     atomic_write_bytes,
     atomic_write_csv,
     atomic_write_json,
     atomic_write_text,
 )
-from optimizer.outputs.folders import MANIFEST, output_folder
-from optimizer.pipeline import prepare
 
 if TYPE_CHECKING:  # maps.py pulls in folium and matplotlib: imported when a map is drawn, not at CLI start
     from optimizer.outputs.maps import MapLayers
@@ -98,22 +90,15 @@ class GeoAnalysis:
     layers: MapLayers
 
 
-def load_road(scenario: Scenario, data: Datasets, scenario_path: Path) -> RoadGraph | None:
-    """The scenario's road graph (as the travel matrix used it), or None without a road file."""
-    if scenario.data.road_network is None:
-        return None
-    path = resolve(scenario_path, scenario.data.road_network)
-    return load_road_graph(path, data.boundary.estimate_utm_crs(), scenario.travel.road_default_speed_kph)
-
-
 def analyse(inputs: GeoInputs) -> GeoAnalysis:
     """Coverage, accessibility and equity of the plan, and the layers to map them."""
     scenario, data, matrix, allocation = inputs.scenario, inputs.data, inputs.matrix, inputs.allocation
     standards = standards_for(scenario)
     coverage = analyse_coverage(data.townships, allocation, matrix, standards)
     catchment = scenario.travel.max_access_min
-    access = accessibility_table(data.townships, allocation, matrix, catchment_min=catchment,
-                                 resources=ACCESS_RESOURCES, weights=ACCESS_WEIGHTS)
+    access = accessibility_table(
+        data.townships, allocation, matrix, catchment_min=catchment, resources=ACCESS_RESOURCES, weights=ACCESS_WEIGHTS
+    )
     equity = {
         "catchment_min": catchment,
         "weights": ACCESS_WEIGHTS,
@@ -124,8 +109,9 @@ def analyse(inputs: GeoInputs) -> GeoAnalysis:
     return GeoAnalysis(coverage, access, equity, map_layers(inputs, coverage, access, standards))
 
 
-def map_layers(inputs: GeoInputs, coverage: CoverageAnalysis, access: pd.DataFrame,
-               standards: tuple[Standard, ...]) -> MapLayers:
+def map_layers(
+    inputs: GeoInputs, coverage: CoverageAnalysis, access: pd.DataFrame, standards: tuple[Standard, ...]
+) -> MapLayers:
     """The layers of the maps and the GeoPackage, all in EPSG:4326."""
     from optimizer.outputs.maps import MapLayers, town_status
 
@@ -133,11 +119,15 @@ def map_layers(inputs: GeoInputs, coverage: CoverageAnalysis, access: pd.DataFra
     boundary = data.boundary.to_crs(WGS84)
     metric = area_metric_crs(boundary)
     towns = coverage.towns.merge(
-        access.drop(columns=["name", "population", "settlement_class", "minutes_to_facility"]), on="code")
+        access.drop(columns=["name", "population", "settlement_class", "minutes_to_facility"]), on="code"
+    )
     towns = towns.merge(data.townships[["code", "lon", "lat"]], on="code")
     active = [s for s in coverage.summaries if s.skipped is None]
-    towns["status"] = town_status(towns, [s.standard.id for s in active if not s.standard.preferred],
-                                  [s.standard.id for s in active if s.standard.preferred])
+    towns["status"] = town_status(
+        towns,
+        [s.standard.id for s in active if not s.standard.preferred],
+        [s.standard.id for s in active if s.standard.preferred],
+    )
     towns["status_zh"] = [status_zh(row, [s.standard for s in active]) for _, row in towns.iterrows()]
     skip = {*FACILITY_COLUMNS, "lon", "lat"}
     resource_columns = [c for c in allocation.columns if c not in skip and not c.startswith("existing_")]
@@ -207,8 +197,9 @@ def write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
     try:
         for name, frame in layers.items():
             polygons = bool(frame.geom_type.isin(["Polygon", "MultiPolygon"]).any())
-            frame.to_crs(WGS84).to_file(temporary, layer=name, driver="GPKG", engine="pyogrio",
-                                        promote_to_multi=polygons)
+            frame.to_crs(WGS84).to_file(
+                temporary, layer=name, driver="GPKG", engine="pyogrio", promote_to_multi=polygons
+            )
         with Path(temporary).open("rb") as stream:
             os.fsync(stream.fileno())
         Path(temporary).replace(path)
@@ -243,93 +234,3 @@ def write_geo_outputs(inputs: GeoInputs, out_dir: Path) -> list[Path]:
     atomic_write_text(out_dir / "map.html", render_html(analysis.layers))
     atomic_write_bytes(out_dir / "map.png", render_png(analysis.layers))
     return [out_dir / name for name in GEO_FILES]
-
-
-def inputs_from_run(result_dir: Path) -> GeoInputs:
-    """Rebuild the geography inputs of a finished run from its folder (no solve).
-
-    Raises
-    ------
-    OutputError
-        When the folder has no manifest or allocation, or the scenario or a data file changed since the run.
-    """
-    manifest = _run_manifest(result_dir)
-    allocation_path = result_dir / "allocation.csv"
-    scenario_path = _scenario_path(manifest, result_dir)
-    if scenario_hash(scenario_path) != manifest.get("scenario_sha256"):
-        raise OutputError(f"{scenario_path}: changed since the run in {result_dir} (sha256 differs from "
-                          "manifest.json); re-run `optimizer run` to map the current scenario")
-    recorded = manifest.get("inputs")
-    if not isinstance(recorded, dict) or not recorded:
-        raise OutputError(f"{result_dir / MANIFEST}: records no input hashes (written by an older version); "
-                          f"re-run `optimizer run --out {result_dir}` before `optimizer map`")
-    changed = changed_inputs(recorded)
-    if changed:
-        raise OutputError(f"{changed[0]}: changed or removed since the run in {result_dir} was solved (sha256 "
-                          f"differs from {MANIFEST} inputs); re-run `optimizer run --out {result_dir}` to map "
-                          "the current data")
-    prepared = prepare(scenario_path)
-    allocation = _run_allocation(allocation_path, {"facility_id", "ambulances", "is_subcentre",
-                                                   *prepared.scenario.resources})
-    known = set(prepared.matrix.destinations)
-    unknown = sorted(set(allocation["facility_id"]) - known)
-    if unknown:
-        raise OutputError(f"{allocation_path}: facilities {', '.join(unknown)} are not in the scenario's "
-                          "data; re-run `optimizer run`")
-    allocation["is_subcentre"] = allocation["is_subcentre"].astype(str).str.lower().eq("true")
-    road = load_road(prepared.scenario, prepared.data, scenario_path)
-    return GeoInputs(prepared.scenario, prepared.data, prepared.matrix, allocation, road)
-
-
-def _run_allocation(path: Path, required: set[str]) -> pd.DataFrame:
-    """A run's allocation.csv; a truncated or foreign file, or a missing column, is an OutputError naming it."""
-    rerun = f"re-run `optimizer run --out {path.parent}`"
-    try:
-        allocation = pd.read_csv(path, encoding=CSV_ENCODING, dtype={"facility_id": str, "town_code": str})
-    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise OutputError(f"{path}: cannot be read as CSV ({' '.join(str(exc).split())[:200]}); {rerun}") from None
-    missing = sorted(required - set(allocation.columns))
-    if missing:
-        raise OutputError(f"{path}: column(s) {', '.join(missing)} missing (damaged or not written by "
-                          f"`optimizer run`); {rerun}")
-    if allocation["facility_id"].isna().any() or allocation["facility_id"].duplicated().any():
-        raise OutputError(f"{path}: facility_id has empty or repeated values; {rerun}")
-    return allocation
-
-
-def _run_manifest(result_dir: Path) -> dict[str, Any]:
-    """The manifest of a finished run, after checking that the run's manifest and allocation exist."""
-    manifest_path = result_dir / MANIFEST
-    for required in (manifest_path, result_dir / "allocation.csv"):
-        if not required.is_file():
-            raise OutputError(f"{required}: not found; give the --out folder of a finished `optimizer run`")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise OutputError(f"{manifest_path}: is not JSON; re-run `optimizer run --out {result_dir}`") from None
-    if not isinstance(manifest, dict):
-        raise OutputError(f"{manifest_path}: is not a run manifest; re-run `optimizer run --out {result_dir}`")
-    return manifest
-
-
-def _scenario_path(manifest: dict[str, Any], result_dir: Path) -> Path:
-    candidates = [manifest.get("scenario_resolved"), manifest.get("scenario")]
-    paths = [Path(c) for c in candidates if c]
-    paths += [result_dir / p for p in paths if not p.is_absolute()]
-    for path in paths:
-        if path.is_file():
-            return path
-    raise OutputError(f"{result_dir / 'manifest.json'}: the scenario it names ({manifest.get('scenario')}) "
-                      "is not found from here; run `optimizer map` from the folder the run was started in")
-
-
-def rerender(result_dir: Path) -> list[Path]:
-    """Re-write the geographic outputs of a finished run (the `optimizer map` command); returns their paths.
-
-    The run folder is locked, copied into a staging folder, re-rendered there and swapped back, as
-    a run writes it; inputs that changed since the run are refused before anything is written.
-    """
-    inputs = recorded_inputs(_run_manifest(result_dir))
-    with output_folder(result_dir, inputs, command="run", option="RUN_DIR", keep_existing=True) as staging:
-        written = write_geo_outputs(inputs_from_run(result_dir), staging)
-    return [result_dir / path.name for path in written]

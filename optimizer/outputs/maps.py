@@ -47,15 +47,33 @@ FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
 """The uuid4 hex folium appends to element names (`map_…`, `geo_json_…`); base64 data has no `_`."""
 STATUS_COLOURS = {"met": "#1a9850", "preferred_missed": "#fdae61", "missed": "#d73027"}
 STATUS_ZH = {"met": "全部达标", "preferred_missed": "仅优选标准未达标", "missed": "有标准未达标"}
-STATUS_EN = {"met": "all standards met", "preferred_missed": "only a preferred tier missed",
-             "missed": "a standard missed"}
+STATUS_EN = {
+    "met": "all standards met",
+    "preferred_missed": "only a preferred tier missed",
+    "missed": "a standard missed",
+}
 AREA_COLOURS = ("#4575b4", "#91bfdb", "#fee090", "#fc8d59", "#984ea3", "#4daf4a", "#a65628", "#f781bf")
-CJK_FAMILIES = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
-                "Source Han Sans SC", "Source Han Sans CN", "SimHei", "Microsoft YaHei", "PingFang SC")
+CJK_FAMILIES = (
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
 CJK_FILE_HINTS = ("wqy", "notosanscjk", "sourcehansans", "simhei", "msyh", "pingfang")
-LEVEL_ZH = {"county_general_hospital": "县级综合医院", "county_tcm_hospital": "县中医医院",
-            "specialty_hospital": "专科医院", "mch_center": "妇幼保健院", "central_thc": "中心卫生院",
-            "thc": "乡镇卫生院", "chc": "社区卫生服务中心"}
+LEVEL_ZH = {
+    "county_general_hospital": "县级综合医院",
+    "county_tcm_hospital": "县中医医院",
+    "specialty_hospital": "专科医院",
+    "mch_center": "妇幼保健院",
+    "central_thc": "中心卫生院",
+    "thc": "乡镇卫生院",
+    "chc": "社区卫生服务中心",
+}
 
 
 @dataclass(frozen=True)
@@ -85,8 +103,9 @@ class MapLayers:
 def _leaflet_assets() -> tuple[str, str]:
     """Leaflet's JS and CSS (with its control images inlined) as data URIs, from xstatic-leaflet."""
     if xstatic_leaflet.VERSION != LEAFLET_VERSION:
-        logger.warning("xstatic-leaflet ships Leaflet %s; the map was tested with %s",
-                       xstatic_leaflet.VERSION, LEAFLET_VERSION)
+        logger.warning(
+            "xstatic-leaflet ships Leaflet %s; the map was tested with %s", xstatic_leaflet.VERSION, LEAFLET_VERSION
+        )
     base = Path(xstatic_leaflet.BASE_DIR)
     script = (base / "leaflet.js").read_bytes()
     css = (base / "leaflet.css").read_text(encoding="utf-8")
@@ -98,8 +117,10 @@ def _leaflet_assets() -> tuple[str, str]:
         return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode('ascii')})"
 
     css = re.sub(r"url\((images/[\w.-]+\.png)\)", inline_image, css)
-    return (f"data:text/javascript;base64,{base64.b64encode(script).decode('ascii')}",
-            f"data:text/css;base64,{base64.b64encode(css.encode('utf-8')).decode('ascii')}")
+    return (
+        f"data:text/javascript;base64,{base64.b64encode(script).decode('ascii')}",
+        f"data:text/css;base64,{base64.b64encode(css.encode('utf-8')).decode('ascii')}",
+    )
 
 
 def _offline_map(location: tuple[float, float]) -> folium.Map:
@@ -134,23 +155,42 @@ def render_html(layers: MapLayers) -> str:
     west, south, east, north = layers.boundary.total_bounds
     fmap = _offline_map(((south + north) / 2, (west + east) / 2))
     folium.GeoJson(
-        layers.boundary[["geometry"]], name="县界 county boundary",
-        style_function=lambda _: {"color": "#333333", "weight": 2, "fillColor": "#f4f1ea",
-                                  "fillOpacity": 0.6},
+        layers.boundary[["geometry"]],
+        name="县界 county boundary",
+        style_function=lambda _: {"color": "#333333", "weight": 2, "fillColor": "#f4f1ea", "fillOpacity": 0.6},
     ).add_to(fmap)
     for index, (name, _, frame) in enumerate(_area_groups(layers.service_areas)):
         colour = AREA_COLOURS[index % len(AREA_COLOURS)]
         folium.GeoJson(
-            frame, name=name, show=index < 2,
+            frame,
+            name=name,
+            show=index < 2,
             style_function=lambda _, c=colour: {"color": c, "weight": 1, "fillColor": c, "fillOpacity": 0.2},
         ).add_to(fmap)
-    _point_layer(layers.facilities, "医疗机构 facilities", radius=4, colour="#555555",
-                 fields=["name", "level_zh", "beds", "physicians"],
-                 aliases=["机构", "级别", "床位", "执业（助理）医师"]).add_to(fmap)
-    _point_layer(layers.subcentres, "次中心 sub-centres", radius=9, colour="#6a3d9a",
-                 fields=["name", "beds"], aliases=["次中心", "床位"]).add_to(fmap)
-    _point_layer(layers.ambulance_bases, "急救站点 ambulance bases", radius=6, colour="#e31a1c",
-                 fields=["name", "ambulances"], aliases=["急救站点", "救护车"]).add_to(fmap)
+    _point_layer(
+        layers.facilities,
+        "医疗机构 facilities",
+        radius=4,
+        colour="#555555",
+        fields=["name", "level_zh", "beds", "physicians"],
+        aliases=["机构", "级别", "床位", "执业（助理）医师"],
+    ).add_to(fmap)
+    _point_layer(
+        layers.subcentres,
+        "次中心 sub-centres",
+        radius=9,
+        colour="#6a3d9a",
+        fields=["name", "beds"],
+        aliases=["次中心", "床位"],
+    ).add_to(fmap)
+    _point_layer(
+        layers.ambulance_bases,
+        "急救站点 ambulance bases",
+        radius=6,
+        colour="#e31a1c",
+        fields=["name", "ambulances"],
+        aliases=["急救站点", "救护车"],
+    ).add_to(fmap)
     towns = layers.towns.copy()
     towns["minutes_to_facility"] = towns["minutes_to_facility"].round(1)
     towns["population"] = towns["population"].round(0).astype("int64")
@@ -158,24 +198,34 @@ def render_html(layers: MapLayers) -> str:
         towns[["code", "name", "population", "minutes_to_facility", "status_zh", "status", "geometry"]],
         name="乡镇 towns",
         marker=folium.CircleMarker(radius=8, weight=2, fill=True, fill_opacity=0.9),
-        style_function=lambda feature: {"color": "#222222",
-                                        "fillColor": STATUS_COLOURS[feature["properties"]["status"]]},
-        popup=GeoJsonPopup(fields=["name", "population", "minutes_to_facility", "status_zh"],
-                           aliases=["镇名", "人口", "到最近医疗机构分钟", "达标情况"], max_width=420),
+        style_function=lambda feature: {
+            "color": "#222222",
+            "fillColor": STATUS_COLOURS[feature["properties"]["status"]],
+        },
+        popup=GeoJsonPopup(
+            fields=["name", "population", "minutes_to_facility", "status_zh"],
+            aliases=["镇名", "人口", "到最近医疗机构分钟", "达标情况"],
+            max_width=420,
+        ),
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
     ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
-    legend = "".join(f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
-                     f'background:{STATUS_COLOURS[k]};margin-right:4px"></span>{v}</div>'
-                     for k, v in STATUS_ZH.items())
+    legend = "".join(
+        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
+        f'background:{STATUS_COLOURS[k]};margin-right:4px"></span>{v}</div>'
+        for k, v in STATUS_ZH.items()
+    )
     root = fmap.get_root()
     if not isinstance(root, folium.Figure):
         raise TypeError("a folium.Map renders inside a folium.Figure")
-    root.html.add_child(folium.Element(
-        f'<div id="map-title" style="position:fixed;top:10px;left:56px;z-index:1000;background:white;'
-        f'padding:6px 8px;border:1px solid #999;font:13px sans-serif;max-width:420px">'
-        f"<b>{_escape(layers.title)}</b><br>{_escape(layers.note)}{legend}</div>"))
+    root.html.add_child(
+        folium.Element(
+            f'<div id="map-title" style="position:fixed;top:10px;left:56px;z-index:1000;background:white;'
+            f'padding:6px 8px;border:1px solid #999;font:13px sans-serif;max-width:420px">'
+            f"<b>{_escape(layers.title)}</b><br>{_escape(layers.note)}{legend}</div>"
+        )
+    )
     return stable_ids(str(root.render()))
 
 
@@ -185,8 +235,9 @@ def stable_ids(html: str) -> str:
     return FOLIUM_ID.sub(lambda match: ids.setdefault(match.group(0), f"{len(ids):032x}"), html)
 
 
-def _point_layer(frame: gpd.GeoDataFrame, name: str, *, radius: int, colour: str,
-                 fields: list[str], aliases: list[str]) -> folium.FeatureGroup:
+def _point_layer(
+    frame: gpd.GeoDataFrame, name: str, *, radius: int, colour: str, fields: list[str], aliases: list[str]
+) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=name)
     if frame.empty:
         return group
@@ -247,32 +298,75 @@ def render_png(layers: MapLayers, *, dpi: int = 150) -> bytes:
     handles: list[Patch | Line2D] = []
     for index, (name_zh, name_en, frame) in enumerate(_area_groups(layers.service_areas)):
         colour = AREA_COLOURS[index % len(AREA_COLOURS)]
-        _polygons(ax, frame.to_crs(crs), facecolor=colour, edgecolor=colour, alpha=0.22, linewidth=0.8,
-                  zorder=2)
-        handles.append(Patch(facecolor=colour, edgecolor=colour, alpha=0.4,
-                             label=name_zh if chinese else name_en))
+        _polygons(ax, frame.to_crs(crs), facecolor=colour, edgecolor=colour, alpha=0.22, linewidth=0.8, zorder=2)
+        handles.append(Patch(facecolor=colour, edgecolor=colour, alpha=0.4, label=name_zh if chinese else name_en))
     _scatter(ax, layers.facilities, crs, marker="s", size=18, colour="#555555", zorder=3)
     _scatter(ax, layers.subcentres, crs, marker="*", size=260, colour="#6a3d9a", zorder=5)
     _scatter(ax, layers.ambulance_bases, crs, marker="P", size=70, colour="#e31a1c", zorder=6)
     towns = layers.towns.to_crs(crs)
     sizes = 30 + 170 * np.sqrt(towns["population"].to_numpy(float) / max(towns["population"].max(), 1.0))
-    ax.scatter(towns.geometry.x, towns.geometry.y, s=sizes, c=[STATUS_COLOURS[s] for s in towns["status"]],
-               edgecolors="#222222", linewidths=0.8, zorder=4)
+    ax.scatter(
+        towns.geometry.x,
+        towns.geometry.y,
+        s=sizes,
+        c=[STATUS_COLOURS[s] for s in towns["status"]],
+        edgecolors="#222222",
+        linewidths=0.8,
+        zorder=4,
+    )
     if chinese:
         for point, name in zip(towns.geometry, towns["name"], strict=True):
-            ax.annotate(str(name), (point.x, point.y), xytext=(5, 5), textcoords="offset points", fontsize=7,
-                        family=families, zorder=7)
+            ax.annotate(
+                str(name),
+                (point.x, point.y),
+                xytext=(5, 5),
+                textcoords="offset points",
+                fontsize=7,
+                family=families,
+                zorder=7,
+            )
     labels = STATUS_ZH if chinese else STATUS_EN
-    handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor=STATUS_COLOURS[k],
-                       markeredgecolor="#222222", markersize=9,
-                       label=("乡镇：" if chinese else "town: ") + labels[k]) for k in STATUS_COLOURS]
     handles += [
-        Line2D([], [], marker="s", linestyle="", color="#555555", markersize=6,
-               label="医疗卫生机构" if chinese else "health facility"),
-        Line2D([], [], marker="*", linestyle="", color="#6a3d9a", markersize=14,
-               label="县域医疗卫生次中心" if chinese else "sub-centre"),
-        Line2D([], [], marker="P", linestyle="", color="#e31a1c", markersize=9,
-               label="急救站点（救护车）" if chinese else "ambulance base"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor=STATUS_COLOURS[k],
+            markeredgecolor="#222222",
+            markersize=9,
+            label=("乡镇：" if chinese else "town: ") + labels[k],
+        )
+        for k in STATUS_COLOURS
+    ]
+    handles += [
+        Line2D(
+            [],
+            [],
+            marker="s",
+            linestyle="",
+            color="#555555",
+            markersize=6,
+            label="医疗卫生机构" if chinese else "health facility",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="*",
+            linestyle="",
+            color="#6a3d9a",
+            markersize=14,
+            label="县域医疗卫生次中心" if chinese else "sub-centre",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="P",
+            linestyle="",
+            color="#e31a1c",
+            markersize=9,
+            label="急救站点（救护车）" if chinese else "ambulance base",
+        ),
     ]
     ax.set_aspect("equal")
     west, south, east, north = boundary.total_bounds
@@ -281,8 +375,14 @@ def render_png(layers: MapLayers, *, dpi: int = 150) -> bytes:
     ax.set_ylim(south - pad, north + pad)
     _scale_bar(ax, west - pad, south - pad, east - west + 2 * pad, north - south + 2 * pad, families)
     _north_arrow(ax, families)
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.035), ncol=2, frameon=False,
-               prop={"family": families, "size": 8})
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.035),
+        ncol=2,
+        frameon=False,
+        prop={"family": families, "size": 8},
+    )
     ax.set_title(layers.title if chinese else "Coverage map", fontsize=13, family=families)
     note = f"{layers.note}  坐标系 CRS: {crs.name}" if chinese else f"CRS: {crs.name}"
     fig.text(0.01, 0.008, note, fontsize=7, family=families)
@@ -306,13 +406,22 @@ def _polygons(ax: Axes, frame: gpd.GeoDataFrame, **style: object) -> None:
                 ax.add_patch(PathPatch(_ring_path(part), **style))
 
 
-def _scatter(ax: Axes, frame: gpd.GeoDataFrame, crs: CRS, *, marker: str, size: float, colour: str,
-             zorder: int) -> None:
+def _scatter(
+    ax: Axes, frame: gpd.GeoDataFrame, crs: CRS, *, marker: str, size: float, colour: str, zorder: int
+) -> None:
     if frame.empty:
         return
     projected = frame.to_crs(crs)
-    ax.scatter(projected.geometry.x, projected.geometry.y, marker=marker, s=size, c=colour,
-               edgecolors="white", linewidths=0.6, zorder=zorder)
+    ax.scatter(
+        projected.geometry.x,
+        projected.geometry.y,
+        marker=marker,
+        s=size,
+        c=colour,
+        edgecolors="white",
+        linewidths=0.6,
+        zorder=zorder,
+    )
 
 
 def _scale_bar(ax: Axes, x0: float, y0: float, width: float, height: float, families: list[str]) -> None:
@@ -322,24 +431,40 @@ def _scale_bar(ax: Axes, x0: float, y0: float, width: float, height: float, fami
     y = y0 + height * 0.04
     bar = height * 0.012
     for step in range(2):
-        ax.add_patch(Rectangle((x + step * length / 2, y), length / 2, bar,
-                               facecolor="black" if step == 0 else "white", edgecolor="black", zorder=8))
+        ax.add_patch(
+            Rectangle(
+                (x + step * length / 2, y),
+                length / 2,
+                bar,
+                facecolor="black" if step == 0 else "white",
+                edgecolor="black",
+                zorder=8,
+            )
+        )
     label = f"{length / 1000:g} km"
-    ax.text(x + length / 2, y + bar * 1.6, label, ha="center", va="bottom", fontsize=8,
-            family=families, zorder=8)
+    ax.text(x + length / 2, y + bar * 1.6, label, ha="center", va="bottom", fontsize=8, family=families, zorder=8)
     ax.text(x, y - bar * 0.6, "0", ha="center", va="top", fontsize=7, family=families, zorder=8)
 
 
 def _north_arrow(ax: Axes, families: list[str]) -> None:
-    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction",
-                textcoords="axes fraction", ha="center", va="center", fontsize=12,
-                family=families,
-                arrowprops={"facecolor": "black", "width": 4, "headwidth": 12, "headlength": 10},
-                zorder=9)
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.86),
+        xycoords="axes fraction",
+        textcoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=12,
+        family=families,
+        arrowprops={"facecolor": "black", "width": 4, "headwidth": 12, "headlength": 10},
+        zorder=9,
+    )
 
 
 def town_status(towns: pd.DataFrame, hard_ids: list[str], preferred_ids: list[str]) -> pd.Series:
     """`missed` if a town misses an applicable hard standard, `preferred_missed` if only a preferred tier."""
+
     def missed(ids: list[str]) -> pd.Series:
         columns = [f"within_{i}" for i in ids if f"within_{i}" in towns.columns]
         if not columns:

@@ -22,25 +22,41 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
+from optimizer.geography.network import RoadGraph
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
-from optimizer.inputs.scenario import Citation, Scenario, scenario_hash
+from optimizer.inputs.scenario import Scenario
+from optimizer.inputs.scenario_loading import scenario_hash
+from optimizer.inputs.schema_types import Citation
 from optimizer.instance.plan_inputs import fleet_required
 from optimizer.outputs.files import atomic_write_csv, atomic_write_json, atomic_write_text, package_versions
-from optimizer.outputs.geo_report import GeoInputs, load_road, write_geo_outputs
+from optimizer.outputs.geo_report import GeoInputs, write_geo_outputs
 from optimizer.solving.results import PlanResult
 from optimizer.solving.solve import OPTIMAL_REL_GAP, SolveOutcome
 
 
-def write_outputs(result: PlanResult, scenario: Scenario, data: Datasets, scenario_path: Path, out_dir: Path,
-                  *, matrix: TravelMatrix | None = None) -> list[Path]:
+def write_outputs(
+    result: PlanResult,
+    scenario: Scenario,
+    data: Datasets,
+    scenario_path: Path,
+    out_dir: Path,
+    *,
+    matrix: TravelMatrix | None = None,
+    road: RoadGraph | None = None,
+) -> list[Path]:
     """Write every output of a finished run into `out_dir`; returns the paths written.
 
-    With the run's travel `matrix`, also the coverage, accessibility and map files (geo_report.py).
+    With the run's travel `matrix`, also the coverage, accessibility and map files (geo_report.py); the
+    run's `road` graph (`PreparedScenario.road`, None without a road file) draws the isochrones.
     """
     comparison = plan_comparison(result, data)
-    tables = {"allocation.csv": result.allocation, "towns.csv": result.towns, "targets.csv": result.targets,
-              "counties.csv": county_table(result, scenario, data)}
+    tables = {
+        "allocation.csv": result.allocation,
+        "towns.csv": result.towns,
+        "targets.csv": result.targets,
+        "counties.csv": county_table(result, scenario, data),
+    }
     if comparison is not None:
         tables["plan_comparison.csv"] = comparison
     written = []
@@ -52,17 +68,19 @@ def write_outputs(result: PlanResult, scenario: Scenario, data: Datasets, scenar
     atomic_write_text(out_dir / "report.md", render_report(result, scenario, data, comparison))
     written += [out_dir / "summary.json", out_dir / "report.md"]
     if matrix is not None:
-        road = load_road(scenario, data, scenario_path)
         written += write_geo_outputs(GeoInputs(scenario, data, matrix, result.allocation, road), out_dir)
-    atomic_write_json(out_dir / "manifest.json", {
-        "scenario": str(scenario_path),
-        "scenario_resolved": str(Path(scenario_path).resolve()),
-        "scenario_sha256": digest,
-        "data_files": {key: str(path) for key, path in sorted(data.paths.items())},
-        "files": sorted(p.name for p in written),
-        "solve_seconds": round(result.solve.seconds, 3),
-        "versions": package_versions(),
-    })
+    atomic_write_json(
+        out_dir / "manifest.json",
+        {
+            "scenario": str(scenario_path),
+            "scenario_resolved": str(Path(scenario_path).resolve()),
+            "scenario_sha256": digest,
+            "data_files": {key: str(path) for key, path in sorted(data.paths.items())},
+            "files": sorted(p.name for p in written),
+            "solve_seconds": round(result.solve.seconds, 3),
+            "versions": package_versions(),
+        },
+    )
     return [*written, out_dir / "manifest.json"]
 
 
@@ -86,8 +104,10 @@ def summary(result: PlanResult, scenario: Scenario, data: Datasets, digest: str)
         "travel_source": result.travel_source,
         "population": int(data.total_population),
         "totals": {r: int(result.allocation[r].sum()) for r in resources}
-        | {"ambulances": int(result.allocation["ambulances"].sum()),
-           "subcentres": int(result.allocation["is_subcentre"].sum())},
+        | {
+            "ambulances": int(result.allocation["ambulances"].sum()),
+            "subcentres": int(result.allocation["is_subcentre"].sum()),
+        },
         "targets_met": int(result.targets["met"].sum()),
         "targets_total": len(result.targets),
         "cost_cny": result.cost_cny,
@@ -110,8 +130,9 @@ def plan_comparison(result: PlanResult, data: Datasets) -> pd.DataFrame | None:
 
 def estimated_inputs(scenario: Scenario) -> list[tuple[str, str]]:
     """Every scenario number marked as an estimate, with its field path and basis."""
-    return [(path, citation.basis or citation.label()) for path, citation in _citations(scenario, "")
-            if citation.estimated]
+    return [
+        (path, citation.basis or citation.label()) for path, citation in _citations(scenario, "") if citation.estimated
+    ]
 
 
 def _citations(node: object, path: str) -> Iterator[tuple[str, Citation]]:
@@ -160,8 +181,9 @@ def render_report(result: PlanResult, scenario: Scenario, data: Datasets, compar
         title = f"# {info.name_zh} — optimized allocation ({info.target_year})"
     else:  # the first line says it: a planner must not read a 48 % gap as an optimum
         gap = "unknown" if solve.gap is None else f"{solve.gap:.1%}"
-        title = (f"# {info.name_zh} — allocation NOT PROVEN OPTIMAL, {solve.outcome.value}, gap {gap} "
-                 f"({info.target_year})")
+        title = (
+            f"# {info.name_zh} — allocation NOT PROVEN OPTIMAL, {solve.outcome.value}, gap {gap} ({info.target_year})"
+        )
     lines = [
         title,
         "",
@@ -197,13 +219,17 @@ def render_report(result: PlanResult, scenario: Scenario, data: Datasets, compar
 
 
 def _targets_section(result: PlanResult) -> list[str]:
-    table = result.targets[["id", "indicator", "unit", "baseline", "target", "achieved", "met", "gap", "binding",
-                            "source"]].copy()
+    table = result.targets[
+        ["id", "indicator", "unit", "baseline", "target", "achieved", "met", "gap", "binding", "source"]
+    ].copy()
     table["met"] = ["met" if met else "**missed**" for met in table["met"]]
     table["binding"] = ["约束性" if binding else "预期性" for binding in table["binding"]]
     missed = result.targets.loc[~result.targets["met"], "indicator"].tolist()
-    verdict = "All targets the model acts on are met." if not missed else (
-        f"{len(missed)} target(s) missed: {'、'.join(missed)} — see the gap column.")
+    verdict = (
+        "All targets the model acts on are met."
+        if not missed
+        else (f"{len(missed)} target(s) missed: {'、'.join(missed)} — see the gap column.")
+    )
     return ["## Plan targets", "", verdict, "", _markdown(table), ""]
 
 
@@ -243,13 +269,19 @@ def _subcentre_section(result: PlanResult, scenario: Scenario, names: dict[str, 
         "",
     ]
     if settings.named_facility_ids:
-        lines.append("The plan names: " + "、".join(names[f] for f in settings.named_facility_ids)
-                     + (" (honoured)." if settings.honour_named else " (not imposed)."))
+        lines.append(
+            "The plan names: "
+            + "、".join(names[f] for f in settings.named_facility_ids)
+            + (" (honoured)." if settings.honour_named else " (not imposed).")
+        )
         lines.append("")
     if result.free_choice_subcentres is not None:
         free = "、".join(names[f] for f in result.free_choice_subcentres)
-        lines += ["Free choice (the sub-centre block alone — population within the radius, then travel — "
-                  f"without the plan's names): {free}.", ""]
+        lines += [
+            "Free choice (the sub-centre block alone — population within the radius, then travel — "
+            f"without the plan's names): {free}.",
+            "",
+        ]
     lines += [f"Decision: {settings.decision}", ""]
     return lines
 
@@ -283,18 +315,36 @@ def _county_section(result: PlanResult, scenario: Scenario, data: Datasets) -> l
     if len(data.counties) < 2:
         return []
     table = county_table(result, scenario, data)
-    columns = ["county_code", "county_name", "population",
-               *[c for r in sorted(scenario.resources) for c in (r, f"{r}_per_1000")], "ambulances", "subcentres"]
-    return ["## Allocation per county-level unit", "",
-            "Plan targets are set for the whole area; the optimizer allocates to every unit, and each unit's own "
-            "ratios are shown here (modelled facilities only).", "", _markdown(table[columns]), ""]
+    columns = [
+        "county_code",
+        "county_name",
+        "population",
+        *[c for r in sorted(scenario.resources) for c in (r, f"{r}_per_1000")],
+        "ambulances",
+        "subcentres",
+    ]
+    return [
+        "## Allocation per county-level unit",
+        "",
+        "Plan targets are set for the whole area; the optimizer allocates to every unit, and each unit's own "
+        "ratios are shown here (modelled facilities only).",
+        "",
+        _markdown(table[columns]),
+        "",
+    ]
 
 
 def _allocation_section(result: PlanResult, scenario: Scenario) -> list[str]:
     columns = ["facility_id", "name", "level", *sorted(scenario.resources), "ambulances", "is_subcentre"]
     totals = ", ".join(f"{r} {int(result.allocation[r].sum()):,}" for r in sorted(scenario.resources))
-    return ["## Allocation per facility", "", f"Totals in the modelled facilities: {totals}.", "",
-            _markdown(result.allocation[columns]), ""]
+    return [
+        "## Allocation per facility",
+        "",
+        f"Totals in the modelled facilities: {totals}.",
+        "",
+        _markdown(result.allocation[columns]),
+        "",
+    ]
 
 
 def _comparison_section(comparison: pd.DataFrame) -> list[str]:
@@ -317,8 +367,12 @@ def _comparison_section(comparison: pd.DataFrame) -> list[str]:
 def _coverage_section(result: PlanResult) -> list[str]:
     towns = result.towns
     population = float(towns["population"].sum())
-    lines = ["## Coverage by standard", "", "| standard | towns covered | population covered | share |",
-             "|---|---|---|---|"]
+    lines = [
+        "## Coverage by standard",
+        "",
+        "| standard | towns covered | population covered | share |",
+        "|---|---|---|---|",
+    ]
     flags = [(c, c.removeprefix("covered_").replace("_", " ")) for c in towns.columns if c.startswith("covered_")]
     for column, label in flags:
         covered = towns[column].astype(bool)
@@ -335,8 +389,15 @@ def _coverage_section(result: PlanResult) -> list[str]:
 
 def _cost_section(result: PlanResult) -> list[str]:
     rows = [f"| {item} | {value:,.0f} |" for item, value in result.cost_cny.items() if value]
-    return ["## Cost of the additions (CNY, estimates)", "", "| item | cost |", "|---|---|", *rows,
-            f"| **total** | **{result.total_cost_cny:,.0f}** (budget {result.budget_cny:,.0f}) |", ""]
+    return [
+        "## Cost of the additions (CNY, estimates)",
+        "",
+        "| item | cost |",
+        "|---|---|",
+        *rows,
+        f"| **total** | **{result.total_cost_cny:,.0f}** (budget {result.budget_cny:,.0f}) |",
+        "",
+    ]
 
 
 def _estimates_section(scenario: Scenario, data: Datasets) -> list[str]:
@@ -352,7 +413,9 @@ def _scope_section(scenario: Scenario) -> list[str]:
     if not scenario.out_of_scope:
         return []
     lines = ["## Plan targets read but not allocated by this model", ""]
-    lines += [f"- **{item.indicator_zh}** ({item.value}; {item.source.label()}): {item.reason}"
-              for item in scenario.out_of_scope]
+    lines += [
+        f"- **{item.indicator_zh}** ({item.value}; {item.source.label()}): {item.reason}"
+        for item in scenario.out_of_scope
+    ]
     lines.append("")
     return lines

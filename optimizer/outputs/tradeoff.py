@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from optimizer.inputs.scenario import scenario_hash
+from optimizer.inputs.scenario_loading import scenario_hash
 from optimizer.outputs.files import atomic_write_bytes, atomic_write_csv, atomic_write_json, package_versions
 from optimizer.whatif.sweep import SweepResult
 
@@ -42,19 +42,22 @@ def write_sweep(result: SweepResult, scenario_path: Path, out_dir: Path) -> list
     atomic_write_bytes(out_dir / "sweep.parquet", buffer.getvalue())
     atomic_write_csv(out_dir / "sweep.csv", table)
     atomic_write_bytes(out_dir / "tradeoff.png", tradeoff_png(result))
-    atomic_write_json(out_dir / "sweep_manifest.json", {
-        "scenario": str(scenario_path),
-        "scenario_sha256": scenario_hash(scenario_path),
-        "parameter": result.spec.parameter,
-        "levels": list(result.spec.values),
-        "scenario_value": result.spec.baseline,
-        "mode": result.mode,
-        "workers": result.workers,
-        "warm_start": result.warm_start,
-        "seconds": round(result.seconds, 3),
-        "files": list(SWEEP_FILES[:3]),
-        "versions": package_versions(),
-    })
+    atomic_write_json(
+        out_dir / "sweep_manifest.json",
+        {
+            "scenario": str(scenario_path),
+            "scenario_sha256": scenario_hash(scenario_path),
+            "parameter": result.spec.parameter,
+            "levels": list(result.spec.values),
+            "scenario_value": result.spec.baseline,
+            "mode": result.mode,
+            "workers": result.workers,
+            "warm_start": result.warm_start,
+            "seconds": round(result.seconds, 3),
+            "files": list(SWEEP_FILES[:3]),
+            "versions": package_versions(),
+        },
+    )
     return [out_dir / name for name in SWEEP_FILES]
 
 
@@ -74,8 +77,9 @@ def tradeoff_png(result: SweepResult) -> bytes:
         if column not in table:
             continue
         share = table[column].astype(float) / population * 100.0
-        top.plot(x[solved], share[solved], marker="o", linewidth=2.5 if column == "covered_population" else 1.2,
-                 label=label)
+        top.plot(
+            x[solved], share[solved], marker="o", linewidth=2.5 if column == "covered_population" else 1.2, label=label
+        )
     top.set_ylabel("residents covered (%)")
     top.set_title(f"{table.get('parameter', pd.Series([spec.parameter])).iloc[0]} sweep: coverage")
     top.legend(loc="lower right", fontsize=8)
@@ -85,8 +89,13 @@ def tradeoff_png(result: SweepResult) -> bytes:
     for prefix, colour in (("subcentre", "tab:purple"), ("ambulance", "tab:red")):
         column = f"{prefix}_greedy_gap"
         if column in table and table[column].notna().any():
-            bottom.plot(x[solved], table.loc[solved, column].astype(float) * 100.0, linestyle="--", color=colour,
-                        label=f"greedy {prefix} siting: gap to optimum (%)")
+            bottom.plot(
+                x[solved],
+                table.loc[solved, column].astype(float) * 100.0,
+                linestyle="--",
+                color=colour,
+                label=f"greedy {prefix} siting: gap to optimum (%)",
+            )
     bottom.set_ylabel("%")
     bottom.set_xlabel(xlabel)
     bottom.set_title("target attainment")
@@ -94,8 +103,16 @@ def tradeoff_png(result: SweepResult) -> bytes:
     for axis in (top, bottom):
         axis.axvline(marker, color="grey", linestyle=":", linewidth=1.5)
         axis.grid(alpha=0.3)
-    top.annotate(f"plan: {marker:g}", (marker, 0.02), xycoords=("data", "axes fraction"), fontsize=8,
-                 color="grey", rotation=90, ha="right", va="bottom")
+    top.annotate(
+        f"plan: {marker:g}",
+        (marker, 0.02),
+        xycoords=("data", "axes fraction"),
+        fontsize=8,
+        color="grey",
+        rotation=90,
+        ha="right",
+        va="bottom",
+    )
     for index in table.index[~solved]:
         bottom.annotate(str(table.loc[index, "outcome"]), (x[index], 0), fontsize=7, rotation=90, color="tab:red")
     buffer = io.BytesIO()

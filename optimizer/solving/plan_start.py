@@ -33,11 +33,12 @@ from dataclasses import dataclass
 import pulp
 
 from models.planner import AmbulanceInputs, PlanInputs, PlanModel, PlanWeights, ResourceInputs
-from optimizer.solving.solve import SolveReport, SolverSettings, solve
+from models.tolerances import INTEGRALITY_TOL
+from optimizer.inputs.solver_settings import SolverSettings
+from optimizer.solving.solve import SolveReport, solve
 
 logger = logging.getLogger(__name__)
 
-EPS = 1e-6
 Amounts = dict[tuple[str, str], int]
 
 
@@ -136,14 +137,16 @@ def _round_amounts(
             if resource.subset_of is not None and (resource.subset_of, key[1]) in amounts:
                 top[key] = min(top[key], amounts[resource.subset_of, key[1]])
             if key in per_bed and ("beds", key[1]) in amounts:
-                low[key] = max(low.get(key, 0.0), math.ceil(per_bed[key] * amounts["beds", key[1]] - EPS))
-            low[key] = min(math.ceil(low.get(key, 0.0) - EPS), top[key])
-        rounded = {key: int(min(max(math.floor(value + EPS), low[key]), top[key])) for key, value in values.items()}
-        missing = math.ceil(sum(values.values()) - EPS) - sum(rounded.values())
-        for key in sorted(values, key=lambda k: math.floor(values[k] + EPS) - values[k]):
+                low[key] = max(low.get(key, 0.0), math.ceil(per_bed[key] * amounts["beds", key[1]] - INTEGRALITY_TOL))
+            low[key] = min(math.ceil(low.get(key, 0.0) - INTEGRALITY_TOL), top[key])
+        rounded = {
+            key: int(min(max(math.floor(value + INTEGRALITY_TOL), low[key]), top[key])) for key, value in values.items()
+        }
+        missing = math.ceil(sum(values.values()) - INTEGRALITY_TOL) - sum(rounded.values())
+        for key in sorted(values, key=lambda k: math.floor(values[k] + INTEGRALITY_TOL) - values[k]):
             if missing <= 0:
                 break
-            if rounded[key] + 1 <= top[key] + EPS:
+            if rounded[key] + 1 <= top[key] + INTEGRALITY_TOL:
                 rounded[key] += 1
                 missing -= 1
         amounts.update(rounded)
@@ -185,14 +188,14 @@ def _round_vehicles(model: PlanModel, inputs: PlanInputs, lp: Mapping[str, float
         return {}
     cap = inputs.ambulances.max_per_base
     values = {b: lp[v.name] for b, v in model.ambulances.vehicles.items()}
-    rounded = {b: min(math.floor(value + EPS), cap) for b, value in values.items()}
-    missing = math.floor(sum(values.values()) + EPS) - sum(rounded.values())
+    rounded = {b: min(math.floor(value + INTEGRALITY_TOL), cap) for b, value in values.items()}
+    missing = math.floor(sum(values.values()) + INTEGRALITY_TOL) - sum(rounded.values())
     coverage = _Coverage(inputs.ambulances, inputs.weights, rounded)
     for _ in range(max(missing, 0)):
         open_bases = [b for b in rounded if rounded[b] < cap]
         if not open_bases:
             break
-        best = max(open_bases, key=lambda b: (coverage.gain(b), values[b] - math.floor(values[b] + EPS)))
+        best = max(open_bases, key=lambda b: (coverage.gain(b), values[b] - math.floor(values[b] + INTEGRALITY_TOL)))
         rounded[best] += 1
         coverage.move(best, 1)
     return rounded
@@ -226,7 +229,7 @@ def _targets_hold(inputs: PlanInputs, amounts: Amounts) -> set[str]:
             need *= counted(
                 resources[target.denominator_resource], target.denominator_facilities, target.include_other_stock
             )
-        if value >= need - EPS:
+        if value >= need - INTEGRALITY_TOL:
             held.add(target.id)
     return held
 
@@ -266,7 +269,7 @@ def _fit_budget(
         for key in keys:
             if over <= 0 or total <= (resource.baseline_modelled or 0.0) or resource.unit_cost_cny <= 0:
                 break
-            if amounts[key] - 1 < low.get(key, 0.0) - EPS:
+            if amounts[key] - 1 < low.get(key, 0.0) - INTEGRALITY_TOL:
                 continue
             amounts[key] -= 1
             if not held <= _targets_hold(inputs, amounts):

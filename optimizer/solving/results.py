@@ -15,13 +15,12 @@ import pandas as pd
 import pulp
 
 from models.planner import PlanModel
+from models.tolerances import FEASIBILITY_TOL
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
 from optimizer.inputs.scenario import RatioTarget, Scenario
 from optimizer.instance.plan_inputs import ambulance_standard, fleet_required, population_of
 from optimizer.solving.solve import SolveReport
-
-TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -116,8 +115,9 @@ def coverage_by_town(
     columns = np.array([order[f] for f in allocation["facility_id"]])
     minutes = matrix.minutes[:, columns]
     km = matrix.straight_km[:, columns]
-    towns = data.townships[["code", "name", "type", "population", "settlement_class",
-                            "population_estimated", "lon", "lat"]].copy()
+    towns = data.townships[
+        ["code", "name", "type", "population", "settlement_class", "population_estimated", "lon", "lat"]
+    ].copy()
     any_site = np.ones(len(allocation), dtype=bool)
     towns["minutes_to_facility"], towns["km_to_facility"] = _nearest(minutes, km, any_site)
     subcentre = allocation["is_subcentre"].to_numpy(bool)
@@ -136,12 +136,14 @@ def coverage_by_town(
     return towns.reset_index(drop=True)
 
 
-def achieved_amount(allocation: pd.DataFrame, scenario: Scenario, resource: str,
-                    levels: Sequence[str] | None, include_other: bool) -> float:
+def achieved_amount(
+    allocation: pd.DataFrame, scenario: Scenario, resource: str, levels: Sequence[str] | None, include_other: bool
+) -> float:
     """Target-year amount of `resource` counted by a target (facilities of `levels`, plus other stock)."""
     spec = scenario.resources[resource]
     rows = allocation["level"].isin(list(levels or spec.eligible_levels)) & allocation["level"].isin(
-        spec.eligible_levels)
+        spec.eligible_levels
+    )
     amount = float(allocation.loc[rows, resource].sum())
     if include_other and spec.other_stock is not None:
         amount += spec.other_stock.value
@@ -155,15 +157,16 @@ def achieved_value(allocation: pd.DataFrame, scenario: Scenario, data: Datasets,
         return amount / population_of(data, target.denominator_population) * target.denominator_size
     if target.kind == "per_resource" and target.denominator_resource:
         levels = target.denominator_facility_levels or target.facility_levels
-        denominator = achieved_amount(allocation, scenario, target.denominator_resource, levels,
-                                      target.include_other_stock)
+        denominator = achieved_amount(
+            allocation, scenario, target.denominator_resource, levels, target.include_other_stock
+        )
         return amount / denominator if denominator > 0 else math.inf
     return amount
 
 
 def is_met(value: float, target: float, bound: str) -> bool:
     """Whether an achieved value meets a target, with a relative tolerance for rounding."""
-    tolerance = TOL * max(1.0, abs(target))
+    tolerance = FEASIBILITY_TOL * max(1.0, abs(target))
     if bound == ">=":
         return value >= target - tolerance
     if bound == "<=":
@@ -177,38 +180,60 @@ def target_table(allocation: pd.DataFrame, scenario: Scenario, data: Datasets) -
     for target in scenario.targets:
         achieved = achieved_value(allocation, scenario, data, target)
         gap = target.value - achieved if target.bound == ">=" else achieved - target.value
-        rows.append({
-            "id": target.id,
-            "indicator": target.indicator_zh,
-            "unit": target.unit,
-            "bound": target.bound,
-            "baseline": target.baseline,
-            "target": target.value,
-            "achieved": round(achieved, 6),
-            "met": is_met(achieved, target.value, target.bound),
-            "gap": round(max(gap, 0.0), 6),
-            "binding": target.binding,
-            "hard": target.hard,
-            "source": target.source.label(),
-        })
+        rows.append(
+            {
+                "id": target.id,
+                "indicator": target.indicator_zh,
+                "unit": target.unit,
+                "bound": target.bound,
+                "baseline": target.baseline,
+                "target": target.value,
+                "achieved": round(achieved, 6),
+                "met": is_met(achieved, target.value, target.bound),
+                "gap": round(max(gap, 0.0), 6),
+                "binding": target.binding,
+                "hard": target.hard,
+                "source": target.source.label(),
+            }
+        )
     if scenario.ambulances is not None:
         settings = scenario.ambulances
         required = fleet_required(settings, data.total_population, settings.base_multiplier)
         fleet = int(allocation["ambulances"].sum())
-        rows.append({
-            "id": "ambulance_fleet", "indicator": "救护车数量", "unit": "vehicles", "bound": ">=",
-            "baseline": settings.existing_fleet.value if settings.existing_fleet else None,
-            "target": required, "achieved": fleet, "met": fleet >= required, "gap": max(required - fleet, 0),
-            "binding": settings.fleet_binding, "hard": settings.fleet_hard, "source": settings.fleet_source.label(),
-        })
+        rows.append(
+            {
+                "id": "ambulance_fleet",
+                "indicator": "救护车数量",
+                "unit": "vehicles",
+                "bound": ">=",
+                "baseline": settings.existing_fleet.value if settings.existing_fleet else None,
+                "target": required,
+                "achieved": fleet,
+                "met": fleet >= required,
+                "gap": max(required - fleet, 0),
+                "binding": settings.fleet_binding,
+                "hard": settings.fleet_hard,
+                "source": settings.fleet_source.label(),
+            }
+        )
     if scenario.subcentres is not None:
         chosen = int(allocation["is_subcentre"].sum())
-        rows.append({
-            "id": "subcentres", "indicator": "县域医疗卫生次中心", "unit": "sub-centres", "bound": "=",
-            "baseline": None, "target": scenario.subcentres.count, "achieved": chosen,
-            "met": chosen == scenario.subcentres.count, "gap": abs(scenario.subcentres.count - chosen),
-            "binding": False, "hard": True, "source": scenario.subcentres.source.label(),
-        })
+        rows.append(
+            {
+                "id": "subcentres",
+                "indicator": "县域医疗卫生次中心",
+                "unit": "sub-centres",
+                "bound": "=",
+                "baseline": None,
+                "target": scenario.subcentres.count,
+                "achieved": chosen,
+                "met": chosen == scenario.subcentres.count,
+                "gap": abs(scenario.subcentres.count - chosen),
+                "binding": False,
+                "hard": True,
+                "source": scenario.subcentres.source.label(),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -222,7 +247,8 @@ def _cost(allocation: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
     if scenario.ambulances is not None:
         existing = scenario.ambulances.existing_fleet.value if scenario.ambulances.existing_fleet else 0.0
         cost["ambulances"] = max(float(allocation["ambulances"].sum()) - existing, 0.0) * (
-            scenario.ambulances.unit_cost_cny.value)
+            scenario.ambulances.unit_cost_cny.value
+        )
     if scenario.subcentres is not None:
         cost["subcentres"] = float(allocation["is_subcentre"].sum()) * scenario.subcentres.upgrade_cost_cny.value
     return cost

@@ -1,6 +1,7 @@
 """The one place where a solver is chosen, run and its answer classified.
 
-Builders in `models/` never name a solver. This adapter turns `SolverSettings` into a PuLP solver
+Builders in `models/` never name a solver. This adapter turns `SolverSettings` (the scenario's
+`[solver]` block, defined with the schema in `optimizer.inputs.solver_settings`) into a PuLP solver
 (HiGHS through highspy, or CBC from the `cbcbox` wheel), runs it, and classifies the answer from
 PuLP's `sol_status` plus the solver's own termination: PuLP 3.3 reports a HiGHS time-limit
 incumbent as `status=Optimal`, so `status` alone would call a non-optimal answer optimal.
@@ -26,57 +27,21 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import highspy
 import numpy as np
 import pulp
-from pydantic import BaseModel, ConfigDict, Field
 
+from models.tolerances import DIVISION_FLOOR
 from optimizer.errors import SolverError
+from optimizer.inputs.solver_settings import SolverName, SolverSettings
 
 logger = logging.getLogger(__name__)
-
-SolverName = Literal["highs", "cbc"]
 
 OPTIMAL_REL_GAP = 1e-3
 """Largest relative gap |objective − bound| / |objective| still reported as OPTIMAL (0.1 %)."""
 LOOSE_REL_GAP = 0.05
 """A `solver.mip_rel_gap` above this (5 %) is almost always a percentage typed as a fraction: warned."""
-MAX_THREADS = 256
-"""Upper bound of `solver.threads` in a scenario; above the machine's cores the solve clamps it."""
-
-
-class SolverSettings(BaseModel):
-    """Solver options of a scenario; the CLI may override them."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: SolverName = "highs"
-    time_limit_s: float = Field(default=300.0, gt=0, allow_inf_nan=False,
-                                description="seconds, finite and positive")
-    mip_rel_gap: float = Field(default=1e-4, ge=0, le=1, allow_inf_nan=False)
-    mip_abs_gap: float = Field(
-        default=1e-4, ge=0, allow_inf_nan=False,
-        description="absolute gap in objective units; the planner objective is a sum of normalised shares, "
-        "so 1e-4 is a hundredth of a percent of one fully missed target and keeps tiny objectives from "
-        "stalling on a relative gap",
-    )
-    threads: int = Field(default=1, ge=1, le=MAX_THREADS,
-                         description="solver threads; clamped, with a warning, to the cores available")
-    random_seed: int = Field(default=20250101, ge=0)
-    fallback: bool = Field(
-        default=True, description="use the other solver, with a warning, when this one is not installed"
-    )
-    highs_presolve: bool = Field(
-        default=False,
-        description=(
-            "HiGHS presolve. Off by default: with the budget row in CNY (coefficients to 3e7) HiGHS 1.13 "
-            "and 1.15 presolve returned a dual bound above a verified plan on Lu County; the row is now "
-            "scaled (models/planner/plan.py) and the bound is valid either way, but the planner models solve "
-            "faster without presolve (Lu: 2–6 s against 8–11 s). See docs/decisions.md."
-        ),
-    )
 
 
 class SolveOutcome(enum.Enum):
@@ -129,8 +94,9 @@ def classify(status: int, sol_status: int) -> SolveOutcome:
     return SolveOutcome.NO_SOLUTION
 
 
-def classify_gap(outcome: SolveOutcome, objective: float | None, bound: float | None, *,
-                 abs_tol: float = 1e-4) -> SolveOutcome:
+def classify_gap(
+    outcome: SolveOutcome, objective: float | None, bound: float | None, *, abs_tol: float = 1e-4
+) -> SolveOutcome:
     """OPTIMAL or FEASIBLE_GAP for an answer with a solution, from its objective and best bound alone.
 
     OPTIMAL when the relative gap is at most `OPTIMAL_REL_GAP` or the absolute gap at most `abs_tol`
@@ -143,7 +109,7 @@ def classify_gap(outcome: SolveOutcome, objective: float | None, bound: float | 
     if objective is None or bound is None or not (math.isfinite(objective) and math.isfinite(bound)):
         return outcome if bound is None else SolveOutcome.FEASIBLE_GAP
     difference = abs(objective - bound)
-    if difference <= abs_tol or difference <= OPTIMAL_REL_GAP * max(abs(objective), 1e-9):
+    if difference <= abs_tol or difference <= OPTIMAL_REL_GAP * max(abs(objective), DIVISION_FLOOR):
         return SolveOutcome.OPTIMAL
     return SolveOutcome.FEASIBLE_GAP
 
@@ -187,10 +153,16 @@ def solve(problem: pulp.LpProblem, settings: SolverSettings, *, warm_start: bool
     seconds = time.perf_counter() - started
     outcome = classify_gap(report.outcome, report.objective, report.bound, abs_tol=settings.mip_abs_gap)
     if outcome is not report.outcome:
-        logger.info("%s said %s; objective %s and bound %s make it %s (tolerance %g relative)", name,
-                    report.outcome.value, report.objective, report.bound, outcome.value, OPTIMAL_REL_GAP)
-    logger.info("%s: %s in %.2f s (objective %s, gap %s)", name, outcome.value, seconds,
-                report.objective, report.gap)
+        logger.info(
+            "%s said %s; objective %s and bound %s make it %s (tolerance %g relative)",
+            name,
+            report.outcome.value,
+            report.objective,
+            report.bound,
+            outcome.value,
+            OPTIMAL_REL_GAP,
+        )
+    logger.info("%s: %s in %.2f s (objective %s, gap %s)", name, outcome.value, seconds, report.objective, report.gap)
     return SolveReport(**{**report.__dict__, "outcome": outcome, "seconds": seconds})
 
 
@@ -204,13 +176,14 @@ def _checked_settings(settings: SolverSettings) -> SolverSettings:
         logger.warning(
             "solver.mip_rel_gap = %g lets the solver stop %g %% from the best bound; such a plan is reported "
             "feasible_with_gap, not optimal. The field is a fraction: write 0.005 for 0.5 %%.",
-            settings.mip_rel_gap, settings.mip_rel_gap * 100)
+            settings.mip_rel_gap,
+            settings.mip_rel_gap * 100,
+        )
     cores = _cores()
     if settings.threads > cores:
         if ("threads", settings.threads) not in _warned:
             _warned.add(("threads", settings.threads))
-            logger.warning("solver.threads = %d but %d core(s) are available; using %d",
-                           settings.threads, cores, cores)
+            logger.warning("solver.threads = %d but %d core(s) are available; using %d", settings.threads, cores, cores)
         settings = settings.model_copy(update={"threads": cores})
     return settings
 
@@ -271,9 +244,7 @@ class _HighsScheduler:
         cls.threads = threads
 
 
-def _solve_highs(
-    problem: pulp.LpProblem, settings: SolverSettings, *, warm_start: bool = False
-) -> SolveReport:
+def _solve_highs(problem: pulp.LpProblem, settings: SolverSettings, *, warm_start: bool = False) -> SolveReport:
     _HighsScheduler.use(settings.threads)
     solver = (_HighsWithStart if warm_start else pulp.HiGHS)(
         msg=False,
@@ -325,9 +296,7 @@ def _cbc_path() -> str | None:
 _CBC_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(-?[0-9.eE+-]+)", re.MULTILINE)
 
 
-def _solve_cbc(
-    problem: pulp.LpProblem, settings: SolverSettings, *, warm_start: bool = False
-) -> SolveReport:
+def _solve_cbc(problem: pulp.LpProblem, settings: SolverSettings, *, warm_start: bool = False) -> SolveReport:
     path = _cbc_path()
     if path is None:
         raise SolverError("CBC is not installed: `pip install cbcbox`.")
@@ -355,8 +324,7 @@ def _solve_cbc(
         # constant term (PuLP keeps it), so its printed bound is shifted by it, as HiGHS's is.
         match = _CBC_BOUND.search(log)
         constant = float(problem.objective.constant) if problem.objective is not None else 0.0
-        bound = (float(match.group(1)) + constant if match
-                 else (objective if outcome is SolveOutcome.OPTIMAL else None))
+        bound = float(match.group(1)) + constant if match else (objective if outcome is SolveOutcome.OPTIMAL else None)
     return SolveReport(
         outcome=outcome,
         objective=objective,
@@ -386,8 +354,8 @@ def _objective(problem: pulp.LpProblem, outcome: SolveOutcome) -> float | None:
 
 
 def _relative_gap(objective: float | None, bound: float | None, sense: int) -> float | None:
-    """Relative gap |objective − bound| / max(|objective|, 1e-9), in the solver's convention."""
+    """Relative gap |objective − bound| / max(|objective|, DIVISION_FLOOR), in the solver's convention."""
     if objective is None or bound is None:
         return None
     difference = objective - bound if sense == pulp.LpMinimize else bound - objective
-    return max(0.0, difference) / max(abs(objective), 1e-9)
+    return max(0.0, difference) / max(abs(objective), DIVISION_FLOOR)

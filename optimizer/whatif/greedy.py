@@ -20,7 +20,8 @@ from typing import TypeVar
 
 from models.location.coverage import CoverageInputs, build_coverage_model
 from models.planner.plan import PlanInputs, PlanModel
-from optimizer.solving.solve import SolveOutcome, SolverSettings, solve
+from optimizer.inputs.solver_settings import SolverSettings
+from optimizer.solving.solve import SolveOutcome, solve
 
 logger = logging.getLogger(__name__)
 

@@ -39,7 +39,8 @@ import pulp
 from models.naming import name
 from models.planner import PlanInputs, build_plan_model
 from models.planner.plan import PlanModel
-from optimizer.solving.solve import SolveOutcome, SolverSettings, solve
+from optimizer.inputs.solver_settings import SolverSettings
+from optimizer.solving.solve import SolveOutcome, solve
 
 logger = logging.getLogger(__name__)
 

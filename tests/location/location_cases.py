@@ -6,12 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.solving.solve import SolveOutcome, SolveReport, SolverSettings, solve
+from optimizer.inputs.solver_settings import SolverSettings
+from optimizer.solving.solve import SolveOutcome, SolveReport, solve
 
-TOL = 1e-6
-"""The one tolerance of the location tests (objective comparisons)."""
-
-SOLVERS = ["highs", "cbc"]
 SEEDS = [1, 2, 3]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from location_cases import SEEDS, SOLVERS, TOL, run, tiny
 
 from models.location.backup_coverage import (
     DSMInputs,
@@ -15,6 +14,8 @@ from models.location.backup_coverage import (
     expected_coverage,
 )
 from models.location.location_common import LocationInputError, coverage_from_distance, invert
+from tests.location.location_cases import SEEDS, run, tiny
+from tests.support import SOLVERS, TOL
 
 # Hand example for DSM (three stations A, B, C; four demand points; p = 2 ambulances):
 #   weights w1 = 40, w2 = 30, w3 = 20, w4 = 10 (total 100);

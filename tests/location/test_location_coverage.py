@@ -6,7 +6,6 @@ import itertools
 
 import numpy as np
 import pytest
-from location_cases import SEEDS, SOLVERS, TOL, run, tiny
 
 from models.location.capacitated_p_median import (
     CapacitatedPMedianInputs,
@@ -16,6 +15,8 @@ from models.location.capacitated_p_median import (
 )
 from models.location.coverage import CoverageInputs, build_coverage_model, covered_demand
 from models.location.location_common import LocationInputError, coverage_from_distance
+from tests.location.location_cases import SEEDS, run, tiny
+from tests.support import SOLVERS, TOL
 
 RADIUS_KM = 4.0
 

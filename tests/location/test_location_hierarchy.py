@@ -7,7 +7,6 @@ import itertools
 import numpy as np
 import pulp
 import pytest
-from location_cases import SEEDS, SOLVERS, TOL, run
 
 from models.location.location_common import LocationInputError
 from models.naming import ConstraintRegistry
@@ -20,6 +19,8 @@ from models.planner.hierarchy import (
     emergency_network_inputs,
     reach_from_distance,
 )
+from tests.location.location_cases import SEEDS, run
+from tests.support import SOLVERS, TOL
 
 
 def feasible(rules: HierarchyInputs, opened: set[Node]) -> bool:

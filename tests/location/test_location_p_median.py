@@ -6,11 +6,12 @@ import itertools
 
 import numpy as np
 import pytest
-from location_cases import SEEDS, SOLVERS, TOL, run, tiny
 
 from models.location.location_common import LocationInputError
 from models.location.p_center import PCenterInputs, build_p_center_model, p_center_radius
 from models.location.p_median import PMedianInputs, build_p_median_model, p_median_cost
+from tests.location.location_cases import SEEDS, run, tiny
+from tests.support import SOLVERS, TOL
 
 
 def brute_p_median(inputs: PMedianInputs) -> float:

@@ -26,11 +26,9 @@ from models.location.capacitated_p_median import (
 from models.location.exact import MipOutcome, greedy_interchange, lagrangian_fixing
 from models.location.p_median import PMedianInputs, build_p_median_model, p_median_cost
 from optimizer.errors import DataError
-from optimizer.solving.solve import SolveOutcome, SolverSettings, solve
-from tests.conftest import ROOT
-
-TOL = 1e-6
-SOLVERS = ["highs", "cbc"]
+from optimizer.inputs.solver_settings import SolverSettings
+from optimizer.solving.solve import SolveOutcome, solve
+from tests.support import ROOT, SOLVERS, TOL
 
 ORLIB = benchmarks_folder(ROOT.parent / "shared" / "benchmarks")
 """The OR-Library folder: $SHARED_BENCHMARKS, else ../shared/benchmarks next to the repository."""

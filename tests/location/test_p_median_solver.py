@@ -19,10 +19,9 @@ from models.location.exact.p_median_lagrangian import (
     subgradient,
 )
 from models.location.p_median import PMedianInputs, build_p_median_model, p_median_cost
-from optimizer.solving.solve import SolverSettings
-from tests.conftest import ROOT
+from optimizer.inputs.solver_settings import SolverSettings
+from tests.support import ROOT, TOL
 
-TOL = 1e-6
 ORLIB = benchmarks_folder(ROOT.parent / "shared" / "benchmarks")
 """The OR-Library folder: $SHARED_BENCHMARKS, else ../shared/benchmarks next to the repository."""
 needs_pmed = pytest.mark.skipif(

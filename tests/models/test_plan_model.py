@@ -25,7 +25,7 @@ from models.planner import (
 )
 from models.planner.subcentres import build_subcentre_model
 from optimizer.solving.solve import SolveOutcome, solve
-from tests.conftest import TOL, exact
+from tests.support import TOL, exact
 
 TOWNS = ("A", "B", "C", "D")
 POPULATION = {"A": 40.0, "B": 30.0, "C": 20.0, "D": 10.0}
@@ -33,13 +33,22 @@ FACILITIES = ("F1", "F2", "F3")
 SITE = {"F1": "A", "F2": "B", "F3": "C"}
 # Travel minutes town → facility (symmetric-ish hand matrix) and straight km.
 MINUTES = {
-    ("A", "F1"): 0.0, ("A", "F2"): 10.0, ("A", "F3"): 25.0,
-    ("B", "F1"): 10.0, ("B", "F2"): 0.0, ("B", "F3"): 15.0,
-    ("C", "F1"): 25.0, ("C", "F2"): 15.0, ("C", "F3"): 0.0,
-    ("D", "F1"): 40.0, ("D", "F2"): 20.0, ("D", "F3"): 12.0,
+    ("A", "F1"): 0.0,
+    ("A", "F2"): 10.0,
+    ("A", "F3"): 25.0,
+    ("B", "F1"): 10.0,
+    ("B", "F2"): 0.0,
+    ("B", "F3"): 15.0,
+    ("C", "F1"): 25.0,
+    ("C", "F2"): 15.0,
+    ("C", "F3"): 0.0,
+    ("D", "F1"): 40.0,
+    ("D", "F2"): 20.0,
+    ("D", "F3"): 12.0,
 }
-WEIGHTS = PlanWeights(ambulance_coverage=10, ambulance_backup=2, subcentre_coverage=10, subcentre_travel=1,
-                      access_travel=1, cost=0.1)
+WEIGHTS = PlanWeights(
+    ambulance_coverage=10, ambulance_backup=2, subcentre_coverage=10, subcentre_travel=1, access_travel=1, cost=0.1
+)
 LIMIT_MIN = 60.0
 BEDS_REQUIRED = 10.0
 BED_COST, AMBULANCE_COST, UPGRADE_COST = 1.0, 2.0, 3.0
@@ -47,12 +56,31 @@ BED_COST, AMBULANCE_COST, UPGRADE_COST = 1.0, 2.0, 3.0
 
 def _instance(budget: float) -> PlanInputs:
     """Beds at three facilities, one sub-centre out of F2/F3, a fleet of 2 over three bases."""
-    beds = ResourceInputs(name="beds", eligible=FACILITIES, subset_of=None, baseline_modelled=None, other_stock=0.0,
-                          unit_cost_cny=BED_COST, allow_reduction=True, demand_driven=False,
-                          reference_total=BEDS_REQUIRED)
-    target = TargetInputs(id="beds_total", resource="beds", kind="count", bound=">=", required=BEDS_REQUIRED,
-                          facilities=FACILITIES, include_other_stock=False, denominator_resource=None,
-                          denominator_facilities=(), hard=False, shortfall_weight=100.0, scale=BEDS_REQUIRED)
+    beds = ResourceInputs(
+        name="beds",
+        eligible=FACILITIES,
+        subset_of=None,
+        baseline_modelled=None,
+        other_stock=0.0,
+        unit_cost_cny=BED_COST,
+        allow_reduction=True,
+        demand_driven=False,
+        reference_total=BEDS_REQUIRED,
+    )
+    target = TargetInputs(
+        id="beds_total",
+        resource="beds",
+        kind="count",
+        bound=">=",
+        required=BEDS_REQUIRED,
+        facilities=FACILITIES,
+        include_other_stock=False,
+        denominator_resource=None,
+        denominator_facilities=(),
+        hard=False,
+        shortfall_weight=100.0,
+        scale=BEDS_REQUIRED,
+    )
     limits = (
         LimitInputs("hospital", "beds", "F1", None, 6.0, None, None, True, 1.0),
         LimitInputs("primary", "beds", "F2", None, 3.0, None, 8.0, True, 1.0),
@@ -61,24 +89,53 @@ def _instance(budget: float) -> PlanInputs:
         LimitInputs("subcentre_beds", "beds", "F3", None, None, 4.0, None, True, 1.0),
     )
     allocation = AllocationInputs(
-        towns=TOWNS, population=POPULATION, facilities=FACILITIES, facility_site=SITE, access_min=MINUTES,
-        access_limit_min=LIMIT_MIN, resources=(beds,), targets=(target,), limits=limits, staff_per_bed=(),
+        towns=TOWNS,
+        population=POPULATION,
+        facilities=FACILITIES,
+        facility_site=SITE,
+        access_min=MINUTES,
+        access_limit_min=LIMIT_MIN,
+        resources=(beds,),
+        targets=(target,),
+        limits=limits,
+        staff_per_bed=(),
         bed_categories=(),
     )
     ambulances = AmbulanceInputs(
-        towns=TOWNS, population=POPULATION, bases=FACILITIES,
+        towns=TOWNS,
+        population=POPULATION,
+        bases=FACILITIES,
         covering={"A": ("F1", "F2"), "B": ("F1", "F2"), "C": ("F3",), "D": ("F3",)},
-        fleet_required=2, fleet_hard=False, fleet_shortfall_weight=100.0, existing_fleet=0, max_per_base=2,
-        unit_cost_cny=AMBULANCE_COST, target_id="fleet",
+        fleet_required=2,
+        fleet_hard=False,
+        fleet_shortfall_weight=100.0,
+        existing_fleet=0,
+        max_per_base=2,
+        unit_cost_cny=AMBULANCE_COST,
+        target_id="fleet",
     )
     subcentres = SubcentreInputs(
-        towns=TOWNS, population=POPULATION, candidates=("F2", "F3"), count=1, named=(), honour_named=False,
+        towns=TOWNS,
+        population=POPULATION,
+        candidates=("F2", "F3"),
+        count=1,
+        named=(),
+        honour_named=False,
         covering={"A": ("F2",), "B": ("F2",), "C": ("F2", "F3"), "D": ("F3",)},
         travel_min={k: v for k, v in MINUTES.items() if k[1] in ("F2", "F3")},
-        access_limit_min=LIMIT_MIN, upgrade_cost_cny=UPGRADE_COST, target_id="subcentres",
+        access_limit_min=LIMIT_MIN,
+        upgrade_cost_cny=UPGRADE_COST,
+        target_id="subcentres",
     )
-    return PlanInputs(name="tiny", allocation=allocation, ambulances=ambulances, subcentres=subcentres,
-                      budget_cny=budget, budget_target_id="budget", weights=WEIGHTS)
+    return PlanInputs(
+        name="tiny",
+        allocation=allocation,
+        ambulances=ambulances,
+        subcentres=subcentres,
+        budget_cny=budget,
+        budget_target_id="budget",
+        weights=WEIGHTS,
+    )
 
 
 def _brute_force(inputs: PlanInputs) -> float:
@@ -104,9 +161,15 @@ def _brute_force(inputs: PlanInputs) -> float:
                 uncovered = sum(POPULATION[t] for t in TOWNS if reach[t] == 0) / total
                 no_backup = sum(POPULATION[t] for t in TOWNS if reach[t] < 2) / total
                 fleet_short = max(0, amb.fleet_required - sum(fleet)) * 100.0 / amb.fleet_required
-                objective = (shortfall + fleet_short + WEIGHTS.ambulance_coverage * uncovered
-                             + WEIGHTS.ambulance_backup * no_backup + WEIGHTS.subcentre_coverage * sub_uncovered
-                             + WEIGHTS.subcentre_travel * sub_travel + WEIGHTS.cost * cost / inputs.budget_cny)
+                objective = (
+                    shortfall
+                    + fleet_short
+                    + WEIGHTS.ambulance_coverage * uncovered
+                    + WEIGHTS.ambulance_backup * no_backup
+                    + WEIGHTS.subcentre_coverage * sub_uncovered
+                    + WEIGHTS.subcentre_travel * sub_travel
+                    + WEIGHTS.cost * cost / inputs.budget_cny
+                )
                 best = min(best, objective)
     return best
 
@@ -135,9 +198,19 @@ def test_subcentre_block_matches_enumeration(solver_name: str) -> None:
     candidates = ("s1", "s2", "s3", "s4")
     minutes = {(t, s): float((3 * i + 7 * j) % 23 + 2) for i, t in enumerate(towns) for j, s in enumerate(candidates)}
     covering = {t: tuple(s for s in candidates if minutes[t, s] <= 10) for t in towns}
-    inputs = SubcentreInputs(towns=towns, population=population, candidates=candidates, count=2, named=("s4",),
-                             honour_named=True, covering=covering, travel_min=minutes, access_limit_min=30.0,
-                             upgrade_cost_cny=0.0, target_id="subcentres")
+    inputs = SubcentreInputs(
+        towns=towns,
+        population=population,
+        candidates=candidates,
+        count=2,
+        named=("s4",),
+        honour_named=True,
+        covering=covering,
+        travel_min=minutes,
+        access_limit_min=30.0,
+        upgrade_cost_cny=0.0,
+        target_id="subcentres",
+    )
     model = build_subcentre_model(inputs, coverage_weight=10.0, travel_weight=1.0)
     report = solve(model.problem, exact(solver_name))
     total = sum(population.values())
@@ -162,22 +235,55 @@ def test_access_flows_follow_residents_to_the_nearest_capacity() -> None:
     F2 in B, 10 minutes apart. Minimum travel puts 3 beds in F1 and 7 in F2 (no travel at all); the
     cost term (equal unit costs) does not change that. Objective: cost 10 × 0.1 / budget 100 = 0.01.
     """
-    beds = ResourceInputs(name="beds", eligible=("F1", "F2"), subset_of=None, baseline_modelled=None,
-                          other_stock=0.0, unit_cost_cny=1.0, allow_reduction=True, demand_driven=True,
-                          reference_total=10.0)
-    target = TargetInputs(id="beds", resource="beds", kind="count", bound=">=", required=10.0,
-                          facilities=("F1", "F2"), include_other_stock=False, denominator_resource=None,
-                          denominator_facilities=(), hard=True, shortfall_weight=100.0, scale=10.0)
+    beds = ResourceInputs(
+        name="beds",
+        eligible=("F1", "F2"),
+        subset_of=None,
+        baseline_modelled=None,
+        other_stock=0.0,
+        unit_cost_cny=1.0,
+        allow_reduction=True,
+        demand_driven=True,
+        reference_total=10.0,
+    )
+    target = TargetInputs(
+        id="beds",
+        resource="beds",
+        kind="count",
+        bound=">=",
+        required=10.0,
+        facilities=("F1", "F2"),
+        include_other_stock=False,
+        denominator_resource=None,
+        denominator_facilities=(),
+        hard=True,
+        shortfall_weight=100.0,
+        scale=10.0,
+    )
     allocation = AllocationInputs(
-        towns=("A", "B"), population={"A": 30.0, "B": 70.0}, facilities=("F1", "F2"),
+        towns=("A", "B"),
+        population={"A": 30.0, "B": 70.0},
+        facilities=("F1", "F2"),
         facility_site={"F1": "a", "F2": "b"},
         access_min={("A", "F1"): 0.0, ("A", "F2"): 10.0, ("B", "F1"): 10.0, ("B", "F2"): 0.0},
-        access_limit_min=60.0, resources=(beds,), targets=(target,),
-        limits=(LimitInputs("cap", "beds", "F1", None, 6.0, None, None, True, 1.0),), staff_per_bed=(),
+        access_limit_min=60.0,
+        resources=(beds,),
+        targets=(target,),
+        limits=(LimitInputs("cap", "beds", "F1", None, 6.0, None, None, True, 1.0),),
+        staff_per_bed=(),
         bed_categories=(),
     )
-    model = build_plan_model(PlanInputs(name="access", allocation=allocation, ambulances=None, subcentres=None,
-                                        budget_cny=100.0, budget_target_id="budget", weights=WEIGHTS))
+    model = build_plan_model(
+        PlanInputs(
+            name="access",
+            allocation=allocation,
+            ambulances=None,
+            subcentres=None,
+            budget_cny=100.0,
+            budget_target_id="budget",
+            weights=WEIGHTS,
+        )
+    )
     report = solve(model.problem, exact("highs"))
     amounts = {f: round(v.varValue) for (_, f), v in model.allocation.amount.items()}
     assert amounts == {"F1": 3, "F2": 7}

@@ -82,12 +82,19 @@ def test_gini_of_equal_access_is_zero_and_of_one_holder_is_a_half() -> None:
 def test_gini_weights_count_like_repeated_people() -> None:
     values = np.array([1.0, 4.0, 9.0])
     assert gini(values, np.array([1.0, 2.0, 3.0])) == pytest.approx(
-        gini(np.array([1.0, 4.0, 4.0, 9.0, 9.0, 9.0])), rel=TOL)
+        gini(np.array([1.0, 4.0, 4.0, 9.0, 9.0, 9.0])), rel=TOL
+    )
 
 
 def test_accessibility_table_ranks_the_worst_served_town_first() -> None:
-    towns = pd.DataFrame({"code": ["1", "2", "3"], "name": ["近", "中", "远"], "population": [1000.0, 1000.0, 1000.0],
-                          "settlement_class": ["rural"] * 3})
+    towns = pd.DataFrame(
+        {
+            "code": ["1", "2", "3"],
+            "name": ["近", "中", "远"],
+            "population": [1000.0, 1000.0, 1000.0],
+            "settlement_class": ["rural"] * 3,
+        }
+    )
     minutes = np.array([[5.0, 30.0], [25.0, 25.0], [50.0, 90.0]])
     matrix = TravelMatrix(("1", "2", "3"), ("a", "b"), minutes / 2, minutes, "road_network")
     allocation = pd.DataFrame({"facility_id": ["b", "a"], "beds": [100, 200]})  # not in matrix order

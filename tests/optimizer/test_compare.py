@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from optimizer.cli.commands import app
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -21,8 +21,10 @@ from optimizer.analysis.coverage import (
 )
 from optimizer.geography.network import RoadGraph
 from optimizer.geography.travel_times import TravelMatrix, road_matrix
-from optimizer.inputs.scenario import Citation, TravelSettings, load_scenario
-from tests.conftest import LU_SCENARIO
+from optimizer.inputs.scenario import TravelSettings
+from optimizer.inputs.scenario_loading import load_scenario
+from optimizer.inputs.schema_types import Citation
+from tests.support import LU_SCENARIO
 
 GK_105E = CRS.from_epsg(4544)  # CGCS2000 / 3-degree Gauss-Kruger CM 105E: metres, x = 500 km on the meridian
 ORIGIN = (500_000.0, 3_230_000.0)
@@ -44,20 +46,24 @@ def _lonlat(km: float) -> tuple[float, float]:
 def line() -> Line:
     """Towns, allocation and the road-network matrix of the four-town line."""
     codes = {name: f"51052110{i}" for i, name in enumerate(TOWNS_KM)}
-    towns = pd.DataFrame({
-        "code": [codes[n] for n in TOWNS_KM],
-        "name": list(TOWNS_KM),
-        "population": [POPULATION[n] for n in TOWNS_KM],
-        "settlement_class": [CLASSES[n] for n in TOWNS_KM],
-        "lon": [_lonlat(km)[0] for km in TOWNS_KM.values()],
-        "lat": [_lonlat(km)[1] for km in TOWNS_KM.values()],
-    })
-    facilities = pd.DataFrame({
-        "facility_id": ["F1", "F2"],
-        "town_code": [codes["A"], codes["A"]],
-        "lon": [_lonlat(0.0)[0], _lonlat(40.0)[0]],
-        "lat": [_lonlat(0.0)[1], _lonlat(40.0)[1]],
-    })
+    towns = pd.DataFrame(
+        {
+            "code": [codes[n] for n in TOWNS_KM],
+            "name": list(TOWNS_KM),
+            "population": [POPULATION[n] for n in TOWNS_KM],
+            "settlement_class": [CLASSES[n] for n in TOWNS_KM],
+            "lon": [_lonlat(km)[0] for km in TOWNS_KM.values()],
+            "lat": [_lonlat(km)[1] for km in TOWNS_KM.values()],
+        }
+    )
+    facilities = pd.DataFrame(
+        {
+            "facility_id": ["F1", "F2"],
+            "town_code": [codes["A"], codes["A"]],
+            "lon": [_lonlat(0.0)[0], _lonlat(40.0)[0]],
+            "lat": [_lonlat(0.0)[1], _lonlat(40.0)[1]],
+        }
+    )
     graph = nx.Graph()
     stops = [0.0, 4.0, 8.0, 16.0, 40.0]
     for start, end in zip(stops, stops[1:], strict=False):
@@ -66,12 +72,23 @@ def line() -> Line:
         graph.add_edge(a, b, length_m=length_m, travel_time_min=length_m / 1000.0 / SPEED_KPH * 60.0)
     node_ids = tuple(sorted(graph.nodes))
     road = RoadGraph(Path("hand-made line"), graph, GK_105E, node_ids, np.array(node_ids))
-    settings = TravelSettings(detour_factor=1.5, urban_speed_kph=SPEED_KPH, rural_speed_kph=SPEED_KPH,
-                              max_access_min=60.0, source=Citation(basis="test"))
+    settings = TravelSettings(
+        detour_factor=1.5,
+        urban_speed_kph=SPEED_KPH,
+        rural_speed_kph=SPEED_KPH,
+        max_access_min=60.0,
+        source=Citation(basis="test"),
+    )
     matrix = road_matrix(towns, facilities, road, settings, cutoff_min=120.0)
-    allocation = pd.DataFrame({"facility_id": ["F1", "F2"], "ambulances": [2, 0],
-                               "is_subcentre": [True, False],
-                               "beds": [100, 10], "physicians": [40, 4]})
+    allocation = pd.DataFrame(
+        {
+            "facility_id": ["F1", "F2"],
+            "ambulances": [2, 0],
+            "is_subcentre": [True, False],
+            "beds": [100, 10],
+            "physicians": [40, 4],
+        }
+    )
     return towns, allocation, matrix
 
 
@@ -88,21 +105,28 @@ def test_road_minutes_on_the_line_equal_road_km(line: Line) -> None:
     assert matrix.straight_km[:, 0] == pytest.approx(list(TOWNS_KM.values()), rel=1e-4)
 
 
-@pytest.mark.parametrize(("standard", "within", "beyond", "population_within", "population_beyond"), [
-    # urban towns A (0 km) and B (4 km) are within 5 km of the ambulance base in A
-    ("emergency_urban_5km", ("A", "B"), (), 3000.0, 0.0),
-    # rural towns: C at 8 km within the preferred 10 km, D at 16 km only within the hard 20 km
-    ("emergency_rural_10km", ("C",), ("D",), 3000.0, 4000.0),
-    ("emergency_rural_20km", ("C", "D"), (), 7000.0, 0.0),
-    # every town: D is 16 road minutes from its nearest facility (F1; F2 is 24 minutes away)
-    ("medical_circle_15min", ("A", "B", "C"), ("D",), 6000.0, 4000.0),
-    ("emergency_response_15min", ("A", "B", "C"), ("D",), 6000.0, 4000.0),
-    ("rural_health_circle_30min", ("C", "D"), (), 7000.0, 0.0),
-    ("subcentre_radius", ("A", "B", "C", "D"), (), 10_000.0, 0.0),
-])
+@pytest.mark.parametrize(
+    ("standard", "within", "beyond", "population_within", "population_beyond"),
+    [
+        # urban towns A (0 km) and B (4 km) are within 5 km of the ambulance base in A
+        ("emergency_urban_5km", ("A", "B"), (), 3000.0, 0.0),
+        # rural towns: C at 8 km within the preferred 10 km, D at 16 km only within the hard 20 km
+        ("emergency_rural_10km", ("C",), ("D",), 3000.0, 4000.0),
+        ("emergency_rural_20km", ("C", "D"), (), 7000.0, 0.0),
+        # every town: D is 16 road minutes from its nearest facility (F1; F2 is 24 minutes away)
+        ("medical_circle_15min", ("A", "B", "C"), ("D",), 6000.0, 4000.0),
+        ("emergency_response_15min", ("A", "B", "C"), ("D",), 6000.0, 4000.0),
+        ("rural_health_circle_30min", ("C", "D"), (), 7000.0, 0.0),
+        ("subcentre_radius", ("A", "B", "C", "D"), (), 10_000.0, 0.0),
+    ],
+)
 def test_population_within_and_beyond_each_standard(
-    line: Line, standard: str, within: tuple[str, ...],
-    beyond: tuple[str, ...], population_within: float, population_beyond: float,
+    line: Line,
+    standard: str,
+    within: tuple[str, ...],
+    beyond: tuple[str, ...],
+    population_within: float,
+    population_beyond: float,
 ) -> None:
     towns, _, _ = line
     names = dict(zip(towns["code"], towns["name"], strict=True))
@@ -176,8 +200,9 @@ def test_scenario_limits_replace_national_values() -> None:
     assert limits["subcentre_radius"] == scenario.subcentres.radius_km  # type: ignore[union-attr]
     assert limits["medical_circle_15min"] == 15.0  # not declared by the scenario: the national value
     assert scenario.ambulances is not None
-    tighter = scenario.model_copy(update={"ambulances": scenario.ambulances.model_copy(
-        update={"urban_radius_km": 3.0})})
+    tighter = scenario.model_copy(
+        update={"ambulances": scenario.ambulances.model_copy(update={"urban_radius_km": 3.0})}
+    )
     assert {s.id: s.limit for s in standards_for(tighter)}["emergency_urban_5km"] == 3.0
     assert {s.id: s for s in NATIONAL_STANDARDS}["emergency_urban_5km"].limit == 5.0  # data left unchanged
 

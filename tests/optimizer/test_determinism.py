@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from optimizer.cli.commands import app
 from optimizer.solving.solve import SolveOutcome
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 RUNS = int(os.environ.get("DETERMINISM_RUNS", "2"))
 SCENARIOS = ("lu_county", "mianyang", "pingchang", "renhe", "xiushan")
@@ -29,8 +29,9 @@ pytestmark = pytest.mark.slow
 def _run(scenario: str, out: Path) -> None:
     """One run, which must be proven optimal: two plans stopped at a gap may differ and prove nothing."""
     outcome = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / f"{scenario}.toml"), "--out", str(out)])
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8-sig")) \
-        if (out / "summary.json").is_file() else {}
+    summary = (
+        json.loads((out / "summary.json").read_text(encoding="utf-8-sig")) if (out / "summary.json").is_file() else {}
+    )
     assert summary.get("outcome") == SolveOutcome.OPTIMAL.value, (summary.get("outcome"), summary.get("gap"))
     assert outcome.exit_code == 0, outcome.output
 

@@ -10,33 +10,54 @@ from typer.testing import CliRunner
 
 from optimizer.cli.commands import app
 from optimizer.errors import DataError
-from optimizer.inputs.scenario import load_scenario
+from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.outputs.diff import diff_runs, load_run
 from optimizer.outputs.files import atomic_write_csv, atomic_write_json
-from tests.conftest import LU_SCENARIO
+from tests.support import LU_SCENARIO
 
-ALLOCATION = pd.DataFrame({
-    "facility_id": ["F1", "F2"], "name": ["县人民医院", "甲镇卫生院"], "town_code": ["T1", "T2"],
-    "level": ["county_general_hospital", "central_thc"], "lon": [105.0, 105.1], "lat": [29.0, 29.1],
-    "location_estimated": [True, True], "beds": [600, 80], "nurses": [240, 30], "ambulances": [3, 1],
-    "is_subcentre": [False, True], "existing_beds": [None, None],
-})
-TOWNS = pd.DataFrame({
-    "code": ["T1", "T2"], "name": ["城关街道", "甲镇"], "population": [50_000, 20_000],
-    "covered_ambulance": [True, True], "covered_subcentre_radius": [True, False],
-    "ambulances_within_standard": [3, 1],
-})
-TARGETS = pd.DataFrame({
-    "id": ["beds_per_1000"], "indicator": ["每千人口床位数"], "achieved": [7.1], "met": [True],
-})
+ALLOCATION = pd.DataFrame(
+    {
+        "facility_id": ["F1", "F2"],
+        "name": ["县人民医院", "甲镇卫生院"],
+        "town_code": ["T1", "T2"],
+        "level": ["county_general_hospital", "central_thc"],
+        "lon": [105.0, 105.1],
+        "lat": [29.0, 29.1],
+        "location_estimated": [True, True],
+        "beds": [600, 80],
+        "nurses": [240, 30],
+        "ambulances": [3, 1],
+        "is_subcentre": [False, True],
+        "existing_beds": [None, None],
+    }
+)
+TOWNS = pd.DataFrame(
+    {
+        "code": ["T1", "T2"],
+        "name": ["城关街道", "甲镇"],
+        "population": [50_000, 20_000],
+        "covered_ambulance": [True, True],
+        "covered_subcentre_radius": [True, False],
+        "ambulances_within_standard": [3, 1],
+    }
+)
+TARGETS = pd.DataFrame(
+    {
+        "id": ["beds_per_1000"],
+        "indicator": ["每千人口床位数"],
+        "achieved": [7.1],
+        "met": [True],
+    }
+)
 
 
 def _run_folder(path: Path, allocation: pd.DataFrame, towns: pd.DataFrame) -> Path:
     atomic_write_csv(path / "allocation.csv", allocation)
     atomic_write_csv(path / "towns.csv", towns)
     atomic_write_csv(path / "targets.csv", TARGETS)
-    atomic_write_json(path / "summary.json", {"objective": 1.5, "total_cost_cny": 1e8, "budget_cny": 6e8,
-                                              "targets_met": 1})
+    atomic_write_json(
+        path / "summary.json", {"objective": 1.5, "total_cost_cny": 1e8, "budget_cny": 6e8, "targets_met": 1}
+    )
     atomic_write_json(path / "manifest.json", {"scenario": str(LU_SCENARIO)})
     return path
 
@@ -54,8 +75,8 @@ def test_diff_of_a_run_with_itself_is_empty(run_a: Path) -> None:
 
 def test_each_change_carries_its_cost_and_coverage(run_a: Path, tmp_path: Path) -> None:
     allocation = ALLOCATION.copy()
-    allocation.loc[1, "beds"] = 90          # +10 beds at F2
-    allocation.loc[0, "ambulances"] = 2     # −1 vehicle at F1
+    allocation.loc[1, "beds"] = 90  # +10 beds at F2
+    allocation.loc[0, "ambulances"] = 2  # −1 vehicle at F1
     towns = TOWNS.copy()
     towns.loc[1, "covered_subcentre_radius"] = True
     run_b = _run_folder(tmp_path / "b", allocation, towns)
@@ -87,7 +108,6 @@ def test_missing_run_files_are_named_with_the_fix(tmp_path: Path) -> None:
         load_run(tmp_path / "empty")
     assert len(error.value.problems) == 5
     assert "allocation.csv: (file): not found; pass a folder written by `optimizer run --out`" in str(error.value)
-
 
 
 def test_a_run_without_a_beds_column_is_a_data_error_not_no_differences(tmp_path: Path) -> None:

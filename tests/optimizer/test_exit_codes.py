@@ -22,8 +22,8 @@ import optimizer.cli.commands
 from optimizer.cli.commands import app
 from optimizer.cli.exit_codes import ExitCode
 from optimizer.errors import InfeasiblePlanError, PlannerError, SolverError, VerificationError
-from optimizer.whatif.sweep import _client
-from tests.conftest import LU_SCENARIO, lu_variant
+from optimizer.whatif.runner import _client
+from tests.support import LU_SCENARIO, lu_variant
 
 
 def _invoke(*args: str) -> Result:
@@ -56,19 +56,26 @@ def test_a_plan_with_a_gap_is_written_and_exits_3(gap_run: Path) -> None:
     assert (gap_run / "allocation.csv").is_file()
 
 
-@pytest.mark.parametrize(("error", "code"), [
-    (InfeasiblePlanError("the budget cannot meet bed_ratio[510521]; raise budget.budget_cny"), ExitCode.INFEASIBLE),
-    (SolverError("the highs solver failed; try --solver cbc"), ExitCode.SOLVER),
-    (VerificationError(["bed_ratio[510521]: 7.0 < 7.11"]), ExitCode.VERIFICATION),
-])
-def test_solve_failures_have_their_own_exit_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                 error: PlannerError, code: ExitCode) -> None:
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (InfeasiblePlanError("the budget cannot meet bed_ratio[510521]; raise budget.budget_cny"), ExitCode.INFEASIBLE),
+        (SolverError("the highs solver failed; try --solver cbc"), ExitCode.SOLVER),
+        (VerificationError(["bed_ratio[510521]: 7.0 < 7.11"]), ExitCode.VERIFICATION),
+    ],
+)
+def test_solve_failures_have_their_own_exit_code(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, error: PlannerError, code: ExitCode
+) -> None:
     def fails(*_: object, **__: object) -> None:
         raise error
 
     monkeypatch.setattr(optimizer.cli.commands, "plan_scenario", fails)
-    _clean(_invoke("run", str(LU_SCENARIO), "--out", str(tmp_path / "out")), code, "bed_ratio[510521]"
-           if code is not ExitCode.SOLVER else "--solver cbc")
+    _clean(
+        _invoke("run", str(LU_SCENARIO), "--out", str(tmp_path / "out")),
+        code,
+        "bed_ratio[510521]" if code is not ExitCode.SOLVER else "--solver cbc",
+    )
 
 
 def test_error_messages_are_printed_literally(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -81,8 +88,7 @@ def test_error_messages_are_printed_literally(monkeypatch: pytest.MonkeyPatch, t
 
 
 def test_a_missing_scenario_is_an_input_error(tmp_path: Path) -> None:
-    _clean(_invoke("run", str(tmp_path / "absent.toml"), "--out", str(tmp_path / "out")), ExitCode.INPUT,
-           "absent.toml")
+    _clean(_invoke("run", str(tmp_path / "absent.toml"), "--out", str(tmp_path / "out")), ExitCode.INPUT, "absent.toml")
 
 
 def test_compare_where_every_scenario_fails_exits_non_zero(tmp_path: Path) -> None:
@@ -99,8 +105,9 @@ def test_time_limit_must_be_finite_and_positive(tmp_path: Path, command: str, va
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(("option", "value"), [("--steps", "0"), ("--steps", "-3"), ("--workers", "-1"),
-                                               ("--workers", "0")])
+@pytest.mark.parametrize(
+    ("option", "value"), [("--steps", "0"), ("--steps", "-3"), ("--workers", "-1"), ("--workers", "0")]
+)
 def test_whatif_counts_must_be_positive(tmp_path: Path, option: str, value: str) -> None:
     result = _invoke("whatif", str(LU_SCENARIO), "--out", str(tmp_path / "out"), option, value)
     _clean(result, ExitCode.USAGE, option)
@@ -156,8 +163,9 @@ def test_a_bad_scheduler_fails_fast_naming_the_address(request: pytest.FixtureRe
 
 def test_whatif_with_a_non_dask_scheduler_is_a_clean_error(tmp_path: Path, not_dask_address: str) -> None:
     started = time.perf_counter()
-    result = _invoke("whatif", str(LU_SCENARIO), "--out", str(tmp_path / "out"), "--steps", "2",
-                     "--scheduler", not_dask_address)
+    result = _invoke(
+        "whatif", str(LU_SCENARIO), "--out", str(tmp_path / "out"), "--steps", "2", "--scheduler", not_dask_address
+    )
     _clean(result, ExitCode.INPUT, not_dask_address, "--scheduler")
     assert time.perf_counter() - started < 30  # prepare + check of the levels, then < 10 s to give up
 
@@ -178,8 +186,9 @@ def test_diff_of_a_run_without_a_beds_column_names_the_file(gap_run: Path, tmp_p
     _clean(_invoke("diff", str(gap_run), str(damaged)), ExitCode.INPUT, "allocation.csv", "beds")
 
 
-@pytest.mark.parametrize(("name", "text"), [("summary.json", '{"outcome": "opt'), ("targets.csv", ""),
-                                            ("towns.csv", '"code,name\n"1')])
+@pytest.mark.parametrize(
+    ("name", "text"), [("summary.json", '{"outcome": "opt'), ("targets.csv", ""), ("towns.csv", '"code,name\n"1')]
+)
 def test_diff_of_a_truncated_run_is_a_clean_error(gap_run: Path, tmp_path: Path, name: str, text: str) -> None:
     damaged = _damaged(gap_run, tmp_path)
     (damaged / name).write_text(text, encoding="utf-8")
@@ -198,19 +207,24 @@ def test_map_of_a_truncated_allocation_is_a_clean_error(gap_run: Path, tmp_path:
     _clean(_invoke("map", str(damaged)), ExitCode.INPUT, "allocation.csv")
 
 
-@pytest.mark.parametrize(("outcomes", "violations", "code"), [
-    (["infeasible", "optimal", "optimal"], [None, 0, 0], ExitCode.OK),
-    (["optimal", "feasible_with_gap"], [0, 0], ExitCode.FEASIBLE_GAP),
-    (["optimal", "optimal"], [0, 2], ExitCode.VERIFICATION),
-    (["infeasible", "infeasible"], [None, None], ExitCode.INFEASIBLE),
-    (["infeasible", "no_solution"], [None, None], ExitCode.SOLVER),
-])
-def test_a_sweep_exit_code_follows_its_levels(outcomes: list[str], violations: list[float | None],
-                                              code: ExitCode) -> None:
+@pytest.mark.parametrize(
+    ("outcomes", "violations", "code"),
+    [
+        (["infeasible", "optimal", "optimal"], [None, 0, 0], ExitCode.OK),
+        (["optimal", "feasible_with_gap"], [0, 0], ExitCode.FEASIBLE_GAP),
+        (["optimal", "optimal"], [0, 2], ExitCode.VERIFICATION),
+        (["infeasible", "infeasible"], [None, None], ExitCode.INFEASIBLE),
+        (["infeasible", "no_solution"], [None, None], ExitCode.SOLVER),
+    ],
+)
+def test_a_sweep_exit_code_follows_its_levels(
+    outcomes: list[str], violations: list[float | None], code: ExitCode
+) -> None:
     import pandas as pd
 
     from optimizer.cli.whatif import sweep_exit_code
-    from optimizer.whatif.sweep import SweepResult, SweepSpec
+    from optimizer.whatif.levels import SweepSpec
+    from optimizer.whatif.sweep import SweepResult
 
     table = pd.DataFrame({"outcome": outcomes, "violations": violations})
     result = SweepResult(SweepSpec("budget.budget_cny", (1.0,), False, 1.0), table, "sequential", False, 0.0, 1)

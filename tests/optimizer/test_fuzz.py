@@ -24,9 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import PlannerError, VerificationError
-from optimizer.inputs.scenario import Scenario, load_scenario
+from optimizer.inputs.scenario import Scenario
+from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.pipeline import plan_scenario, prepare
-from tests.conftest import LU_SCENARIO, ROOT
+from tests.support import LU_SCENARIO, ROOT
 
 LOADER_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 PIPELINE_EXAMPLES = int(os.environ.get("FUZZ_PIPELINE_EXAMPLES", "12"))
@@ -34,9 +35,15 @@ PIPELINE_EXAMPLES = int(os.environ.get("FUZZ_PIPELINE_EXAMPLES", "12"))
 # FUZZ_EXAMPLES set explores new ones.
 DERANDOMIZE = "FUZZ_EXAMPLES" not in os.environ
 BASE = tomllib.loads(LU_SCENARIO.read_text(encoding="utf-8"))
-JUNK = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
-                 st.text(max_size=12), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5),
-                                                                                            st.integers(), max_size=2))
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -68,8 +75,9 @@ def _mutate(tree: Any, path: tuple[Any, ...], action: str, junk: Any) -> Any:
     return copy
 
 
-@settings(max_examples=LOADER_EXAMPLES, deadline=None, derandomize=DERANDOMIZE,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=LOADER_EXAMPLES, deadline=None, derandomize=DERANDOMIZE, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(path=st.sampled_from(PATHS), action=st.sampled_from(["delete", "replace"]), junk=JUNK)
 def test_scenario_schema_accepts_or_explains(path: tuple[Any, ...], action: str, junk: Any) -> None:
     """Any single corruption of the Lu scenario is either valid or a ValidationError turned ScenarioError."""
@@ -82,8 +90,9 @@ def test_scenario_schema_accepts_or_explains(path: tuple[Any, ...], action: str,
 
 @settings(max_examples=LOADER_EXAMPLES // 3, deadline=None, derandomize=DERANDOMIZE)
 @given(text=st.text(max_size=200))
-def test_scenario_file_with_any_text_raises_only_scenario_errors(tmp_path_factory: pytest.TempPathFactory,
-                                                               text: str) -> None:
+def test_scenario_file_with_any_text_raises_only_scenario_errors(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "s.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(PlannerError):
@@ -92,8 +101,9 @@ def test_scenario_file_with_any_text_raises_only_scenario_errors(tmp_path_factor
 
 TOWNS = pd.read_csv(ROOT / "data" / "population" / "townships.csv", dtype={"code": str, "county_code": str})
 LU_TOWNS = TOWNS[TOWNS["county_code"] == "510521"].reset_index(drop=True)
-FACILITIES = pd.read_csv(ROOT / "data" / "facilities" / "facilities.csv",
-                         dtype={"facility_id": str, "county_code": str, "town_code": str})
+FACILITIES = pd.read_csv(
+    ROOT / "data" / "facilities" / "facilities.csv", dtype={"facility_id": str, "county_code": str, "town_code": str}
+)
 
 
 @st.composite
@@ -214,11 +224,13 @@ decision = "fuzz"
 
 
 @pytest.mark.slow
-@settings(max_examples=PIPELINE_EXAMPLES, deadline=None, derandomize=DERANDOMIZE,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=PIPELINE_EXAMPLES, deadline=None, derandomize=DERANDOMIZE, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(spec=tiny_projects())
-def test_tiny_pipelines_raise_only_planner_errors_and_verify(tmp_path_factory: pytest.TempPathFactory,
-                                                             spec: dict[str, Any]) -> None:
+def test_tiny_pipelines_raise_only_planner_errors_and_verify(
+    tmp_path_factory: pytest.TempPathFactory, spec: dict[str, Any]
+) -> None:
     path = _write_project(tmp_path_factory.mktemp("project"), spec)
     try:
         result = plan_scenario(prepare(path), compare_free_choice=False)
@@ -266,24 +278,86 @@ DATA_FILES = {
     "scenarios/defaults/national.toml": (ROOT / "scenarios" / "defaults" / "national.toml").read_bytes(),
 }
 CELL_JUNK = st.one_of(
-    st.sampled_from(["", "nan", "NaN", "inf", "-inf", "-1", "0", "1e308", "-1e308", "yes", "no", "是", "否", "True",
-                     "约800", "1,000", "510512", "51052100", "999999999", "county_seat", " ", "\"", "a,b", "\n"]),
+    st.sampled_from(
+        [
+            "",
+            "nan",
+            "NaN",
+            "inf",
+            "-inf",
+            "-1",
+            "0",
+            "1e308",
+            "-1e308",
+            "yes",
+            "no",
+            "是",
+            "否",
+            "True",
+            "约800",
+            "1,000",
+            "510512",
+            "51052100",
+            "999999999",
+            "county_seat",
+            " ",
+            '"',
+            "a,b",
+            "\n",
+        ]
+    ),
     st.text(max_size=10),
-    st.integers(-10**12, 10**12).map(str),
+    st.integers(-(10**12), 10**12).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
 SCENARIO_FILE = "scenarios/lu_county.toml"
-SCENARIO_LINES = [i for i, line in enumerate(DATA_FILES[SCENARIO_FILE].decode("utf-8").splitlines())
-                  if " = " in line and not line.lstrip().startswith("#")]
+SCENARIO_LINES = [
+    i
+    for i, line in enumerate(DATA_FILES[SCENARIO_FILE].decode("utf-8").splitlines())
+    if " = " in line and not line.lstrip().startswith("#")
+]
 VALUE_JUNK = st.one_of(
-    st.sampled_from(["yes", "no", "是", "否", '"是"', "nan", "inf", "-inf", "1e308", "-1e308", "1e-300", "0", "-1",
-                     "15", '"15 %"', "[]", "{}", "[" * 3000 + "]" * 3000, '"../../etc/passwd"', "true", "false",
-                     '"/etc/hostname"', "9" * 40]),
+    st.sampled_from(
+        [
+            "yes",
+            "no",
+            "是",
+            "否",
+            '"是"',
+            "nan",
+            "inf",
+            "-inf",
+            "1e308",
+            "-1e308",
+            "1e-300",
+            "0",
+            "-1",
+            "15",
+            '"15 %"',
+            "[]",
+            "{}",
+            "[" * 3000 + "]" * 3000,
+            '"../../etc/passwd"',
+            "true",
+            "false",
+            '"/etc/hostname"',
+            "9" * 40,
+        ]
+    ),
     st.text(max_size=12),
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
 )
-TABLE_ACTIONS = ("cell", "drop_column", "duplicate_column", "rename_column", "drop_row", "duplicate_row",
-                 "swap_columns", "encoding", "truncate")
+TABLE_ACTIONS = (
+    "cell",
+    "drop_column",
+    "duplicate_column",
+    "rename_column",
+    "drop_row",
+    "duplicate_row",
+    "swap_columns",
+    "encoding",
+    "truncate",
+)
 
 
 @st.composite
@@ -292,17 +366,25 @@ def data_corruptions(draw: st.DrawFn) -> dict[str, Any]:
     name = draw(st.sampled_from([*DATA_TABLES, "data/boundaries/counties.geojson", SCENARIO_FILE]))
     if name == SCENARIO_FILE:
         action = draw(st.sampled_from(["value", "value", "value", "bom", "encoding", "truncate"]))
-        return {"name": name, "action": action, "line": draw(st.sampled_from(SCENARIO_LINES)),
-                "value": draw(VALUE_JUNK), "keep": draw(st.integers(0, len(DATA_FILES[name])))}
+        return {
+            "name": name,
+            "action": action,
+            "line": draw(st.sampled_from(SCENARIO_LINES)),
+            "value": draw(VALUE_JUNK),
+            "keep": draw(st.integers(0, len(DATA_FILES[name]))),
+        }
     if name.endswith(".geojson"):
         return {"name": name, "action": "truncate", "keep": draw(st.integers(0, len(DATA_FILES[name])))}
     frame = DATA_TABLES[name]
     action = draw(st.sampled_from(TABLE_ACTIONS))
     columns = list(frame.columns)
-    spec: dict[str, Any] = {"name": name, "action": action,
-                            "row": draw(st.integers(0, len(frame) - 1)),
-                            "column": draw(st.sampled_from(columns)),
-                            "other": draw(st.sampled_from(columns))}
+    spec: dict[str, Any] = {
+        "name": name,
+        "action": action,
+        "row": draw(st.integers(0, len(frame) - 1)),
+        "column": draw(st.sampled_from(columns)),
+        "other": draw(st.sampled_from(columns)),
+    }
     if action == "cell":
         spec["value"] = draw(CELL_JUNK)
     elif action == "rename_column":
@@ -364,11 +446,16 @@ def _files(root: Path) -> dict[Path, tuple[int, int]]:
     return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*"))}
 
 
-@settings(max_examples=DATA_EXAMPLES, deadline=None, derandomize=DATA_DERANDOMIZE,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=DATA_EXAMPLES,
+    deadline=None,
+    derandomize=DATA_DERANDOMIZE,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(spec=data_corruptions())
-def test_data_tables_corrupted_raise_only_planner_errors(tmp_path_factory: pytest.TempPathFactory,
-                                                         spec: dict[str, Any]) -> None:
+def test_data_tables_corrupted_raise_only_planner_errors(
+    tmp_path_factory: pytest.TempPathFactory, spec: dict[str, Any]
+) -> None:
     """Any single corruption of a data table is accepted or refused with a PlannerError; nothing is written."""
     root = tmp_path_factory.mktemp("data_fuzz")
     for name, payload in DATA_FILES.items():

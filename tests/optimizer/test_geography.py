@@ -28,9 +28,9 @@ from optimizer.geography.boundaries import (
 from optimizer.geography.network import RoadGraph
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
-from optimizer.inputs.scenario import load_scenario
+from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.outputs.geo_report import GeoInputs, service_areas
-from tests.conftest import LU_SCENARIO
+from tests.support import LU_SCENARIO
 
 GK_105E = CRS.from_epsg(4544)
 WGS84 = CRS.from_epsg(4326)
@@ -87,8 +87,9 @@ def _grid_road(size: int = 5, spacing_m: float = 1000.0, speed_kph: float = 60.0
     """A size × size street grid centred on (0, 0) in GK metres: one minute per km."""
     graph = nx.grid_2d_graph(size, size)
     offset = (size - 1) / 2
-    mapping = {(i, j): ((i - offset) * spacing_m + 500_000.0, (j - offset) * spacing_m + 3_230_000.0)
-               for i, j in graph.nodes}
+    mapping = {
+        (i, j): ((i - offset) * spacing_m + 500_000.0, (j - offset) * spacing_m + 3_230_000.0) for i, j in graph.nodes
+    }
     graph = nx.relabel_nodes(graph, mapping)
     for _, _, edge in graph.edges(data=True):
         edge["length_m"] = spacing_m
@@ -132,11 +133,21 @@ def test_run_service_areas_use_isochrones_when_a_road_graph_is_given() -> None:
     """Minute standards become road isochrones and km standards buffers, all inside the area boundary."""
     road = _grid_road()
     centre = gpd.GeoSeries([Point(500_000.0, 3_230_000.0)], crs=GK_105E).to_crs(WGS84).iloc[0]
-    boundary = gpd.GeoDataFrame({"county_code": ["510521"]},
-                                geometry=[box(500_000 - 3_000, 3_230_000 - 3_000, 500_000 + 3_000, 3_230_000 + 3_000)],
-                                crs=GK_105E).to_crs(WGS84)
-    allocation = pd.DataFrame({"facility_id": ["F1"], "name": ["中心卫生院"], "lon": [centre.x], "lat": [centre.y],
-                               "ambulances": [1], "is_subcentre": [True]})
+    boundary = gpd.GeoDataFrame(
+        {"county_code": ["510521"]},
+        geometry=[box(500_000 - 3_000, 3_230_000 - 3_000, 500_000 + 3_000, 3_230_000 + 3_000)],
+        crs=GK_105E,
+    ).to_crs(WGS84)
+    allocation = pd.DataFrame(
+        {
+            "facility_id": ["F1"],
+            "name": ["中心卫生院"],
+            "lon": [centre.x],
+            "lat": [centre.y],
+            "ambulances": [1],
+            "is_subcentre": [True],
+        }
+    )
     data = Datasets(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), boundary, None, {})
     matrix = TravelMatrix((), ("F1",), np.empty((0, 1)), np.empty((0, 1)), "road_network")
     inputs = GeoInputs(load_scenario(LU_SCENARIO), data, matrix, allocation, road)
@@ -148,4 +159,5 @@ def test_run_service_areas_use_isochrones_when_a_road_graph_is_given() -> None:
     assert areas.to_crs(GK_105E).within(area).all()
     # The whole 5 × 5 km grid is within 15 minutes; the 5 km buffer is clipped to the 6 km square.
     assert areas.to_crs(GK_105E).set_index("standard").loc["medical_circle_15min"].geometry.area / 1e6 == (
-        pytest.approx(16.0, rel=1e-6))
+        pytest.approx(16.0, rel=1e-6)
+    )

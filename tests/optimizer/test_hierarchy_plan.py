@@ -13,11 +13,11 @@ import pytest
 from models.planner import build_plan_model
 from optimizer.analysis.verify import check
 from optimizer.errors import InfeasiblePlanError, ScenarioError
-from optimizer.inputs.scenario import load_scenario
+from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.instance.plan_inputs import build_plan_inputs
 from optimizer.pipeline import plan_scenario, prepare
 from optimizer.solving.results import PlanResult
-from tests.conftest import lu_variant
+from tests.support import lu_variant
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from optimizer.instance.plan_inputs import build_plan_inputs, fleet_required
 from optimizer.pipeline import PreparedScenario, plan_scenario, prepare
 from optimizer.solving.results import PlanResult
 from optimizer.solving.solve import SolveOutcome, solve
-from tests.conftest import LU_SCENARIO
+from tests.support import LU_SCENARIO
 
 pytestmark = pytest.mark.slow
 
@@ -42,8 +42,15 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_cli_run_writes_every_output(run_dir: Path) -> None:
     names = {p.name for p in run_dir.iterdir()}
-    assert {"allocation.csv", "towns.csv", "targets.csv", "summary.json", "report.md", "manifest.json",
-            "plan_comparison.csv"} <= names
+    assert {
+        "allocation.csv",
+        "towns.csv",
+        "targets.csv",
+        "summary.json",
+        "report.md",
+        "manifest.json",
+        "plan_comparison.csv",
+    } <= names
     assert not [n for n in names if n.endswith(".tmp")]
     assert (run_dir / "targets.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM for Excel
 

@@ -24,15 +24,29 @@ from typer.testing import CliRunner
 from optimizer.cli.commands import app
 from optimizer.outputs.geo_report import GEO_FILES
 from optimizer.outputs.maps import STATUS_COLOURS
-from tests.conftest import LU_SCENARIO
+from tests.support import LU_SCENARIO
 
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-LAYERS = ("县界 county boundary", "乡镇 towns", "医疗机构 facilities", "次中心 sub-centres", "急救站点 ambulance bases",
-          "服务范围：城市急救服务半径 ≤5公里（缓冲区）", "服务范围：次中心服务半径 ≤20公里（缓冲区）")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LAYERS = (
+    "县界 county boundary",
+    "乡镇 towns",
+    "医疗机构 facilities",
+    "次中心 sub-centres",
+    "急救站点 ambulance bases",
+    "服务范围：城市急救服务半径 ≤5公里（缓冲区）",
+    "服务范围：次中心服务半径 ≤20公里（缓冲区）",
+)
 TOWN = "玉蟾街道"  # Lu County's urban 街道, population 67,292 (census 2020)
 
 
@@ -161,8 +175,9 @@ def test_html_map_works_offline_in_chromium(run_dir: Path, browser: object) -> N
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto((run_dir / "map.html").as_uri())
-    page.wait_for_function("() => window.L !== undefined && document.querySelectorAll('path.leaflet-interactive')"
-                           ".length > 20")
+    page.wait_for_function(
+        "() => window.L !== undefined && document.querySelectorAll('path.leaflet-interactive').length > 20"
+    )
     assert errors == []
     assert requested == []
 

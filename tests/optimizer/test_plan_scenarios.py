@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.inputs.scenario import RatioTarget, Scenario, load_scenario
+from optimizer.inputs.scenario import RatioTarget, Scenario
+from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.instance.plan_inputs import fleet_required
 from optimizer.pipeline import plan_scenario, prepare
 from optimizer.solving.solve import SolveOutcome
+from tests.support import ROOT as REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO_ROOT / "scenarios"
 SEEDS = Path(os.environ.get("SHARED_SEEDS") or REPO_ROOT / "../shared/seeds").resolve()
 PLANS = {
@@ -31,8 +32,7 @@ PLANS = {
 }
 MIANYANG_UNITS = ["510703", "510704", "510705", "510722", "510723", "510725", "510726", "510727", "510781"]
 
-needs_seeds = pytest.mark.skipif(
-    not SEEDS.is_dir(), reason=f"seed plans not found at {SEEDS}; set SHARED_SEEDS")
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed plans not found at {SEEDS}; set SHARED_SEEDS")
 
 
 @cache
@@ -101,7 +101,8 @@ def test_every_target_value_is_printed_on_its_cited_line(name: str) -> None:
         assert t.source.line is not None
         text = seed_line(t.source.seed, t.source.line)
         assert any(form in text for form in printed_forms(t.value)), (
-            f"{name}: {t.id} = {t.value} is not printed on {t.source.seed}:L{t.source.line}: {text[:120]}")
+            f"{name}: {t.id} = {t.value} is not printed on {t.source.seed}:L{t.source.line}: {text[:120]}"
+        )
 
 
 @needs_seeds
@@ -130,9 +131,13 @@ def test_xiushan_binding_ratios_match_the_indicator_table() -> None:
     cap = target("xiushan", "beds_per_1000_cap")
     assert (cap.value, cap.bound, cap.hard) == (7.5, "<=", False)
     assert_cited(seed, cap.source.line, "控制在7.5张")
-    for target_id, value, printed in [("physicians_per_1000", 3.6, "3.60"), ("nurses_per_1000", 3.8, "3.80"),
-                                      ("gps_per_10k", 3.5, "3.50"), ("tcm_physicians_per_1000", 0.7, "0.70"),
-                                      ("public_health_staff_per_1000", 0.83, "0.83")]:
+    for target_id, value, printed in [
+        ("physicians_per_1000", 3.6, "3.60"),
+        ("nurses_per_1000", 3.8, "3.80"),
+        ("gps_per_10k", 3.5, "3.50"),
+        ("tcm_physicians_per_1000", 0.7, "0.70"),
+        ("public_health_staff_per_1000", 0.83, "0.83"),
+    ]:
         t = target("xiushan", target_id)
         assert (t.value, t.binding, t.hard) == (value, True, True), target_id
         assert_cited(seed, t.source.line, printed)
@@ -211,7 +216,11 @@ def test_pingchang_2027_paediatric_and_psychiatry_targets() -> None:
     assert plan.scenario.target_year == 2027
     beds = target("pingchang", "pediatric_beds_per_1000_children")
     assert (beds.value, beds.denominator_population, beds.denominator_size, beds.target_year) == (
-        2.8, "children_0_14", 1000, 2027)
+        2.8,
+        "children_0_14",
+        1000,
+        2027,
+    )
     assert_cited(seed, beds.source.line, "到2027年", "床位2.8张")
     doctors = target("pingchang", "pediatric_physicians_per_1000_children")
     assert doctors.value == 0.9

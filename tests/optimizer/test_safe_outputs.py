@@ -26,13 +26,12 @@ from typer.testing import CliRunner
 from optimizer.cli.commands import app
 from optimizer.errors import OutputError
 from optimizer.inputs.run_inputs import Inputs, file_sha256, scenario_inputs
-from optimizer.inputs.scenario import scenario_hash
+from optimizer.inputs.scenario_loading import scenario_hash
 from optimizer.outputs.diff import DIFF_COLUMNS
 from optimizer.outputs.files import atomic_write_csv, atomic_write_json, atomic_write_text
 from optimizer.outputs.folders import MANIFEST, TOOL_MARKER, lock_path, output_folder, output_lock
-from tests.conftest import LU_SCENARIO, ROOT
+from tests.support import DATA, LU_SCENARIO, ROOT
 
-DATA = ROOT / "data"
 TOWNS = DATA / "population" / "townships.csv"
 
 
@@ -54,8 +53,12 @@ def _complete(folder: Path) -> bool:
 
 
 def _run(out: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "optimizer", "run", str(LU_SCENARIO), "--out", str(out)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "optimizer", "run", str(LU_SCENARIO), "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.slow
@@ -89,6 +92,7 @@ def test_a_failed_write_leaves_the_previous_folder_untouched(tmp_path: Path) -> 
 
 
 # ---------------------------------------------------------------- never destroy what is not ours
+
 
 def _invoke(*args: str) -> tuple[int, str]:
     outcome = CliRunner().invoke(app, list(args))
@@ -130,18 +134,21 @@ def test_a_folder_of_the_planners_own_files_is_refused_and_untouched(tmp_path: P
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my_documents"]  # no lock or staging left
 
 
-@pytest.mark.parametrize(("out", "fragment"), [
-    ("", "--out '.': is empty or the current folder"),
-    (".", "--out '.': is empty or the current folder"),
-    ("./", "--out '.': is empty or the current folder"),
-    ("scenarios/..", "is the current folder"),
-    ("data", "is the input folder"),
-    ("data/population", "is the input folder"),
-    ("data/population/new_run", "is the input folder"),
-    ("data/population/townships.csv", "is the input file"),
-    ("scenarios", "is the input folder"),
-    ("scenarios/defaults", "is the input folder"),
-])
+@pytest.mark.parametrize(
+    ("out", "fragment"),
+    [
+        ("", "--out '.': is empty or the current folder"),
+        (".", "--out '.': is empty or the current folder"),
+        ("./", "--out '.': is empty or the current folder"),
+        ("scenarios/..", "is the current folder"),
+        ("data", "is the input folder"),
+        ("data/population", "is the input folder"),
+        ("data/population/new_run", "is the input folder"),
+        ("data/population/townships.csv", "is the input file"),
+        ("scenarios", "is the input folder"),
+        ("scenarios/defaults", "is the input folder"),
+    ],
+)
 def test_run_refuses_the_project_and_its_inputs(monkeypatch: pytest.MonkeyPatch, out: str, fragment: str) -> None:
     monkeypatch.chdir(ROOT)
     before = _snapshot(DATA)
@@ -192,27 +199,37 @@ def test_inputs_are_the_extends_chain_and_every_data_file(tmp_path: Path) -> Non
     inputs = scenario_inputs(scenario)
     assert tmp_path / "base" / "national.toml" in inputs.files
     assert tmp_path / "tables" / "population" / "townships.csv" in inputs.files
-    assert {tmp_path / "base", tmp_path / "plans", tmp_path / "tables", tmp_path / "tables" / "facilities"} \
-        <= inputs.folders
+    assert {
+        tmp_path / "base",
+        tmp_path / "plans",
+        tmp_path / "tables",
+        tmp_path / "tables" / "facilities",
+    } <= inputs.folders
     assert tmp_path not in inputs.folders
 
 
-@pytest.mark.parametrize(("where", "fragment"), [
-    ("base", "is the input folder"),
-    ("base/national.toml", "is the input file"),
-    ("tables", "is the input folder"),
-    ("tables/boundaries/out", "is the input folder"),
-    ("plans", "is the input folder"),
-    ("", "contains the input"),
-])
-def test_outputs_stay_out_of_the_extends_file_and_data_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                where: str, fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "fragment"),
+    [
+        ("base", "is the input folder"),
+        ("base/national.toml", "is the input file"),
+        ("tables", "is the input folder"),
+        ("tables/boundaries/out", "is the input folder"),
+        ("plans", "is the input folder"),
+        ("", "contains the input"),
+    ],
+)
+def test_outputs_stay_out_of_the_extends_file_and_data_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, fragment: str
+) -> None:
     scenario = _split_project(tmp_path)
     monkeypatch.chdir(ROOT)
     before = _snapshot(tmp_path)
     out = tmp_path / where if where else tmp_path
-    with pytest.raises(OutputError, match=re.escape(fragment)), output_folder(out, scenario_inputs(scenario),
-                                                                             command="run"):
+    with (
+        pytest.raises(OutputError, match=re.escape(fragment)),
+        output_folder(out, scenario_inputs(scenario), command="run"),
+    ):
         pytest.fail("the writer must refuse before yielding")
     assert _snapshot(tmp_path) == before
 
@@ -287,24 +304,30 @@ def test_a_result_kept_aside_by_a_killed_swap_is_restored(tmp_path: Path) -> Non
 
 # ---------------------------------------------------------------- diff --out
 
+
 def _diff_run(folder: Path) -> Path:
-    frame = pd.DataFrame({"facility_id": ["F1"], "name": ["县人民医院"], "beds": [600], "ambulances": [4],
-                          "is_subcentre": [False]})
+    frame = pd.DataFrame(
+        {"facility_id": ["F1"], "name": ["县人民医院"], "beds": [600], "ambulances": [4], "is_subcentre": [False]}
+    )
     atomic_write_csv(folder / "allocation.csv", frame)
     atomic_write_csv(folder / "towns.csv", pd.DataFrame({"code": ["T1"], "name": ["甲镇"], "population": [1]}))
-    atomic_write_csv(folder / "targets.csv", pd.DataFrame({"id": ["t"], "indicator": ["床位"], "achieved": [1.0],
-                                                          "met": [True]}))
+    atomic_write_csv(
+        folder / "targets.csv", pd.DataFrame({"id": ["t"], "indicator": ["床位"], "achieved": [1.0], "met": [True]})
+    )
     atomic_write_json(folder / "summary.json", {"objective": 1.0})
     atomic_write_json(folder / MANIFEST, {"scenario": str(LU_SCENARIO)})
     return folder
 
 
-@pytest.mark.parametrize(("target", "fragment"), [
-    (TOWNS, "is the input file"),
-    (DATA / "population" / "diff.csv", "is the input folder"),
-    (LU_SCENARIO, "is the input file"),
-    (Path("a") / "diff.csv", "is the input folder"),
-])
+@pytest.mark.parametrize(
+    ("target", "fragment"),
+    [
+        (TOWNS, "is the input file"),
+        (DATA / "population" / "diff.csv", "is the input folder"),
+        (LU_SCENARIO, "is the input file"),
+        (Path("a") / "diff.csv", "is the input folder"),
+    ],
+)
 def test_diff_never_writes_onto_or_into_an_input(tmp_path: Path, target: Path, fragment: str) -> None:
     run = _diff_run(tmp_path / "a")
     out = target if target.is_absolute() else tmp_path / target
@@ -332,17 +355,24 @@ def test_diff_replaces_its_own_table_but_not_a_users_file(tmp_path: Path) -> Non
 
 # ---------------------------------------------------------------- map RUN_DIR
 
+
 def _mappable_run(tmp_path: Path) -> tuple[Path, Path]:
     """A tool-written run folder whose manifest records a copy of a data file, and that copy."""
     data_copy = tmp_path / "tables" / "townships.csv"
     data_copy.parent.mkdir()
     shutil.copy(TOWNS, data_copy)
     run = _tool_folder(tmp_path / "run")
-    atomic_write_json(run / MANIFEST, {
-        "tool": TOOL_MARKER, "command": "run", "files": ["allocation.csv"],
-        "scenario": str(LU_SCENARIO), "scenario_sha256": scenario_hash(LU_SCENARIO),
-        "inputs": {str(LU_SCENARIO): file_sha256(LU_SCENARIO), str(data_copy): file_sha256(data_copy)},
-    })
+    atomic_write_json(
+        run / MANIFEST,
+        {
+            "tool": TOOL_MARKER,
+            "command": "run",
+            "files": ["allocation.csv"],
+            "scenario": str(LU_SCENARIO),
+            "scenario_sha256": scenario_hash(LU_SCENARIO),
+            "inputs": {str(LU_SCENARIO): file_sha256(LU_SCENARIO), str(data_copy): file_sha256(data_copy)},
+        },
+    )
     return run, data_copy
 
 
@@ -380,8 +410,18 @@ def test_map_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- documentation
 
-OUTPUT_CASES = {"empty_path", "current_folder", "project_root", "input_folder", "input_file", "foreign_folder",
-                "concurrent_writer", "diff_onto_user_file", "map_inputs_changed", "map_no_input_hashes"}
+OUTPUT_CASES = {
+    "empty_path",
+    "current_folder",
+    "project_root",
+    "input_folder",
+    "input_file",
+    "foreign_folder",
+    "concurrent_writer",
+    "diff_onto_user_file",
+    "map_inputs_changed",
+    "map_no_input_hashes",
+}
 
 
 def test_every_output_refusal_is_documented() -> None:

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from optimizer.cli.commands import app
 from optimizer.errors import DataError, ScenarioError
 from optimizer.inputs.datasets import load_datasets
-from optimizer.inputs.scenario import load_scenario
-from tests.conftest import LU_SCENARIO, ROOT
+from optimizer.inputs.scenario_loading import load_scenario
+from tests.support import LU_SCENARIO, ROOT
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ import pulp
 import pytest
 from pydantic import ValidationError
 
-from optimizer.solving.solve import OPTIMAL_REL_GAP, SolveOutcome, SolverSettings, classify, classify_gap, solve
-from tests.conftest import exact
+from optimizer.inputs.solver_settings import SolverSettings
+from optimizer.solving.solve import OPTIMAL_REL_GAP, SolveOutcome, classify, classify_gap, solve
+from tests.support import exact
 
 
 def _knapsack(seed: int = 7, items: int = 60, rows: int = 8) -> pulp.LpProblem:
@@ -107,8 +108,9 @@ def test_a_loose_gap_tolerance_is_never_called_optimal(solver_name: str) -> None
         (SolveOutcome.NO_SOLUTION, None, None, SolveOutcome.NO_SOLUTION),
     ],
 )
-def test_optimal_is_decided_by_objective_and_bound(said: SolveOutcome, objective: float | None,
-                                                    bound: float | None, outcome: SolveOutcome) -> None:
+def test_optimal_is_decided_by_objective_and_bound(
+    said: SolveOutcome, objective: float | None, bound: float | None, outcome: SolveOutcome
+) -> None:
     assert classify_gap(said, objective, bound, abs_tol=1e-4) is outcome
 
 
@@ -122,8 +124,17 @@ def test_a_gap_tolerance_above_five_percent_is_warned(caplog: pytest.LogCaptureF
     assert not any("mip_rel_gap" in r.getMessage() for r in caplog.records), caplog.text
 
 
-@pytest.mark.parametrize("field", [{"time_limit_s": math.inf}, {"time_limit_s": math.nan}, {"time_limit_s": -5.0},
-                                   {"threads": 10_000}, {"threads": 0}, {"mip_rel_gap": math.nan}])
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"time_limit_s": math.inf},
+        {"time_limit_s": math.nan},
+        {"time_limit_s": -5.0},
+        {"threads": 10_000},
+        {"threads": 0},
+        {"mip_rel_gap": math.nan},
+    ],
+)
 def test_solver_settings_reject_unusable_values(field: dict[str, float]) -> None:
     with pytest.raises(ValidationError) as raised:
         SolverSettings(**field)  # type: ignore[arg-type]

@@ -7,9 +7,10 @@ import logging
 import pulp
 import pytest
 
-from optimizer.solving import solve as solve_module
 from optimizer.errors import SolverError
-from optimizer.solving.solve import SolveOutcome, SolverSettings, solve
+from optimizer.inputs.solver_settings import SolverSettings
+from optimizer.solving import solve as solve_module
+from optimizer.solving.solve import SolveOutcome, solve
 
 
 def _small() -> pulp.LpProblem:
@@ -20,8 +21,9 @@ def _small() -> pulp.LpProblem:
     return problem
 
 
-def test_missing_solver_falls_back_with_a_warning(monkeypatch: pytest.MonkeyPatch,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_missing_solver_falls_back_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setattr(solve_module, "available_solvers", lambda: ["cbc"])
     with caplog.at_level(logging.WARNING, logger="optimizer.solving.solve"):
         report = solve(_small(), SolverSettings(name="highs"))

@@ -13,16 +13,24 @@ from pyproj import CRS
 from optimizer.errors import DataError
 from optimizer.geography.network import load_road_graph
 from optimizer.geography.travel_times import fallback_matrix, road_matrix, straight_line_km
-from optimizer.inputs.scenario import Citation, TravelSettings
+from optimizer.inputs.scenario import TravelSettings
+from optimizer.inputs.schema_types import Citation
 
-SETTINGS = TravelSettings(detour_factor=1.5, urban_speed_kph=20.0, rural_speed_kph=40.0, max_access_min=60.0,
-                          source=Citation(basis="test"))
+SETTINGS = TravelSettings(
+    detour_factor=1.5, urban_speed_kph=20.0, rural_speed_kph=40.0, max_access_min=60.0, source=Citation(basis="test")
+)
 UTM_48N = CRS.from_epsg(32648)
 
 
 def _towns() -> pd.DataFrame:
-    return pd.DataFrame({"code": ["t1", "t2", "t3"], "lon": [105.0, 105.1, 105.2], "lat": [29.0, 29.0, 29.0],
-                         "settlement_class": ["urban", "rural", "rural"]})
+    return pd.DataFrame(
+        {
+            "code": ["t1", "t2", "t3"],
+            "lon": [105.0, 105.1, 105.2],
+            "lat": [29.0, 29.0, 29.0],
+            "settlement_class": ["urban", "rural", "rural"],
+        }
+    )
 
 
 def _facilities() -> pd.DataFrame:
@@ -53,8 +61,14 @@ def test_pairs_within_is_inclusive_at_the_boundary() -> None:
 
 
 def _road_file(tmp_path: Path, segments: list[tuple[list[list[float]], float]]) -> Path:
-    features = [{"type": "Feature", "properties": {"speed_kph": speed},
-                 "geometry": {"type": "LineString", "coordinates": coords}} for coords, speed in segments]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"speed_kph": speed},
+            "geometry": {"type": "LineString", "coordinates": coords},
+        }
+        for coords, speed in segments
+    ]
     path = tmp_path / "roads.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
     return path

@@ -15,19 +15,14 @@ from typer.testing import CliRunner
 
 from models.planner import AllocationInputs, PlanInputs, PlanWeights, ResourceInputs, TargetInputs, build_plan_model
 from optimizer.cli.commands import app
-from optimizer.inputs.scenario import load_scenario
+from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.solving.solve import SolveOutcome, solve
 from optimizer.whatif.greedy import greedy_max_cover, optimum_max_cover
+from optimizer.whatif.levels import SweepOptionError, budget_levels, param_levels
 from optimizer.whatif.marginal import budget_duals, finite_differences, next_yuan
-from optimizer.whatif.sweep import (
-    SweepOptionError,
-    SweepResult,
-    budget_levels,
-    compare_sweeps,
-    param_levels,
-    run_sweep,
-)
-from tests.conftest import LU_SCENARIO, TOL, exact
+from optimizer.whatif.sweep import SweepResult, run_sweep
+from optimizer.whatif.tables import compare_sweeps
+from tests.support import LU_SCENARIO, TOL, exact
 
 # ---------------------------------------------------------------- option parsing
 
@@ -46,12 +41,15 @@ def test_budget_absolute_range_in_cny() -> None:
     assert spec.values == pytest.approx((300e6, 600e6, 900e6))
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("60-160%", "--budget '60-160%': expected LOW..HIGH, e.g. 60%..160%"),
-    ("60%..900e6", "--budget '60%..900e6': give both ends in % or both as amounts"),
-    ("900e6..300e6", "--budget '900e6..300e6': LOW must not exceed HIGH"),
-    ("-10%..50%", "a budget cannot be negative"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("60-160%", "--budget '60-160%': expected LOW..HIGH, e.g. 60%..160%"),
+        ("60%..900e6", "--budget '60%..900e6': give both ends in % or both as amounts"),
+        ("900e6..300e6", "--budget '900e6..300e6': LOW must not exceed HIGH"),
+        ("-10%..50%", "a budget cannot be negative"),
+    ],
+)
 def test_bad_budget_names_the_option_and_the_fix(text: str, fragment: str) -> None:
     with pytest.raises(SweepOptionError) as error:
         budget_levels(text, steps=5, scenario_budget_cny=600e6)
@@ -72,8 +70,7 @@ def test_unknown_param_lists_the_fields() -> None:
 
 
 def test_cli_reports_a_bad_budget_in_one_line(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["whatif", str(LU_SCENARIO), "--budget", "60..160%", "--out",
-                                      str(tmp_path)])
+    result = CliRunner().invoke(app, ["whatif", str(LU_SCENARIO), "--budget", "60..160%", "--out", str(tmp_path)])
     assert result.exit_code == 1, result.output
     assert "error --budget '60..160%': give both ends in % or both as amounts" in result.output
 
@@ -94,20 +91,61 @@ def _beds_only(budget: float) -> PlanInputs:
     LP dual with beds continuous: stationarity of min 10 (10 − x) + (0.1 / B) x s.t. x / B ≤ 1 gives
     ∂objective/∂B = −(10 − 0.1 / B) per CNY (the cost term's normalisation held fixed).
     """
-    beds = ResourceInputs(name="beds", eligible=("F1",), subset_of=None, baseline_modelled=None, other_stock=0.0,
-                          unit_cost_cny=BED_COST, allow_reduction=True, demand_driven=False,
-                          reference_total=REQUIRED)
-    target = TargetInputs(id="beds", resource="beds", kind="count", bound=">=", required=REQUIRED,
-                          facilities=("F1",), include_other_stock=False, denominator_resource=None,
-                          denominator_facilities=(), hard=False, shortfall_weight=WEIGHT, scale=REQUIRED)
-    allocation = AllocationInputs(towns=("A",), population={"A": 100.0}, facilities=("F1",),
-                                  facility_site={"F1": "a"}, access_min={("A", "F1"): 0.0}, access_limit_min=60.0,
-                                  resources=(beds,), targets=(target,), limits=(), staff_per_bed=(),
-                                  bed_categories=())
-    weights = PlanWeights(ambulance_coverage=10, ambulance_backup=2, subcentre_coverage=10, subcentre_travel=1,
-                          access_travel=1, cost=COST_WEIGHT)
-    return PlanInputs(name="beds_only", allocation=allocation, ambulances=None, subcentres=None,
-                      budget_cny=budget, budget_target_id="budget", weights=weights)
+    beds = ResourceInputs(
+        name="beds",
+        eligible=("F1",),
+        subset_of=None,
+        baseline_modelled=None,
+        other_stock=0.0,
+        unit_cost_cny=BED_COST,
+        allow_reduction=True,
+        demand_driven=False,
+        reference_total=REQUIRED,
+    )
+    target = TargetInputs(
+        id="beds",
+        resource="beds",
+        kind="count",
+        bound=">=",
+        required=REQUIRED,
+        facilities=("F1",),
+        include_other_stock=False,
+        denominator_resource=None,
+        denominator_facilities=(),
+        hard=False,
+        shortfall_weight=WEIGHT,
+        scale=REQUIRED,
+    )
+    allocation = AllocationInputs(
+        towns=("A",),
+        population={"A": 100.0},
+        facilities=("F1",),
+        facility_site={"F1": "a"},
+        access_min={("A", "F1"): 0.0},
+        access_limit_min=60.0,
+        resources=(beds,),
+        targets=(target,),
+        limits=(),
+        staff_per_bed=(),
+        bed_categories=(),
+    )
+    weights = PlanWeights(
+        ambulance_coverage=10,
+        ambulance_backup=2,
+        subcentre_coverage=10,
+        subcentre_travel=1,
+        access_travel=1,
+        cost=COST_WEIGHT,
+    )
+    return PlanInputs(
+        name="beds_only",
+        allocation=allocation,
+        ambulances=None,
+        subcentres=None,
+        budget_cny=budget,
+        budget_target_id="budget",
+        weights=weights,
+    )
 
 
 @pytest.mark.parametrize("budget", [4.0, 6.0])
@@ -211,10 +249,20 @@ def test_warm_start_keeps_the_optimum_within_the_gap(lu_sweeps: dict[str, SweepR
 def test_sweep_table_has_one_row_per_level_with_every_column(lu_sweeps: dict[str, SweepResult]) -> None:
     table = lu_sweeps["dask"].table
     assert table["budget_cny"].tolist() == pytest.approx([585e6, 600e6, 615e6, 630e6])
-    for column in ("covered_population", "population_covered_subcentre_radius", "target_beds_per_1000_achieved",
-                   "target_beds_per_1000_shortfall", "total_beds", "total_ambulances", "subcentres_chosen",
-                   "subcentre_greedy_gap", "ambulance_greedy_gap", "budget_dual_relaxed_per_1m_cny_approx",
-                   "objective_gain_per_1m_cny", "next_yuan_to"):
+    for column in (
+        "covered_population",
+        "population_covered_subcentre_radius",
+        "target_beds_per_1000_achieved",
+        "target_beds_per_1000_shortfall",
+        "total_beds",
+        "total_ambulances",
+        "subcentres_chosen",
+        "subcentre_greedy_gap",
+        "ambulance_greedy_gap",
+        "budget_dual_relaxed_per_1m_cny_approx",
+        "objective_gain_per_1m_cny",
+        "next_yuan_to",
+    ):
         assert column in table.columns, column
     assert (table["cost_cny"] <= table["budget_cny"] + TOL).all()
     assert (table["subcentre_greedy_covered_pop"] <= table["subcentre_optimum_covered_pop"] + TOL).all()
@@ -224,8 +272,9 @@ def test_sweep_table_has_one_row_per_level_with_every_column(lu_sweeps: dict[str
 @pytest.mark.slow
 def test_whatif_cli_writes_the_table_and_the_plot(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
-    result = CliRunner().invoke(app, ["whatif", str(LU_SCENARIO), "--budget", "100%..110%", "--steps", "2",
-                                      "--sequential", "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["whatif", str(LU_SCENARIO), "--budget", "100%..110%", "--steps", "2", "--sequential", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "sweep.csv", encoding="utf-8-sig")
     assert len(table) == 2

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks.workloads.synthetic import generate_province, road_km
-
-TOL = 1e-6
+from tests.support import TOL
 
 
 def test_same_seed_same_province_and_other_seed_differs() -> None:

@@ -11,10 +11,11 @@ import pytest
 from benchmarks.workloads.synthetic_plan import NATIONAL, scaled_province, synthetic_plan
 from models.planner import build_plan_model
 from optimizer.analysis.verify import check
+from optimizer.inputs.solver_settings import SolverSettings
 from optimizer.instance.plan_inputs import build_plan_inputs
 from optimizer.solving.results import extract
-from optimizer.solving.solve import SolverSettings, solve
-from tests.conftest import ROOT
+from optimizer.solving.solve import solve
+from tests.support import ROOT
 
 TINY_TOWNS = 40
 

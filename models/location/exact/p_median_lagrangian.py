@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from models.tolerances import COMPARISON_TOL, SUBGRADIENT_MIN_GAP
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -63,7 +65,7 @@ class DualResult:
 
 def integer_target(upper: float, integer_costs: bool) -> float:
     """The bound that proves no solution better than `upper` exists among those it covers."""
-    return upper - (1.0 - 1e-9) if integer_costs else upper
+    return upper - (1.0 - COMPARISON_TOL) if integer_costs else upper
 
 
 def subgradient(
@@ -116,7 +118,7 @@ def subgradient(
         if price_every and iteration % price_every == 1:
             columns = np.flatnonzero(chosen)
             priced = float(cost[:, columns].min(axis=1).sum())
-            if priced < upper - 1e-9 * max(1.0, abs(upper)):
+            if priced < upper - COMPARISON_TOL * max(1.0, abs(upper)):
                 upper, sites = priced, tuple(columns.tolist())
                 target = integer_target(upper, integer_costs)
         if n_free > 0:
@@ -124,7 +126,7 @@ def subgradient(
             first_out = rho[order[n_free]] if n_free < int(free.sum()) else np.inf
             closed |= free & ~chosen & (value - last_in + rho >= target)
             proven_open |= free & chosen & (value - rho + first_out >= target)
-        if value > best + 1e-9 * max(1.0, abs(best)) or not np.isfinite(best):
+        if value > best + COMPARISON_TOL * max(1.0, abs(best)) or not np.isfinite(best):
             best, best_lam, best_solution, stall = value, lam.copy(), np.append(np.flatnonzero(forced), picked), 0
         else:
             stall += 1
@@ -141,7 +143,7 @@ def subgradient(
         norm = float(gradient @ gradient)
         if norm == 0:
             break  # the Lagrangian solution is feasible: λ is optimal
-        lam = lam + step * max(upper - value, 1e-6 * max(1.0, abs(upper))) / norm * gradient
+        lam = lam + step * max(upper - value, SUBGRADIENT_MIN_GAP * max(1.0, abs(upper))) / norm * gradient
     solution = tuple(best_solution.tolist())
     return DualResult(best, best_lam, upper, sites, closed, proven_open, iteration, solution)
 
@@ -314,7 +316,7 @@ def lagrangian_tree_search(
         if int(node.forced.sum()) == p:
             leaf = np.flatnonzero(node.forced)
             value = float(cost[:, leaf].min(axis=1).sum())
-            if value < upper - 1e-9 * max(1.0, abs(upper)):
+            if value < upper - COMPARISON_TOL * max(1.0, abs(upper)):
                 upper, found = value, tuple(kept[leaf].tolist())
             continue
         live = np.flatnonzero(node.allowed)  # closed sites drop out of the node's matrix: deep nodes are cheap

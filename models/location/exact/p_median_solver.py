@@ -34,6 +34,7 @@ import pulp
 from models.location.exact.p_median_lagrangian import lagrangian_fixing, lagrangian_tree_search
 from models.location.location_common import Key
 from models.location.p_median import PMedianInputs, build_p_median_model, p_median_cost
+from models.tolerances import COMPARISON_TOL, DIVISION_FLOOR, INTEGRALITY_TOL
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def interchange(
             totals = np.minimum(base[:, None], cost).sum(axis=0)
             totals[chosen] = np.inf
             j = int(np.argmin(totals))
-            if totals[j] < best - 1e-9 * max(1.0, abs(best)):
+            if totals[j] < best - COMPARISON_TOL * max(1.0, abs(best)):
                 chosen[slot] = j
                 best = float(totals[j])
                 improved = True
@@ -193,7 +194,7 @@ def solve_p_median(
     lower = _integer_bound(root.bound, integer_costs)
     keep = [c for c in range(len(inputs.site_ids)) if c not in root.fixed_closed]
     nothing_left = len(keep) < inputs.p or len(root.fixed_open) > inputs.p or bool(root.fixed_open & root.fixed_closed)
-    if lower >= upper - 1e-9 * max(1.0, abs(upper)) or nothing_left:
+    if lower >= upper - COMPARISON_TOL * max(1.0, abs(upper)) or nothing_left:
         # the bound proves the heuristic optimal, or fixing left no solution better than it
         return phases.result(MipOutcome.OPTIMAL, inputs, chosen, upper, upper, 0, False, 0.0)
     fixed_cols = [keep.index(c) for c in sorted(root.fixed_open)]
@@ -259,7 +260,7 @@ def solve_p_median(
             objective, sites = value, mip_sites
     proven = report.outcome in (MipOutcome.OPTIMAL, MipOutcome.INFEASIBLE)  # infeasible: nothing beats UB
     if not proven and report.bound is not None and report.outcome.has_solution:
-        proven = integer_costs and _integer_bound(report.bound, True) >= objective - 1e-9
+        proven = integer_costs and _integer_bound(report.bound, True) >= objective - COMPARISON_TOL
         lower = max(lower, report.bound)
     outcome = MipOutcome.OPTIMAL if proven else MipOutcome.FEASIBLE_GAP
     bound = objective if proven else min(objective, lower)
@@ -336,7 +337,7 @@ def _solve_as_built(
 
 def _integer_bound(bound: float, integer_costs: bool) -> float:
     """With integer costs every solution's value is an integer, so the bound rounds up."""
-    return float(np.ceil(bound - 1e-6)) if integer_costs else bound
+    return float(np.ceil(bound - INTEGRALITY_TOL)) if integer_costs else bound
 
 
 def _level_count(dist: FloatArray, p: int, fixed_cols: list[int]) -> int:
@@ -354,4 +355,4 @@ def _level_count(dist: FloatArray, p: int, fixed_cols: list[int]) -> int:
 def _gap(objective: float, bound: float) -> float:
     if not np.isfinite(objective) or not np.isfinite(bound):
         return float("nan")
-    return max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    return max(0.0, objective - bound) / max(abs(objective), DIVISION_FLOOR)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
+from models.outcome import SolveOutcome
 from models.planner import PlanInputs, PlanModel, build_plan_model
 from models.planner.subcentres import build_subcentre_model
 from optimizer.analysis.diagnose import explain_scenario
@@ -30,7 +31,7 @@ from optimizer.inputs.solver_settings import SolverSettings
 from optimizer.instance.plan_inputs import build_plan_inputs
 from optimizer.solving.plan_start import PlanStart, set_lp_rounded_start
 from optimizer.solving.results import PlanResult, extract
-from optimizer.solving.solve import SolveOutcome, SolveReport, solve
+from optimizer.solving.solve import SolveReport, solve
 
 logger = logging.getLogger(__name__)
 

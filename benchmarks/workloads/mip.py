@@ -6,7 +6,7 @@ from typing import Any
 
 import pulp
 
-from models.location.exact import MipOutcome, MipReport, MipSolve, PMedianInputs, PMedianResult, solve_p_median
+from models.location.exact import MipReport, MipSolve, PMedianInputs, PMedianResult, solve_p_median
 from optimizer.inputs.solver_settings import SolverSettings
 from optimizer.solving.solve import solve
 
@@ -17,7 +17,7 @@ def planner_mip_solve(settings: SolverSettings) -> MipSolve:
     def run(problem: pulp.LpProblem, *, time_limit_s: float, mip_rel_gap: float, warm_start: bool = False) -> MipReport:
         update = {"time_limit_s": time_limit_s, "mip_rel_gap": mip_rel_gap}
         report = solve(problem, settings.model_copy(update=update), warm_start=warm_start)
-        return MipReport(MipOutcome(report.outcome.value), report.bound)
+        return MipReport(report.outcome, report.bound)
 
     return run
 

@@ -19,16 +19,8 @@ from dataclasses import dataclass, field
 
 import pulp
 
+import models.location.location_common as common
 from models.location.families import LocationFamily
-from models.location.location_common import (
-    Key,
-    affine,
-    constraint,
-    id_problems,
-    invert,
-    raise_if,
-    sorted_ids,
-)
 from models.naming import ConstraintRegistry, ConstraintTag, name
 from models.tolerances import FEASIBILITY_TOL
 
@@ -36,14 +28,14 @@ logger = logging.getLogger(__name__)
 
 
 def _common_problems(
-    demand_ids: tuple[Key, ...],
-    site_ids: tuple[Key, ...],
+    demand_ids: tuple[common.Key, ...],
+    site_ids: tuple[common.Key, ...],
     weight: tuple[float, ...],
     p: int,
     site_capacity: tuple[int, ...] | None,
-    coverages: dict[str, Mapping[Key, tuple[Key, ...]]],
+    coverages: dict[str, Mapping[common.Key, tuple[common.Key, ...]]],
 ) -> list[str]:
-    problems = id_problems("demand_ids", demand_ids) + id_problems("site_ids", site_ids)
+    problems = common.id_problems("demand_ids", demand_ids) + common.id_problems("site_ids", site_ids)
     if len(weight) != len(demand_ids) or any(w < 0 for w in weight):
         problems.append(f"weight needs {len(demand_ids)} entries, all ≥ 0")
     if p < 1:
@@ -57,35 +49,35 @@ def _common_problems(
             )
     sites, demands = set(site_ids), set(demand_ids)
     for label, coverage in coverages.items():
-        bad_sites = sorted_ids(set(coverage) - sites)
+        bad_sites = common.sorted_ids(set(coverage) - sites)
         if bad_sites:
             problems.append(f"{label} names sites {bad_sites[:5]} that are not in site_ids")
-        bad_demand = sorted_ids({d for ds in coverage.values() for d in ds} - demands)
+        bad_demand = common.sorted_ids({d for ds in coverage.values() for d in ds} - demands)
         if bad_demand:
             problems.append(f"{label} names demand ids {bad_demand[:5]} that are not in demand_ids")
     return problems
 
 
 def _ambulance_vars(
-    problem: pulp.LpProblem, site_ids: tuple[Key, ...], p: int, site_capacity: tuple[int, ...] | None
-) -> dict[Key, pulp.LpVariable]:
+    problem: pulp.LpProblem, site_ids: tuple[common.Key, ...], p: int, site_capacity: tuple[int, ...] | None
+) -> dict[common.Key, pulp.LpVariable]:
     cap = dict(zip(site_ids, site_capacity or (p,) * len(site_ids), strict=True))
     return {
         s: problem.add_variable(name("y", s), lowBound=0, upBound=min(p, cap[s]), cat=pulp.LpInteger)
-        for s in sorted_ids(site_ids)
+        for s in common.sorted_ids(site_ids)
     }
 
 
 def _count(
     problem: pulp.LpProblem,
     registry: ConstraintRegistry[LocationFamily],
-    y: dict[Key, pulp.LpVariable],
+    y: dict[common.Key, pulp.LpVariable],
     p: int,
     number: int,
 ) -> None:
     registry.add(
         problem,
-        constraint(affine((v, 1.0) for v in y.values()), pulp.LpConstraintEQ, float(p)),
+        common.constraint(common.affine((v, 1.0) for v in y.values()), pulp.LpConstraintEQ, float(p)),
         "count",
         ConstraintTag(LocationFamily.COUNT, None, None, "ambulance", f"station exactly p = {p} ambulances ({number})"),
     )
@@ -111,11 +103,11 @@ class DSMInputs:
         Most ambulances per station (default p; GLS 1997 use 2).
     """
 
-    demand_ids: tuple[Key, ...]
-    site_ids: tuple[Key, ...]
+    demand_ids: tuple[common.Key, ...]
+    site_ids: tuple[common.Key, ...]
     weight: tuple[float, ...]
-    cover_r1: Mapping[Key, tuple[Key, ...]]
-    cover_r2: Mapping[Key, tuple[Key, ...]]
+    cover_r1: Mapping[common.Key, tuple[common.Key, ...]]
+    cover_r2: Mapping[common.Key, tuple[common.Key, ...]]
     p: int
     alpha: float
     site_capacity: tuple[int, ...] | None = None
@@ -133,7 +125,7 @@ class DSMInputs:
         if not 0 <= self.alpha <= 1:
             problems.append(f"alpha was {self.alpha} but must be a share in [0, 1]")
         if not problems:
-            reach2 = invert(self.cover_r2, self.demand_ids)
+            reach2 = common.invert(self.cover_r2, self.demand_ids)
             lost = [d for d, near in reach2.items() if not near]
             if lost:
                 problems.append(
@@ -141,14 +133,14 @@ class DSMInputs:
                     "add candidate stations or enlarge r2"
                 )
             weight = dict(zip(self.demand_ids, self.weight, strict=True))
-            reach1 = invert(self.cover_r1, self.demand_ids)
+            reach1 = common.invert(self.cover_r1, self.demand_ids)
             coverable = sum(weight[d] for d, near in reach1.items() if near)
             if coverable < self.alpha * sum(self.weight) - FEASIBILITY_TOL:
                 problems.append(
                     f"at most {coverable:g} of {sum(self.weight):g} demand can be within r1, below "
                     f"alpha = {self.alpha}; lower alpha or add stations"
                 )
-        raise_if("DSM", problems)
+        common.raise_if("DSM", problems)
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,15 +149,15 @@ class DSMModel:
 
     problem: pulp.LpProblem
     inputs: DSMInputs
-    ambulances: dict[Key, pulp.LpVariable]
+    ambulances: dict[common.Key, pulp.LpVariable]
     """y[site] — ambulances stationed at the site (integer)."""
-    once: dict[Key, pulp.LpVariable]
+    once: dict[common.Key, pulp.LpVariable]
     """demand → x1 — covered at least once within r1 (shared by points with equal reach sets)."""
-    twice: dict[Key, pulp.LpVariable]
+    twice: dict[common.Key, pulp.LpVariable]
     """demand → x2 — covered at least twice within r1 (shared by points with equal reach sets)."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
-    def stationed(self) -> dict[Key, int]:
+    def stationed(self) -> dict[common.Key, int]:
         """Site → ambulances (only sites with at least one)."""
         return {s: round(v.varValue or 0) for s, v in self.ambulances.items() if round(v.varValue or 0) > 0}
 
@@ -197,22 +189,25 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
     registry = ConstraintRegistry[LocationFamily]()
     y = _ambulance_vars(problem, inputs.site_ids, inputs.p, inputs.site_capacity)
     weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
-    reach1, reach2 = invert(inputs.cover_r1, inputs.demand_ids), invert(inputs.cover_r2, inputs.demand_ids)
-    once: dict[Key, pulp.LpVariable] = {}
-    twice: dict[Key, pulp.LpVariable] = {}
-    groups: dict[tuple[tuple[Key, ...], tuple[Key, ...]], list[Key]] = {}
-    for d in sorted_ids(inputs.demand_ids):
+    reach1, reach2 = (
+        common.invert(inputs.cover_r1, inputs.demand_ids),
+        common.invert(inputs.cover_r2, inputs.demand_ids),
+    )
+    once: dict[common.Key, pulp.LpVariable] = {}
+    twice: dict[common.Key, pulp.LpVariable] = {}
+    groups: dict[tuple[tuple[common.Key, ...], tuple[common.Key, ...]], list[common.Key]] = {}
+    for d in common.sorted_ids(inputs.demand_ids):
         groups.setdefault((tuple(reach1[d]), tuple(reach2[d])), []).append(d)
     twice_terms: list[tuple[pulp.LpVariable, float]] = []
     once_terms: list[tuple[pulp.LpVariable, float]] = []
-    seen_r2: set[tuple[Key, ...]] = set()
+    seen_r2: set[tuple[common.Key, ...]] = set()
     for (near1, near2), members in groups.items():
         d = members[0]
         if near2 not in seen_r2:
             seen_r2.add(near2)
             registry.add(
                 problem,
-                constraint(affine((y[s], 1.0) for s in near2), pulp.LpConstraintGE, 1.0),
+                common.constraint(common.affine((y[s], 1.0) for s in near2), pulp.LpConstraintGE, 1.0),
                 name("cover_r2", d),
                 ConstraintTag(
                     LocationFamily.COVER_R2, None, str(d), "ambulance", "every point within r2 of an ambulance (1)"
@@ -230,7 +225,7 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
         terms = [(y[s], 1.0) for s in near1] + [(x1, -1.0), (x2, -1.0)]
         registry.add(
             problem,
-            constraint(affine(terms), pulp.LpConstraintGE, 0.0),
+            common.constraint(common.affine(terms), pulp.LpConstraintGE, 0.0),
             name("double", d),
             ConstraintTag(
                 LocationFamily.DOUBLE,
@@ -242,14 +237,14 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
         )
         registry.add(
             problem,
-            constraint(affine([(x2, 1.0), (x1, -1.0)]), pulp.LpConstraintLE, 0.0),
+            common.constraint(common.affine([(x2, 1.0), (x1, -1.0)]), pulp.LpConstraintLE, 0.0),
             name("order", d),
             ConstraintTag(LocationFamily.ORDER, None, str(d), None, "twice implies once (4)"),
         )
-    problem += affine(twice_terms)
+    problem += common.affine(twice_terms)
     registry.add(
         problem,
-        constraint(affine(once_terms), pulp.LpConstraintGE, inputs.alpha * float(sum(inputs.weight))),
+        common.constraint(common.affine(once_terms), pulp.LpConstraintGE, inputs.alpha * float(sum(inputs.weight))),
         "share_r1",
         ConstraintTag(LocationFamily.SHARE_R1, None, None, "ambulance", f"share α = {inputs.alpha} within r1 (2)"),
     )
@@ -277,10 +272,10 @@ class MEXCLPInputs:
         Most ambulances per station (default p).
     """
 
-    demand_ids: tuple[Key, ...]
-    site_ids: tuple[Key, ...]
+    demand_ids: tuple[common.Key, ...]
+    site_ids: tuple[common.Key, ...]
     weight: tuple[float, ...]
-    coverage: Mapping[Key, tuple[Key, ...]]
+    coverage: Mapping[common.Key, tuple[common.Key, ...]]
     p: int
     busy_fraction: float
     site_capacity: tuple[int, ...] | None = None
@@ -297,7 +292,7 @@ class MEXCLPInputs:
         )
         if not 0 <= self.busy_fraction < 1:
             problems.append(f"busy_fraction was {self.busy_fraction} but must be in [0, 1)")
-        raise_if("MEXCLP", problems)
+        common.raise_if("MEXCLP", problems)
 
 
 @dataclass(frozen=True, eq=False)
@@ -306,20 +301,20 @@ class MEXCLPModel:
 
     problem: pulp.LpProblem
     inputs: MEXCLPInputs
-    ambulances: dict[Key, pulp.LpVariable]
+    ambulances: dict[common.Key, pulp.LpVariable]
     """y[site] — ambulances stationed at the site (integer)."""
-    kth: dict[tuple[Key, int], pulp.LpVariable]
+    kth: dict[tuple[common.Key, int], pulp.LpVariable]
     """x[demand, k] — the demand is covered by at least k ambulances."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
-    def stationed(self) -> dict[Key, int]:
+    def stationed(self) -> dict[common.Key, int]:
         """Site → ambulances (only sites with at least one)."""
         return {s: round(v.varValue or 0) for s, v in self.ambulances.items() if round(v.varValue or 0) > 0}
 
 
-def expected_coverage(inputs: MEXCLPInputs, stationed: Mapping[Key, int]) -> float:
+def expected_coverage(inputs: MEXCLPInputs, stationed: Mapping[common.Key, int]) -> float:
     """Σ_i w_i (1 − q^{n_i}), n_i ambulances within reach of i (independent of any model)."""
-    reach = invert(inputs.coverage, inputs.demand_ids)
+    reach = common.invert(inputs.coverage, inputs.demand_ids)
     weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
     q = inputs.busy_fraction
     return float(sum(weight[d] * (1 - q ** sum(stationed.get(s, 0) for s in near)) for d, near in reach.items()))
@@ -349,9 +344,9 @@ def build_mexclp_model(inputs: MEXCLPInputs) -> MEXCLPModel:
     cap = dict(zip(inputs.site_ids, inputs.site_capacity or (inputs.p,) * len(inputs.site_ids), strict=True))
     weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
     q = inputs.busy_fraction
-    kth: dict[tuple[Key, int], pulp.LpVariable] = {}
+    kth: dict[tuple[common.Key, int], pulp.LpVariable] = {}
     objective: list[tuple[pulp.LpVariable, float]] = []
-    for d, near in invert(inputs.coverage, inputs.demand_ids).items():
+    for d, near in common.invert(inputs.coverage, inputs.demand_ids).items():
         if not near:
             continue
         count = min(inputs.p, sum(min(inputs.p, cap[s]) for s in near))
@@ -361,12 +356,12 @@ def build_mexclp_model(inputs: MEXCLPInputs) -> MEXCLPModel:
         terms = [(x, 1.0) for x in xs] + [(y[s], -1.0) for s in near]
         registry.add(
             problem,
-            constraint(affine(terms), pulp.LpConstraintLE, 0.0),
+            common.constraint(common.affine(terms), pulp.LpConstraintLE, 0.0),
             name("expected", d),
             ConstraintTag(
                 LocationFamily.EXPECTED, None, str(d), "ambulance", "k-th coverage needs k ambulances in reach (1)"
             ),
         )
-    problem += affine(objective)
+    problem += common.affine(objective)
     _count(problem, registry, y, inputs.p, 2)
     return MEXCLPModel(problem, inputs, y, kth, registry)

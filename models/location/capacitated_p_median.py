@@ -14,18 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
+import models.location.location_common as common
 from models.location.families import LocationFamily
-from models.location.location_common import (
-    FloatArray,
-    Key,
-    affine,
-    constraint,
-    id_problems,
-    is_on,
-    matrix_problems,
-    raise_if,
-    sorted_ids,
-)
 from models.naming import ConstraintRegistry, ConstraintTag, name
 from models.tolerances import COMPARISON_TOL
 
@@ -54,21 +44,21 @@ class CapacitatedPMedianInputs:
         Only pairs with d_ij ≤ this are modelled (default: all pairs).
     """
 
-    demand_ids: tuple[Key, ...]
-    site_ids: tuple[Key, ...]
-    distance: FloatArray
-    demand: FloatArray
-    capacity: FloatArray
+    demand_ids: tuple[common.Key, ...]
+    site_ids: tuple[common.Key, ...]
+    distance: common.FloatArray
+    demand: common.FloatArray
+    capacity: common.FloatArray
     p: int
-    weight: FloatArray | None = None
+    weight: common.FloatArray | None = None
     max_assignment_distance: float | None = None
 
     def __post_init__(self) -> None:
         """Collect every input problem (including obvious infeasibility), then raise once."""
         n, m = len(self.demand_ids), len(self.site_ids)
-        problems = id_problems("demand_ids", self.demand_ids) + id_problems("site_ids", self.site_ids)
+        problems = common.id_problems("demand_ids", self.demand_ids) + common.id_problems("site_ids", self.site_ids)
         dist = np.asarray(self.distance, dtype=float)
-        problems += matrix_problems("distance", dist, (n, m))
+        problems += common.matrix_problems("distance", dist, (n, m))
         demand, capacity = np.asarray(self.demand, dtype=float), np.asarray(self.capacity, dtype=float)
         if demand.shape != (n,) or np.any(demand < 0):
             problems.append(f"demand must have shape ({n},) and be ≥ 0 (got shape {demand.shape})")
@@ -90,9 +80,9 @@ class CapacitatedPMedianInputs:
             if alone:
                 problems.append(
                     f"{len(alone)} demand(s) have no site within max_assignment_distance "
-                    f"(e.g. {sorted_ids(alone)[:5]}); enlarge it"
+                    f"(e.g. {common.sorted_ids(alone)[:5]}); enlarge it"
                 )
-        raise_if("capacitated p-median", problems)
+        common.raise_if("capacitated p-median", problems)
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,22 +91,22 @@ class CapacitatedPMedianModel:
 
     problem: pulp.LpProblem
     inputs: CapacitatedPMedianInputs
-    open: dict[Key, pulp.LpVariable]
+    open: dict[common.Key, pulp.LpVariable]
     """y[site]."""
-    assign: dict[tuple[Key, Key], pulp.LpVariable]
+    assign: dict[tuple[common.Key, common.Key], pulp.LpVariable]
     """x[demand, site] — 1 when the demand is served by the site (only modelled pairs)."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
-    def open_sites(self) -> list[Key]:
+    def open_sites(self) -> list[common.Key]:
         """The opened medians, sorted."""
-        return [s for s, v in self.open.items() if is_on(v)]
+        return [s for s, v in self.open.items() if common.is_on(v)]
 
-    def assignment(self) -> dict[Key, Key]:
+    def assignment(self) -> dict[common.Key, common.Key]:
         """Demand → the median serving it."""
-        return {d: s for (d, s), v in self.assign.items() if is_on(v)}
+        return {d: s for (d, s), v in self.assign.items() if common.is_on(v)}
 
 
-def capacitated_cost(inputs: CapacitatedPMedianInputs, assignment: Mapping[Key, Key]) -> float:
+def capacitated_cost(inputs: CapacitatedPMedianInputs, assignment: Mapping[common.Key, common.Key]) -> float:
     """Σ w_i d_{i, a(i)} of an assignment (independent of any model)."""
     row_of = {d: r for r, d in enumerate(inputs.demand_ids)}
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
@@ -125,11 +115,13 @@ def capacitated_cost(inputs: CapacitatedPMedianInputs, assignment: Mapping[Key, 
     return float(sum(weight[row_of[d]] * dist[row_of[d], col_of[s]] for d, s in assignment.items()))
 
 
-def capacity_violations(inputs: CapacitatedPMedianInputs, assignment: Mapping[Key, Key]) -> dict[Key, float]:
+def capacity_violations(
+    inputs: CapacitatedPMedianInputs, assignment: Mapping[common.Key, common.Key]
+) -> dict[common.Key, float]:
     """Site → load above its capacity, for an assignment (empty when feasible)."""
     row_of = {d: r for r, d in enumerate(inputs.demand_ids)}
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
-    load: dict[Key, float] = {}
+    load: dict[common.Key, float] = {}
     for d, s in assignment.items():
         load[s] = load.get(s, 0.0) + float(np.asarray(inputs.demand)[row_of[d]])
     capacity = np.asarray(inputs.capacity, dtype=float)
@@ -159,7 +151,7 @@ def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> Capaci
     registry = ConstraintRegistry[LocationFamily]()
     row_of = {d: r for r, d in enumerate(inputs.demand_ids)}
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
-    demands, sites = sorted_ids(inputs.demand_ids), sorted_ids(inputs.site_ids)
+    demands, sites = common.sorted_ids(inputs.demand_ids), common.sorted_ids(inputs.site_ids)
     rows, cols = [row_of[d] for d in demands], [col_of[s] for s in sites]
     dist = np.asarray(inputs.distance, dtype=float)[np.ix_(rows, cols)]
     load = np.asarray(inputs.demand, dtype=float)[rows]
@@ -168,7 +160,7 @@ def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> Capaci
     limit = np.inf if inputs.max_assignment_distance is None else inputs.max_assignment_distance
     open_vars = {s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites}
     y_list = [open_vars[s] for s in sites]
-    assign: dict[tuple[Key, Key], pulp.LpVariable] = {}
+    assign: dict[tuple[common.Key, common.Key], pulp.LpVariable] = {}
     by_site: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in sites]
     objective: list[tuple[pulp.LpVariable, float]] = []
     for r, d in enumerate(demands):
@@ -181,28 +173,28 @@ def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> Capaci
             by_site[c].append((x, float(load[r])))
             registry.add(
                 problem,
-                constraint(affine([(x, 1.0), (y_list[c], -1.0)]), pulp.LpConstraintLE, 0.0),
+                common.constraint(common.affine([(x, 1.0), (y_list[c], -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("link", d, sites[c]),
                 ConstraintTag(LocationFamily.LINK, None, str(d), str(sites[c]), "served only by an open median (3)"),
             )
         registry.add(
             problem,
-            constraint(affine((x, 1.0) for x in row_vars), pulp.LpConstraintEQ, 1.0),
+            common.constraint(common.affine((x, 1.0) for x in row_vars), pulp.LpConstraintEQ, 1.0),
             name("assign", d),
             ConstraintTag(LocationFamily.ASSIGN, None, str(d), None, "each demand served by exactly one median (1)"),
         )
-    problem += affine(objective)
+    problem += common.affine(objective)
     for c, s in enumerate(sites):
         terms = [*by_site[c], (y_list[c], -float(capacity[c]))]
         registry.add(
             problem,
-            constraint(affine(terms), pulp.LpConstraintLE, 0.0),
+            common.constraint(common.affine(terms), pulp.LpConstraintLE, 0.0),
             name("capacity", s),
             ConstraintTag(LocationFamily.CAPACITY, None, None, str(s), "load of a median within its capacity (2)"),
         )
     registry.add(
         problem,
-        constraint(affine((y, 1.0) for y in y_list), pulp.LpConstraintEQ, float(inputs.p)),
+        common.constraint(common.affine((y, 1.0) for y in y_list), pulp.LpConstraintEQ, float(inputs.p)),
         "count",
         ConstraintTag(LocationFamily.COUNT, None, None, "site", f"open exactly p = {inputs.p} medians (4)"),
     )

@@ -14,17 +14,8 @@ from typing import Literal
 
 import pulp
 
+import models.location.location_common as common
 from models.location.families import LocationFamily
-from models.location.location_common import (
-    Key,
-    affine,
-    constraint,
-    id_problems,
-    invert,
-    is_on,
-    raise_if,
-    sorted_ids,
-)
 from models.naming import ConstraintRegistry, ConstraintTag, name
 
 logger = logging.getLogger(__name__)
@@ -54,30 +45,30 @@ class CoverageInputs:
         Sites that must be open (existing facilities).
     """
 
-    demand_ids: tuple[Key, ...]
-    site_ids: tuple[Key, ...]
-    coverage: Mapping[Key, tuple[Key, ...]]
+    demand_ids: tuple[common.Key, ...]
+    site_ids: tuple[common.Key, ...]
+    coverage: Mapping[common.Key, tuple[common.Key, ...]]
     kind: CoverageKind = "lscp"
     weight: tuple[float, ...] | None = None
     p: int | None = None
     site_cost: tuple[float, ...] | None = None
-    fixed_open: tuple[Key, ...] = ()
+    fixed_open: tuple[common.Key, ...] = ()
 
     def __post_init__(self) -> None:
         """Collect every input problem (including uncoverable demand for LSCP), then raise once."""
-        problems = id_problems("demand_ids", self.demand_ids) + id_problems("site_ids", self.site_ids)
+        problems = common.id_problems("demand_ids", self.demand_ids) + common.id_problems("site_ids", self.site_ids)
         sites, demands = set(self.site_ids), set(self.demand_ids)
-        unknown_sites = sorted_ids(set(self.coverage) - sites)
+        unknown_sites = common.sorted_ids(set(self.coverage) - sites)
         if unknown_sites:
             problems.append(f"coverage names sites {unknown_sites[:5]} that are not in site_ids")
-        unknown_demand = sorted_ids({d for ds in self.coverage.values() for d in ds} - demands)
+        unknown_demand = common.sorted_ids({d for ds in self.coverage.values() for d in ds} - demands)
         if unknown_demand:
             problems.append(f"coverage names demand ids {unknown_demand[:5]} that are not in demand_ids")
         if self.kind not in ("lscp", "mclp"):
             problems.append(f"kind was {self.kind!r} but is expected to be in {{'lscp', 'mclp'}}")
         if self.kind == "lscp":
             covered = {d for ds in self.coverage.values() for d in ds}
-            uncovered = sorted_ids(demands - covered)
+            uncovered = common.sorted_ids(demands - covered)
             if uncovered:
                 problems.append(
                     f"{len(uncovered)} demand point(s) have no candidate site within the radius "
@@ -94,10 +85,10 @@ class CoverageInputs:
                 problems.append(f"p was {self.p} but MCLP needs 1 ≤ p ≤ {len(self.site_ids)}")
             elif len(set(self.fixed_open)) > self.p:
                 problems.append(f"{len(set(self.fixed_open))} sites are fixed open but p is only {self.p}")
-        missing_fixed = sorted_ids(set(self.fixed_open) - sites)
+        missing_fixed = common.sorted_ids(set(self.fixed_open) - sites)
         if missing_fixed:
             problems.append(f"fixed_open names sites {missing_fixed[:5]} that are not in site_ids")
-        raise_if(f"covering ({self.kind})", problems)
+        common.raise_if(f"covering ({self.kind})", problems)
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,26 +97,26 @@ class CoverageModel:
 
     problem: pulp.LpProblem
     inputs: CoverageInputs
-    open: dict[Key, pulp.LpVariable]
+    open: dict[common.Key, pulp.LpVariable]
     """y[site] — 1 when the site is opened."""
-    covered: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    covered: dict[common.Key, pulp.LpVariable] = field(default_factory=dict)
     """MCLP: demand → u — 1 when covered; points with the same sites in reach share one variable
     (demand with no covering site has none)."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
-    def open_sites(self) -> list[Key]:
+    def open_sites(self) -> list[common.Key]:
         """The opened sites, sorted."""
-        return [s for s, v in self.open.items() if is_on(v)]
+        return [s for s, v in self.open.items() if common.is_on(v)]
 
 
-def covered_demand(inputs: CoverageInputs, open_sites: list[Key]) -> set[Key]:
+def covered_demand(inputs: CoverageInputs, open_sites: list[common.Key]) -> set[common.Key]:
     """The demand ids covered by `open_sites` (independent of any model)."""
     return {d for s in open_sites for d in inputs.coverage.get(s, ())}
 
 
-def _group_by_reach(reach: dict[Key, list[Key]]) -> list[tuple[tuple[Key, ...], list[Key]]]:
+def _group_by_reach(reach: dict[common.Key, list[common.Key]]) -> list[tuple[tuple[common.Key, ...], list[common.Key]]]:
     """Demand points with the same set of sites in reach, grouped (first-seen order of sorted ids)."""
-    groups: dict[tuple[Key, ...], list[Key]] = {}
+    groups: dict[tuple[common.Key, ...], list[common.Key]] = {}
     for d, near in reach.items():
         groups.setdefault(tuple(near), []).append(d)
     return list(groups.items())
@@ -163,18 +154,18 @@ def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
     sense = pulp.LpMinimize if kind == "lscp" else pulp.LpMaximize
     problem = pulp.LpProblem(f"coverage_{kind}", sense)
     registry = ConstraintRegistry[LocationFamily]()
-    sites = sorted_ids(inputs.site_ids)
+    sites = common.sorted_ids(inputs.site_ids)
     open_vars = {s: problem.add_variable(name("y", s), lowBound=0, upBound=1, cat=pulp.LpBinary) for s in sites}
-    reach = invert(inputs.coverage, inputs.demand_ids)
+    reach = common.invert(inputs.coverage, inputs.demand_ids)
     groups = _group_by_reach(reach)
-    covered: dict[Key, pulp.LpVariable] = {}
+    covered: dict[common.Key, pulp.LpVariable] = {}
     if kind == "lscp":
         cost = dict(zip(inputs.site_ids, inputs.site_cost or (1.0,) * len(inputs.site_ids), strict=True))
-        problem += affine((open_vars[s], float(cost[s])) for s in sites)
+        problem += common.affine((open_vars[s], float(cost[s])) for s in sites)
         for near, members in groups:
             registry.add(
                 problem,
-                constraint(affine((open_vars[s], 1.0) for s in near), pulp.LpConstraintGE, 1.0),
+                common.constraint(common.affine((open_vars[s], 1.0) for s in near), pulp.LpConstraintGE, 1.0),
                 name("cover", members[0]),
                 ConstraintTag(
                     LocationFamily.COVER,
@@ -197,7 +188,7 @@ def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
             terms.append((u, 1.0))
             registry.add(
                 problem,
-                constraint(affine(terms), pulp.LpConstraintLE, 0.0),
+                common.constraint(common.affine(terms), pulp.LpConstraintLE, 0.0),
                 name("covered", members[0]),
                 ConstraintTag(
                     LocationFamily.COVERED,
@@ -207,17 +198,19 @@ def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
                     f"covered only by an open site in reach; {len(members)} point(s) share it (2)",
                 ),
             )
-        problem += affine(objective)
+        problem += common.affine(objective)
         registry.add(
             problem,
-            constraint(affine((open_vars[s], 1.0) for s in sites), pulp.LpConstraintEQ, float(inputs.p or 0)),
+            common.constraint(
+                common.affine((open_vars[s], 1.0) for s in sites), pulp.LpConstraintEQ, float(inputs.p or 0)
+            ),
             "count",
             ConstraintTag(LocationFamily.COUNT, None, None, "site", f"open exactly p = {inputs.p} sites (4)"),
         )
-    for s in sorted_ids(set(inputs.fixed_open)):
+    for s in common.sorted_ids(set(inputs.fixed_open)):
         registry.add(
             problem,
-            constraint(affine([(open_vars[s], 1.0)]), pulp.LpConstraintEQ, 1.0),
+            common.constraint(common.affine([(open_vars[s], 1.0)]), pulp.LpConstraintEQ, 1.0),
             name("fixed", s),
             ConstraintTag(LocationFamily.FIXED, None, None, str(s), "existing facility stays open (3)"),
         )

@@ -16,18 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
+import models.location.location_common as common
 from models.location.families import LocationFamily
-from models.location.location_common import (
-    FloatArray,
-    Key,
-    affine,
-    constraint,
-    id_problems,
-    is_on,
-    matrix_problems,
-    raise_if,
-    sorted_ids,
-)
 from models.naming import ConstraintRegistry, ConstraintTag, name
 
 logger = logging.getLogger(__name__)
@@ -50,20 +40,20 @@ class PCenterInputs:
         A known achievable radius; default: the farthest-first heuristic's radius.
     """
 
-    demand_ids: tuple[Key, ...]
-    site_ids: tuple[Key, ...]
-    distance: FloatArray
+    demand_ids: tuple[common.Key, ...]
+    site_ids: tuple[common.Key, ...]
+    distance: common.FloatArray
     p: int
     upper_bound: float | None = None
 
     def __post_init__(self) -> None:
         """Collect every input problem, then raise once."""
         n, m = len(self.demand_ids), len(self.site_ids)
-        problems = id_problems("demand_ids", self.demand_ids) + id_problems("site_ids", self.site_ids)
-        problems += matrix_problems("distance", np.asarray(self.distance, dtype=float), (n, m))
+        problems = common.id_problems("demand_ids", self.demand_ids) + common.id_problems("site_ids", self.site_ids)
+        problems += common.matrix_problems("distance", np.asarray(self.distance, dtype=float), (n, m))
         if not 1 <= self.p <= m:
             problems.append(f"p was {self.p} but is expected to be in 1..{m} (the number of sites)")
-        raise_if("p-center", problems)
+        common.raise_if("p-center", problems)
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,7 +62,7 @@ class PCenterModel:
 
     problem: pulp.LpProblem
     inputs: PCenterInputs
-    open: dict[Key, pulp.LpVariable]
+    open: dict[common.Key, pulp.LpVariable]
     """y[site]."""
     radius: pulp.LpVariable
     """r — the radius (km or min)."""
@@ -82,19 +72,19 @@ class PCenterModel:
     """D^0 < D^1 < … < D^K, the distinct distances in the search window."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
-    def open_sites(self) -> list[Key]:
+    def open_sites(self) -> list[common.Key]:
         """The opened sites, sorted."""
-        return [s for s, v in self.open.items() if is_on(v)]
+        return [s for s, v in self.open.items() if common.is_on(v)]
 
 
-def p_center_radius(inputs: PCenterInputs, open_sites: Sequence[Key]) -> float:
+def p_center_radius(inputs: PCenterInputs, open_sites: Sequence[common.Key]) -> float:
     """Largest distance from a demand to its nearest site in `open_sites` (independent of any model)."""
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
     sub = np.asarray(inputs.distance, dtype=float)[:, [col_of[s] for s in open_sites]]
     return float(sub.min(axis=1).max())
 
 
-def farthest_first(distance: FloatArray, p: int) -> list[int]:
+def farthest_first(distance: common.FloatArray, p: int) -> list[int]:
     """Column indices of a farthest-first p-center heuristic (Gonzalez 1985 style), deterministic."""
     nearest = np.full(distance.shape[0], np.inf)
     chosen: list[int] = []
@@ -137,7 +127,7 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
     registry = ConstraintRegistry[LocationFamily]()
     row_of = {d: r for r, d in enumerate(inputs.demand_ids)}
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
-    demands, sites = sorted_ids(inputs.demand_ids), sorted_ids(inputs.site_ids)
+    demands, sites = common.sorted_ids(inputs.demand_ids), common.sorted_ids(inputs.site_ids)
     dist = np.asarray(inputs.distance, dtype=float)[np.ix_([row_of[d] for d in demands], [col_of[s] for s in sites])]
     lower = float(dist.min(axis=1).max())
     upper = inputs.upper_bound
@@ -152,17 +142,17 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
         k: problem.add_variable(name("z", k), lowBound=0, upBound=1, cat=pulp.LpBinary) for k in range(1, len(levels))
     }
     radius = problem.add_variable("radius", lowBound=0)
-    problem += affine([(radius, 1.0)])
+    problem += common.affine([(radius, 1.0)])
     definition = [(radius, 1.0), *((step[k], -float(levels[k] - levels[k - 1])) for k in step)]
     registry.add(
         problem,
-        constraint(affine(definition), pulp.LpConstraintEQ, float(levels[0])),
+        common.constraint(common.affine(definition), pulp.LpConstraintEQ, float(levels[0])),
         "radius_def",
         ConstraintTag(LocationFamily.RADIUS_DEF, None, None, None, "the radius is D^0 plus the steps taken (0)"),
     )
     registry.add(
         problem,
-        constraint(affine((y, 1.0) for y in y_list), pulp.LpConstraintEQ, float(inputs.p)),
+        common.constraint(common.affine((y, 1.0) for y in y_list), pulp.LpConstraintEQ, float(inputs.p)),
         "count",
         ConstraintTag(LocationFamily.COUNT, None, None, "site", f"open exactly p = {inputs.p} sites (1)"),
     )
@@ -180,7 +170,7 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
             terms.append((step[k], 1.0))
             registry.add(
                 problem,
-                constraint(affine(terms), pulp.LpConstraintGE, 1.0),
+                common.constraint(common.affine(terms), pulp.LpConstraintGE, 1.0),
                 name("radius", d, k),
                 ConstraintTag(
                     LocationFamily.RADIUS, None, str(d), None, f"radius ≥ level {k} unless a site is nearer (2)"
@@ -189,14 +179,14 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
         reach = order[: int(np.searchsorted(ordered, levels[last], side="right"))].tolist()
         registry.add(
             problem,
-            constraint(affine((y_list[j], 1.0) for j in reach), pulp.LpConstraintGE, 1.0),
+            common.constraint(common.affine((y_list[j], 1.0) for j in reach), pulp.LpConstraintGE, 1.0),
             name("reach", d),
             ConstraintTag(LocationFamily.REACH, None, str(d), None, "a site within the heuristic radius (4)"),
         )
     for k in range(1, last):
         registry.add(
             problem,
-            constraint(affine([(step[k], 1.0), (step[k + 1], -1.0)]), pulp.LpConstraintGE, 0.0),
+            common.constraint(common.affine([(step[k], 1.0), (step[k + 1], -1.0)]), pulp.LpConstraintGE, 0.0),
             name("order", k),
             ConstraintTag(LocationFamily.ORDER, None, None, None, "radius levels are nested (3)"),
         )

@@ -25,18 +25,8 @@ from typing import Literal
 import numpy as np
 import pulp
 
+import models.location.location_common as common
 from models.location.families import LocationFamily
-from models.location.location_common import (
-    FloatArray,
-    Key,
-    affine,
-    constraint,
-    id_problems,
-    is_on,
-    matrix_problems,
-    raise_if,
-    sorted_ids,
-)
 from models.naming import ConstraintRegistry, ConstraintTag, name
 
 logger = logging.getLogger(__name__)
@@ -74,21 +64,21 @@ class PMedianInputs:
         the radius formulation they also cap every demand's levels at its nearest fixed site.
     """
 
-    demand_ids: tuple[Key, ...]
-    site_ids: tuple[Key, ...]
-    weight: FloatArray
-    distance: FloatArray
+    demand_ids: tuple[common.Key, ...]
+    site_ids: tuple[common.Key, ...]
+    weight: common.FloatArray
+    distance: common.FloatArray
     p: int
     formulation: Formulation = "auto"
     relax: bool = False
-    level_cutoff: FloatArray | None = None
-    fixed_open: tuple[Key, ...] = ()
+    level_cutoff: common.FloatArray | None = None
+    fixed_open: tuple[common.Key, ...] = ()
 
     def __post_init__(self) -> None:
         """Collect every input problem, then raise once."""
         n, m = len(self.demand_ids), len(self.site_ids)
-        problems = id_problems("demand_ids", self.demand_ids) + id_problems("site_ids", self.site_ids)
-        problems += matrix_problems("distance", np.asarray(self.distance, dtype=float), (n, m))
+        problems = common.id_problems("demand_ids", self.demand_ids) + common.id_problems("site_ids", self.site_ids)
+        problems += common.matrix_problems("distance", np.asarray(self.distance, dtype=float), (n, m))
         weight = np.asarray(self.weight, dtype=float)
         if weight.shape != (n,):
             problems.append(f"weight has shape {weight.shape} but is expected to be ({n},)")
@@ -105,12 +95,12 @@ class PMedianInputs:
                 problems.append(f"level_cutoff has shape {np.asarray(self.level_cutoff).shape}, expected ({n},)")
             if self.formulation == "assignment":
                 problems.append("level_cutoff applies to the radius formulation; use formulation='radius'")
-        unknown = sorted_ids(set(self.fixed_open) - set(self.site_ids))
+        unknown = common.sorted_ids(set(self.fixed_open) - set(self.site_ids))
         if unknown:
             problems.append(f"fixed_open names sites {unknown[:5]} that are not in site_ids")
         if len(set(self.fixed_open)) > self.p:
             problems.append(f"{len(set(self.fixed_open))} sites are fixed open but p is only {self.p}")
-        raise_if("p-median", problems)
+        common.raise_if("p-median", problems)
 
     def chosen_formulation(self) -> Literal["assignment", "radius"]:
         """The formulation `auto` resolves to for this size."""
@@ -129,23 +119,23 @@ class PMedianModel:
     problem: pulp.LpProblem
     inputs: PMedianInputs
     formulation: Literal["assignment", "radius"]
-    open: dict[Key, pulp.LpVariable]
+    open: dict[common.Key, pulp.LpVariable]
     """y[site] — 1 when the site is opened."""
-    assign: dict[tuple[Key, Key], pulp.LpVariable] = field(default_factory=dict)
+    assign: dict[tuple[common.Key, common.Key], pulp.LpVariable] = field(default_factory=dict)
     """x[demand, site] (assignment formulation only)."""
-    level: dict[tuple[Key, int], pulp.LpVariable] = field(default_factory=dict)
+    level: dict[tuple[common.Key, int], pulp.LpVariable] = field(default_factory=dict)
     """z[demand, k] (radius formulation only): 1 when no open site is within level k of the demand."""
-    cutoff: dict[Key, float] = field(default_factory=dict)
+    cutoff: dict[common.Key, float] = field(default_factory=dict)
     """Radius formulation: the largest exactly-priced distance of each demand."""
-    level_radius: dict[tuple[Key, int], float] = field(default_factory=dict)
+    level_radius: dict[tuple[common.Key, int], float] = field(default_factory=dict)
     """Radius formulation: D_i^k of each level variable z[i,k]."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
-    def open_sites(self) -> list[Key]:
+    def open_sites(self) -> list[common.Key]:
         """The opened sites (sorted), read from the site variables."""
-        return [site for site, var in self.open.items() if is_on(var)]
+        return [site for site, var in self.open.items() if common.is_on(var)]
 
-    def set_start(self, open_sites: Sequence[Key]) -> None:
+    def set_start(self, open_sites: Sequence[common.Key]) -> None:
         """Give every variable its value in the solution that opens `open_sites` (a MIP start).
 
         Used with `optimizer.solving.solve.solve(..., warm_start=True)`: the solver then starts with this
@@ -164,11 +154,11 @@ class PMedianModel:
         for (d, k), var in self.level.items():
             var.setInitialValue(1 if served[row_of[d]] > self.level_radius[(d, k)] else 0)
 
-    def assignment(self) -> dict[Key, Key]:
+    def assignment(self) -> dict[common.Key, common.Key]:
         """Each demand's nearest opened site (ties → first in sorted order)."""
         return nearest_open(self.inputs, self.open_sites())
 
-    def cutoff_violations(self) -> dict[Key, float]:
+    def cutoff_violations(self) -> dict[common.Key, float]:
         """Demands served beyond their level cutoff (so priced too low), with the true distance."""
         open_sites = self.open_sites()
         served = served_distance(self.inputs, open_sites)
@@ -179,15 +169,15 @@ class PMedianModel:
         }
 
 
-def _columns(inputs: PMedianInputs) -> tuple[list[Key], list[Key], np.ndarray, np.ndarray]:
-    demands = sorted_ids(inputs.demand_ids)
-    sites = sorted_ids(inputs.site_ids)
+def _columns(inputs: PMedianInputs) -> tuple[list[common.Key], list[common.Key], np.ndarray, np.ndarray]:
+    demands = common.sorted_ids(inputs.demand_ids)
+    sites = common.sorted_ids(inputs.site_ids)
     row_of = {d: r for r, d in enumerate(inputs.demand_ids)}
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
     return demands, sites, np.array([row_of[d] for d in demands]), np.array([col_of[s] for s in sites])
 
 
-def served_distance(inputs: PMedianInputs, open_sites: Sequence[Key]) -> FloatArray:
+def served_distance(inputs: PMedianInputs, open_sites: Sequence[common.Key]) -> common.FloatArray:
     """Distance of each demand (input row order) to its nearest site in `open_sites`."""
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
     cols = [col_of[s] for s in open_sites]
@@ -196,14 +186,14 @@ def served_distance(inputs: PMedianInputs, open_sites: Sequence[Key]) -> FloatAr
     return np.asarray(np.asarray(inputs.distance, dtype=float)[:, cols].min(axis=1), dtype=float)
 
 
-def p_median_cost(inputs: PMedianInputs, open_sites: Sequence[Key]) -> float:
+def p_median_cost(inputs: PMedianInputs, open_sites: Sequence[common.Key]) -> float:
     """Demand-weighted distance to the nearest of `open_sites` (independent of any model)."""
     return float(np.dot(np.asarray(inputs.weight, dtype=float), served_distance(inputs, open_sites)))
 
 
-def nearest_open(inputs: PMedianInputs, open_sites: Sequence[Key]) -> dict[Key, Key]:
+def nearest_open(inputs: PMedianInputs, open_sites: Sequence[common.Key]) -> dict[common.Key, common.Key]:
     """Demand → nearest site of `open_sites` (ties broken by sorted site order)."""
-    ordered = sorted_ids(open_sites)
+    ordered = common.sorted_ids(open_sites)
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
     sub = np.asarray(inputs.distance, dtype=float)[:, [col_of[s] for s in ordered]]
     best = sub.argmin(axis=1)
@@ -263,7 +253,7 @@ def build_p_median_model(inputs: PMedianInputs) -> PMedianModel:
     y_list = [open_vars[s] for s in sites]
     registry.add(
         problem,
-        constraint(affine((v, 1.0) for v in y_list), pulp.LpConstraintEQ, inputs.p),
+        common.constraint(common.affine((v, 1.0) for v in y_list), pulp.LpConstraintEQ, inputs.p),
         "count",
         ConstraintTag(LocationFamily.COUNT, None, None, "site", f"open exactly p = {inputs.p} sites (3)"),
     )
@@ -286,13 +276,13 @@ def build_p_median_model(inputs: PMedianInputs) -> PMedianModel:
 def _add_assignment(
     problem: pulp.LpProblem,
     registry: ConstraintRegistry[LocationFamily],
-    demands: list[Key],
-    sites: list[Key],
-    weight: FloatArray,
-    distance: FloatArray,
+    demands: list[common.Key],
+    sites: list[common.Key],
+    weight: common.FloatArray,
+    distance: common.FloatArray,
     y_list: list[pulp.LpVariable],
-) -> dict[tuple[Key, Key], pulp.LpVariable]:
-    assign: dict[tuple[Key, Key], pulp.LpVariable] = {}
+) -> dict[tuple[common.Key, common.Key], pulp.LpVariable]:
+    assign: dict[tuple[common.Key, common.Key], pulp.LpVariable] = {}
     objective: list[tuple[pulp.LpVariable, float]] = []
     for r, d in enumerate(demands):
         if weight[r] == 0:
@@ -302,18 +292,18 @@ def _add_assignment(
         objective.extend(zip(row, (weight[r] * distance[r]).tolist(), strict=True))
         registry.add(
             problem,
-            constraint(affine((x, 1.0) for x in row), pulp.LpConstraintEQ, 1.0),
+            common.constraint(common.affine((x, 1.0) for x in row), pulp.LpConstraintEQ, 1.0),
             name("assign", d),
             ConstraintTag(LocationFamily.ASSIGN, None, str(d), None, "each demand is served once (1)"),
         )
         for s, x, y in zip(sites, row, y_list, strict=True):
             registry.add(
                 problem,
-                constraint(affine([(x, 1.0), (y, -1.0)]), pulp.LpConstraintLE, 0.0),
+                common.constraint(common.affine([(x, 1.0), (y, -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("link", d, s),
                 ConstraintTag(LocationFamily.LINK, None, str(d), str(s), "serve only from open sites (2)"),
             )
-    problem += affine(objective)
+    problem += common.affine(objective)
     return assign
 
 
@@ -321,22 +311,22 @@ def _add_radius(
     problem: pulp.LpProblem,
     registry: ConstraintRegistry[LocationFamily],
     inputs: PMedianInputs,
-    demands: list[Key],
-    weight: FloatArray,
-    distance: FloatArray,
+    demands: list[common.Key],
+    weight: common.FloatArray,
+    distance: common.FloatArray,
     y_list: list[pulp.LpVariable],
-) -> tuple[dict[tuple[Key, int], pulp.LpVariable], dict[Key, float], dict[tuple[Key, int], float]]:
+) -> tuple[dict[tuple[common.Key, int], pulp.LpVariable], dict[common.Key, float], dict[tuple[common.Key, int], float]]:
     n_sites = len(y_list)
     rank_bound = n_sites - inputs.p  # 0-based rank of the (m − p + 1)-th nearest site
-    fixed_cols = [c for c, s in enumerate(sorted_ids(inputs.site_ids)) if s in set(inputs.fixed_open)]
+    fixed_cols = [c for c, s in enumerate(common.sorted_ids(inputs.site_ids)) if s in set(inputs.fixed_open)]
     nearest_fixed = distance[:, fixed_cols].min(axis=1) if fixed_cols else np.full(len(demands), np.inf)
     user_cutoff = None
     if inputs.level_cutoff is not None:
         rows_of = {d: r for r, d in enumerate(inputs.demand_ids)}
         user_cutoff = np.asarray(inputs.level_cutoff, dtype=float)[[rows_of[d] for d in demands]]
-    level: dict[tuple[Key, int], pulp.LpVariable] = {}
-    cutoff: dict[Key, float] = {}
-    level_radius: dict[tuple[Key, int], float] = {}
+    level: dict[tuple[common.Key, int], pulp.LpVariable] = {}
+    cutoff: dict[common.Key, float] = {}
+    level_radius: dict[tuple[common.Key, int], float] = {}
     objective: list[tuple[pulp.LpVariable, float]] = []
     constant = 0.0
     for r, d in enumerate(demands):
@@ -374,11 +364,11 @@ def _add_radius(
                 rhs = 0.0
             registry.add(
                 problem,
-                constraint(affine(terms), pulp.LpConstraintGE, rhs),
+                common.constraint(common.affine(terms), pulp.LpConstraintGE, rhs),
                 name("level", d, k),
                 ConstraintTag(
                     LocationFamily.LEVEL, None, str(d), None, f"no open site within level {k} ⇒ pay next step (4)"
                 ),
             )
-    problem += affine(objective, constant=constant)
+    problem += common.affine(objective, constant=constant)
     return level, cutoff, level_radius

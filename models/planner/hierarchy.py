@@ -23,29 +23,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
-from models.location.location_common import (
-    FloatArray,
-    Key,
-    affine,
-    constraint,
-    id_problems,
-    is_on,
-    raise_if,
-    sort_key,
-    sorted_ids,
-)
+import models.location.location_common as common
 from models.naming import ConstraintRegistry, ConstraintTag, name
 from models.planner.families import PlanFamily
 
 logger = logging.getLogger(__name__)
 
-Node = tuple[str, Key]
+Node = tuple[str, common.Key]
 """(level, site id), e.g. ("subcentre", "510723101") or ("thc", 17)."""
 
 
 def node_key(node: Node) -> tuple[str, tuple[str, str]]:
     """Deterministic order of nodes: by level name, then site id."""
-    return (node[0], sort_key(node[1]))
+    return (node[0], common.sort_key(node[1]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,9 +58,9 @@ class HierarchyInputs:
         open parent. Nodes not listed need no parent (top tier, existing hospitals).
     """
 
-    towns: tuple[Key, ...]
-    assignment: Mapping[Key, tuple[Node, ...]] = field(default_factory=dict)
-    cover: Mapping[str, Mapping[Key, tuple[Node, ...]]] = field(default_factory=dict)
+    towns: tuple[common.Key, ...]
+    assignment: Mapping[common.Key, tuple[Node, ...]] = field(default_factory=dict)
+    cover: Mapping[str, Mapping[common.Key, tuple[Node, ...]]] = field(default_factory=dict)
     parents: Mapping[Node, tuple[Node, ...]] = field(default_factory=dict)
 
     def nodes(self) -> list[Node]:
@@ -83,16 +73,16 @@ class HierarchyInputs:
 
     def problems(self) -> list[str]:
         """Every input problem (empty reach sets make the rules infeasible)."""
-        problems = id_problems("towns", self.towns)
+        problems = common.id_problems("towns", self.towns)
         if self.assignment:
-            missing = sorted_ids(t for t in self.towns if not self.assignment.get(t))
+            missing = common.sorted_ids(t for t in self.towns if not self.assignment.get(t))
             if missing:
                 problems.append(
                     f"{len(missing)} town(s) have no sub-centre within their radius "
                     f"(e.g. {missing[:5]}); add candidate sites or enlarge the radius"
                 )
         for rule, reach in sorted(self.cover.items()):  # a cover rule applies to the towns it lists
-            missing = sorted_ids(t for t in reach if not reach[t])
+            missing = common.sorted_ids(t for t in reach if not reach[t])
             if missing:
                 problems.append(
                     f"rule {rule!r}: {len(missing)} town(s) have no node in reach "
@@ -101,7 +91,7 @@ class HierarchyInputs:
         orphans = {v for v, parents in self.parents.items() if not parents}
         rules = [("assignment", self.assignment), *((f"cover {r!r}", m) for r, m in sorted(self.cover.items()))]
         for label, mapping in rules:
-            stuck = sorted_ids(t for t, nodes in mapping.items() if nodes and all(v in orphans for v in nodes))
+            stuck = common.sorted_ids(t for t, nodes in mapping.items() if nodes and all(v in orphans for v in nodes))
             if stuck:
                 problems.append(
                     f"{label}: {len(stuck)} town(s) can only be served by nodes that have no parent within "
@@ -116,7 +106,7 @@ class HierarchyInputs:
             ("assignment", self.assignment),
             *((f"cover {r!r}", m) for r, m in self.cover.items()),
         ]:
-            unknown = sorted_ids(set(mapping) - set(self.towns))
+            unknown = common.sorted_ids(set(mapping) - set(self.towns))
             if unknown:
                 problems.append(f"{label} names towns {unknown[:5]} that are not in towns")
         return problems
@@ -126,7 +116,7 @@ class HierarchyInputs:
 class HierarchyHandles:
     """Variables added by `add_hierarchy_constraints`."""
 
-    assign: dict[tuple[Key, Node], pulp.LpVariable] = field(default_factory=dict)
+    assign: dict[tuple[common.Key, Node], pulp.LpVariable] = field(default_factory=dict)
     """a[town, node] — the town is assigned to the node."""
     link: dict[tuple[Node, Node], pulp.LpVariable] = field(default_factory=dict)
     """l[node, parent] — the open node refers to this open parent."""
@@ -175,9 +165,9 @@ def add_hierarchy_constraints(
             f"open_vars has no variable for nodes {missing[:5]}; pass one per candidate node "
             "(fix existing facilities with lowBound=1)"
         )
-    raise_if("hierarchy", problems)
+    common.raise_if("hierarchy", problems)
     handles = HierarchyHandles()
-    for t in sorted_ids(inputs.assignment):
+    for t in common.sorted_ids(inputs.assignment):
         nodes = sorted(inputs.assignment[t], key=node_key)
         row = []
         for v in nodes:
@@ -186,13 +176,13 @@ def add_hierarchy_constraints(
             row.append(a)
             registry.add(
                 problem,
-                constraint(affine([(a, 1.0), (open_vars[v], -1.0)]), pulp.LpConstraintLE, 0.0),
+                common.constraint(common.affine([(a, 1.0), (open_vars[v], -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("assign_open", t, *v),
                 ConstraintTag(PlanFamily.ASSIGN_OPEN, target_id, str(t), v[0], f"assigned only to an open {v[0]} (2)"),
             )
         registry.add(
             problem,
-            constraint(affine((a, 1.0) for a in row), pulp.LpConstraintEQ, 1.0),
+            common.constraint(common.affine((a, 1.0) for a in row), pulp.LpConstraintEQ, 1.0),
             name("assign", t),
             ConstraintTag(
                 PlanFamily.ASSIGN, target_id, str(t), None, "each town assigned to one open node in its radius (1)"
@@ -201,11 +191,11 @@ def add_hierarchy_constraints(
     for rule in sorted(inputs.cover):
         reach = inputs.cover[rule]
         family = PlanFamily.cover(rule)
-        for t in sorted_ids(reach):
+        for t in common.sorted_ids(reach):
             nodes = sorted(reach[t], key=node_key)
             registry.add(
                 problem,
-                constraint(affine((open_vars[v], 1.0) for v in nodes), pulp.LpConstraintGE, 1.0),
+                common.constraint(common.affine((open_vars[v], 1.0) for v in nodes), pulp.LpConstraintGE, 1.0),
                 name(family, t),
                 ConstraintTag(
                     family, target_id or rule, str(t), None, f"town within reach of an open node: {rule} (3)"
@@ -220,13 +210,15 @@ def add_hierarchy_constraints(
             row.append(link)
             registry.add(
                 problem,
-                constraint(affine([(link, 1.0), (open_vars[u], -1.0)]), pulp.LpConstraintLE, 0.0),
+                common.constraint(common.affine([(link, 1.0), (open_vars[u], -1.0)]), pulp.LpConstraintLE, 0.0),
                 name("link_open", *v, *u),
                 ConstraintTag(PlanFamily.LINK_OPEN, target_id, str(v[1]), u[0], f"refer only to an open {u[0]} (5)"),
             )
         registry.add(
             problem,
-            constraint(affine([*((link, 1.0) for link in row), (open_vars[v], -1.0)]), pulp.LpConstraintEQ, 0.0),
+            common.constraint(
+                common.affine([*((link, 1.0) for link in row), (open_vars[v], -1.0)]), pulp.LpConstraintEQ, 0.0
+            ),
             name("link", *v),
             ConstraintTag(
                 PlanFamily.LINK, target_id, str(v[1]), v[0], f"an open {v[0]} refers to one parent in reach (4)"
@@ -267,7 +259,7 @@ class HierarchyModel:
 
     def open_nodes(self) -> list[Node]:
         """The opened nodes, sorted."""
-        return [n for n, v in self.open.items() if is_on(v)]
+        return [n for n, v in self.open.items() if common.is_on(v)]
 
 
 def build_hierarchy_model(inputs: HierarchyModelInputs) -> HierarchyModel:
@@ -278,7 +270,7 @@ def build_hierarchy_model(inputs: HierarchyModelInputs) -> HierarchyModel:
     """
     nodes = sorted(set(inputs.rules.nodes()) | set(inputs.open_cost), key=node_key)
     missing = [n for n in nodes if n not in inputs.open_cost]
-    raise_if("hierarchy model", [f"open_cost has no entry for nodes {missing[:5]}"] if missing else [])
+    common.raise_if("hierarchy model", [f"open_cost has no entry for nodes {missing[:5]}"] if missing else [])
     problem = pulp.LpProblem("hierarchy", pulp.LpMinimize)
     registry = ConstraintRegistry[PlanFamily]()
     existing = set(inputs.existing)
@@ -286,14 +278,14 @@ def build_hierarchy_model(inputs: HierarchyModelInputs) -> HierarchyModel:
         n: problem.add_variable(name("o", *n), lowBound=1 if n in existing else 0, upBound=1, cat=pulp.LpBinary)
         for n in nodes
     }
-    problem += affine((open_vars[n], float(inputs.open_cost[n])) for n in nodes)
+    problem += common.affine((open_vars[n], float(inputs.open_cost[n])) for n in nodes)
     handles = add_hierarchy_constraints(problem, open_vars, inputs.rules, registry)
     return HierarchyModel(problem, inputs, open_vars, handles, registry)
 
 
 def reach_from_distance(
-    towns: Sequence[Key], nodes: Sequence[Node], distance: FloatArray, limit: float
-) -> dict[Key, tuple[Node, ...]]:
+    towns: Sequence[common.Key], nodes: Sequence[Node], distance: common.FloatArray, limit: float
+) -> dict[common.Key, tuple[Node, ...]]:
     """Town → nodes with distance ≤ limit, from a town × node matrix (one NumPy comparison per row)."""
     within = np.asarray(distance, dtype=float) <= limit
     return {
@@ -303,10 +295,10 @@ def reach_from_distance(
 
 
 def emergency_network_inputs(
-    towns: Sequence[Key],
+    towns: Sequence[common.Key],
     nodes: Sequence[Node],
-    town_node_km: FloatArray,
-    node_node_km: FloatArray,
+    town_node_km: common.FloatArray,
+    node_node_km: common.FloatArray,
     *,
     tiers: tuple[str, ...] = ("cec", "cthc", "thc"),
     network_radius_km: float = 20.0,

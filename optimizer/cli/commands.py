@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from models.outcome import SolveOutcome
 from optimizer.cli.console import configure_logging, console, error_console
 from optimizer.cli.exit_codes import ExitCode, exit_code_for
 from optimizer.cli.options import check_time_limit
@@ -30,7 +31,6 @@ from optimizer.outputs.report import write_outputs
 from optimizer.pipeline import plan_scenario, prepare
 from optimizer.rerender import rerender
 from optimizer.solving.results import PlanResult
-from optimizer.solving.solve import SolveOutcome
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan beds, staff, ambulances and sub-centres.")
 

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from models.outcome import SolveOutcome
 from optimizer.cli.console import console, error_console
 from optimizer.cli.exit_codes import ExitCode
 from optimizer.cli.options import check_time_limit
@@ -31,7 +32,6 @@ from optimizer.outputs.files import csv_bytes
 from optimizer.outputs.folders import output_folder, write_output_file
 from optimizer.outputs.tradeoff import write_sweep
 from optimizer.pipeline import prepare
-from optimizer.solving.solve import SolveOutcome
 from optimizer.whatif.levels import LevelOptions, LevelOutcome, SweepOptionError, budget_levels, param_levels
 from optimizer.whatif.sweep import SweepResult, run_sweep
 

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
+from models.outcome import SolveOutcome
 from optimizer.geography.network import RoadGraph
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
@@ -32,7 +33,7 @@ from optimizer.instance.plan_inputs import fleet_required
 from optimizer.outputs.files import atomic_write_csv, atomic_write_json, atomic_write_text, package_versions
 from optimizer.outputs.geo_report import GeoInputs, write_geo_outputs
 from optimizer.solving.results import PlanResult
-from optimizer.solving.solve import OPTIMAL_REL_GAP, SolveOutcome
+from optimizer.solving.solve import OPTIMAL_REL_GAP
 
 
 def write_outputs(

@@ -17,7 +17,6 @@ warning naming the field.
 
 from __future__ import annotations
 
-import enum
 import importlib.metadata
 import logging
 import math
@@ -32,6 +31,7 @@ import highspy
 import numpy as np
 import pulp
 
+from models.outcome import SolveOutcome
 from models.tolerances import DIVISION_FLOOR
 from optimizer.errors import SolverError
 from optimizer.inputs.solver_settings import SolverName, SolverSettings
@@ -42,21 +42,6 @@ OPTIMAL_REL_GAP = 1e-3
 """Largest relative gap |objective − bound| / |objective| still reported as OPTIMAL (0.1 %)."""
 LOOSE_REL_GAP = 0.05
 """A `solver.mip_rel_gap` above this (5 %) is almost always a percentage typed as a fraction: warned."""
-
-
-class SolveOutcome(enum.Enum):
-    """How a solve ended, in the planner's terms."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE_GAP = "feasible_with_gap"
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    NO_SOLUTION = "no_solution"
-
-    @property
-    def has_solution(self) -> bool:
-        """True when variable values can be read."""
-        return self in (SolveOutcome.OPTIMAL, SolveOutcome.FEASIBLE_GAP)
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from models.location.coverage import CoverageInputs, build_coverage_model
+from models.outcome import SolveOutcome
 from models.planner.plan import PlanInputs, PlanModel
 from optimizer.inputs.solver_settings import SolverSettings
-from optimizer.solving.solve import SolveOutcome, solve
+from optimizer.solving.solve import solve
 
 logger = logging.getLogger(__name__)
 

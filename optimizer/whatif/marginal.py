@@ -37,10 +37,11 @@ from typing import Literal
 import pulp
 
 from models.naming import name
+from models.outcome import SolveOutcome
 from models.planner import PlanInputs, build_plan_model
 from models.planner.plan import PlanModel
 from optimizer.inputs.solver_settings import SolverSettings
-from optimizer.solving.solve import SolveOutcome, solve
+from optimizer.solving.solve import solve
 
 logger = logging.getLogger(__name__)
 

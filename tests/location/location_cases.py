@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.outcome import SolveOutcome
 from optimizer.inputs.solver_settings import SolverSettings
-from optimizer.solving.solve import SolveOutcome, SolveReport, solve
+from optimizer.solving.solve import SolveReport, solve
 
 SEEDS = [1, 2, 3]
 

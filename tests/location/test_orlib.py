@@ -23,11 +23,12 @@ from models.location.capacitated_p_median import (
     build_capacitated_p_median_model,
     capacitated_cost,
 )
-from models.location.exact import MipOutcome, greedy_interchange, lagrangian_fixing
+from models.location.exact import greedy_interchange, lagrangian_fixing
 from models.location.p_median import PMedianInputs, build_p_median_model, p_median_cost
+from models.outcome import SolveOutcome
 from optimizer.errors import DataError
 from optimizer.inputs.solver_settings import SolverSettings
-from optimizer.solving.solve import SolveOutcome, solve
+from optimizer.solving.solve import solve
 from tests.support import ROOT, SOLVERS, TOL
 
 ORLIB = benchmarks_folder(ROOT.parent / "shared" / "benchmarks")
@@ -137,7 +138,7 @@ def test_reduced_solver_reaches_known_pmed_optima(solver: str, name: str) -> Non
     ids = tuple(range(1, instance.n + 1))
     inputs = PMedianInputs(ids, ids, np.ones(instance.n), instance.distance.astype(float), instance.p)
     result = solve_p_median_planner(inputs, settings(solver))
-    assert result.outcome is MipOutcome.OPTIMAL
+    assert result.outcome is SolveOutcome.OPTIMAL
     assert result.objective == pytest.approx(instance.known_optimum, abs=TOL)
     assert p_median_cost(inputs, result.open_sites) == pytest.approx(instance.known_optimum, abs=TOL)
 
@@ -172,7 +173,7 @@ def test_reduced_solver_matches_brute_force_on_tiny_weighted_instances(seed: int
     inputs = PMedianInputs(tuple(range(n)), tuple(f"s{j}" for j in range(m)), weight, dist, p)
     best = min(p_median_cost(inputs, list(c)) for c in itertools.combinations(inputs.site_ids, p))
     result = solve_p_median_planner(inputs, settings("highs"))
-    assert result.outcome is MipOutcome.OPTIMAL
+    assert result.outcome is SolveOutcome.OPTIMAL
     assert result.objective == pytest.approx(best, abs=TOL)
     assert result.bound <= best + TOL
 

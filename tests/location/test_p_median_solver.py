@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.workloads.mip import solve_p_median_planner
 from benchmarks.workloads.orlib import PMED_DIR, benchmarks_folder, load_pmed
-from models.location.exact import MipOutcome
+from models.location.exact import SolveOutcome
 from models.location.exact.p_median_lagrangian import (
     Restriction,
     initial_multipliers,
@@ -101,7 +101,7 @@ def test_every_path_of_the_solver_matches_brute_force_on_weighted_instances(seed
     inputs = PMedianInputs(tuple(range(n)), tuple(f"s{j}" for j in range(m)), weight, dist, p)
     best, _ = brute_force(weight[:, None] * dist, p)
     result = solve_p_median_planner(inputs, settings(), tree_search=tree_search)
-    assert result.outcome is MipOutcome.OPTIMAL
+    assert result.outcome is SolveOutcome.OPTIMAL
     assert result.objective == pytest.approx(best, abs=TOL)
     assert p_median_cost(inputs, result.open_sites) == pytest.approx(best, abs=TOL)
     assert result.bound <= best + TOL
@@ -128,7 +128,7 @@ def test_hard_pmed_instances_reach_the_known_optimum_through_the_tree(name: str)
     ids = tuple(range(1, instance.n + 1))
     inputs = PMedianInputs(ids, ids, np.ones(instance.n), instance.distance.astype(float), instance.p)
     result = solve_p_median_planner(inputs, settings())
-    assert result.outcome is MipOutcome.OPTIMAL
+    assert result.outcome is SolveOutcome.OPTIMAL
     assert result.objective == instance.known_optimum
     assert p_median_cost(inputs, result.open_sites) == instance.known_optimum
     assert result.tree_nodes > 0 and not result.mip_solved  # the root alone did not prove it; the tree did

@@ -12,6 +12,7 @@ import math
 import pulp
 import pytest
 
+from models.outcome import SolveOutcome
 from models.planner import (
     AllocationInputs,
     AmbulanceInputs,
@@ -24,7 +25,7 @@ from models.planner import (
     build_plan_model,
 )
 from models.planner.subcentres import build_subcentre_model
-from optimizer.solving.solve import SolveOutcome, solve
+from optimizer.solving.solve import solve
 from tests.support import TOL, exact
 
 TOWNS = ("A", "B", "C", "D")

@@ -16,8 +16,8 @@ import pyogrio
 import pytest
 from typer.testing import CliRunner
 
+from models.outcome import SolveOutcome
 from optimizer.cli.commands import app
-from optimizer.solving.solve import SolveOutcome
 from tests.support import ROOT
 
 RUNS = int(os.environ.get("DETERMINISM_RUNS", "2"))

@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from models.outcome import SolveOutcome
 from models.planner import build_plan_model
 from optimizer.analysis.verify import check
 from optimizer.cli.commands import app
 from optimizer.instance.plan_inputs import build_plan_inputs, fleet_required
 from optimizer.pipeline import PreparedScenario, plan_scenario, prepare
 from optimizer.solving.results import PlanResult
-from optimizer.solving.solve import SolveOutcome, solve
+from optimizer.solving.solve import solve
 from tests.support import LU_SCENARIO
 
 pytestmark = pytest.mark.slow

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from models.outcome import SolveOutcome
 from optimizer.inputs.scenario import RatioTarget, Scenario
 from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.instance.plan_inputs import fleet_required
 from optimizer.pipeline import plan_scenario, prepare
-from optimizer.solving.solve import SolveOutcome
 from tests.support import ROOT as REPO_ROOT
 
 SCENARIOS = REPO_ROOT / "scenarios"

@@ -6,6 +6,7 @@ import pulp
 import pytest
 
 from benchmarks.workloads.synthetic_plan import scaled_province, synthetic_plan
+from models.outcome import SolveOutcome
 from models.planner import build_plan_model
 from optimizer.analysis.verify import check
 from optimizer.inputs.solver_settings import SolverSettings
@@ -13,7 +14,7 @@ from optimizer.instance.plan_inputs import build_plan_inputs
 from optimizer.pipeline import prepare
 from optimizer.solving.plan_start import set_lp_rounded_start
 from optimizer.solving.results import extract
-from optimizer.solving.solve import SolveOutcome, solve
+from optimizer.solving.solve import solve
 from tests.support import LU_SCENARIO
 
 SETTINGS = SolverSettings(mip_rel_gap=0.005, time_limit_s=60.0, threads=1, fallback=False)

@@ -10,8 +10,9 @@ import pulp
 import pytest
 from pydantic import ValidationError
 
+from models.outcome import SolveOutcome
 from optimizer.inputs.solver_settings import SolverSettings
-from optimizer.solving.solve import OPTIMAL_REL_GAP, SolveOutcome, classify, classify_gap, solve
+from optimizer.solving.solve import OPTIMAL_REL_GAP, classify, classify_gap, solve
 from tests.support import exact
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import optimizer.pipeline
+from models.outcome import SolveOutcome
 from optimizer.errors import InfeasiblePlanError
 from optimizer.pipeline import LP_ROUNDING, ViolationPolicy, prepare, solve_plan
-from optimizer.solving.solve import SolveOutcome
 from tests.support import LU_SCENARIO, TOL, lu_variant
 
 pytestmark = pytest.mark.slow

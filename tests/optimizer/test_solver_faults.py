@@ -7,10 +7,11 @@ import logging
 import pulp
 import pytest
 
+from models.outcome import SolveOutcome
 from optimizer.errors import SolverError
 from optimizer.inputs.solver_settings import SolverSettings
 from optimizer.solving import solve as solve_module
-from optimizer.solving.solve import SolveOutcome, solve
+from optimizer.solving.solve import solve
 
 
 def _small() -> pulp.LpProblem:

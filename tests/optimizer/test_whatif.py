@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from models.outcome import SolveOutcome
 from models.planner import AllocationInputs, PlanInputs, PlanWeights, ResourceInputs, TargetInputs, build_plan_model
 from optimizer.cli.commands import app
 from optimizer.inputs.scenario_loading import load_scenario
-from optimizer.solving.solve import SolveOutcome, solve
+from optimizer.solving.solve import solve
 from optimizer.whatif.greedy import greedy_max_cover, optimum_max_cover
 from optimizer.whatif.levels import SweepOptionError, budget_levels, param_levels
 from optimizer.whatif.marginal import budget_duals, finite_differences, next_yuan

@@ -12,7 +12,6 @@ from models.location.exact.p_median_lagrangian import (
     lagrangian_tree_search,
 )
 from models.location.exact.p_median_solver import (
-    MipOutcome,
     MipReport,
     MipSolve,
     PMedianResult,
@@ -21,16 +20,17 @@ from models.location.exact.p_median_solver import (
     solve_p_median,
 )
 from models.location.p_median import PMedianInputs
+from models.outcome import SolveOutcome
 
 __all__ = [
     "DualResult",
     "FixingResult",
-    "MipOutcome",
     "MipReport",
     "MipSolve",
     "PMedianInputs",
     "PMedianResult",
     "Restriction",
+    "SolveOutcome",
     "TreeResult",
     "greedy_interchange",
     "interchange",

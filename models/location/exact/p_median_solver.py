@@ -21,7 +21,6 @@ deadline makes the result depend on the machine's speed.
 
 from __future__ import annotations
 
-import enum
 import logging
 import time
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ import pulp
 from models.location.exact.p_median_lagrangian import lagrangian_fixing, lagrangian_tree_search
 from models.location.location_common import Key
 from models.location.p_median import PMedianInputs, build_p_median_model, p_median_cost
+from models.outcome import SolveOutcome
 from models.tolerances import COMPARISON_TOL, DIVISION_FLOOR, INTEGRALITY_TOL
 
 logger = logging.getLogger(__name__)
@@ -41,26 +41,11 @@ logger = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 
 
-class MipOutcome(enum.Enum):
-    """How a solve ended; the values are those of the planner's `optimizer.solving.solve.SolveOutcome`."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE_GAP = "feasible_with_gap"
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    NO_SOLUTION = "no_solution"
-
-    @property
-    def has_solution(self) -> bool:
-        """True when variable values can be read."""
-        return self in (MipOutcome.OPTIMAL, MipOutcome.FEASIBLE_GAP)
-
-
 @dataclass(frozen=True)
 class MipReport:
     """What an injected MIP solve reports back: its outcome and best bound (None when unknown)."""
 
-    outcome: MipOutcome
+    outcome: SolveOutcome
     bound: float | None
 
 
@@ -80,7 +65,7 @@ class MipSolve(Protocol):
 class PMedianResult:
     """Outcome of `solve_p_median`."""
 
-    outcome: MipOutcome
+    outcome: SolveOutcome
     open_sites: tuple[Key, ...]
     objective: float
     bound: float
@@ -196,7 +181,7 @@ def solve_p_median(
     nothing_left = len(keep) < inputs.p or len(root.fixed_open) > inputs.p or bool(root.fixed_open & root.fixed_closed)
     if lower >= upper - COMPARISON_TOL * max(1.0, abs(upper)) or nothing_left:
         # the bound proves the heuristic optimal, or fixing left no solution better than it
-        return phases.result(MipOutcome.OPTIMAL, inputs, chosen, upper, upper, 0, False, 0.0)
+        return phases.result(SolveOutcome.OPTIMAL, inputs, chosen, upper, upper, 0, False, 0.0)
     fixed_cols = [keep.index(c) for c in sorted(root.fixed_open)]
     levels = _level_count(dist[:, keep], inputs.p, fixed_cols)
     left = time_limit_s - (time.perf_counter() - started)
@@ -220,7 +205,7 @@ def solve_p_median(
         upper,
     )
     if tree.complete:
-        return phases.result(MipOutcome.OPTIMAL, inputs, chosen, upper, upper, tree.nodes, False, 0.0)
+        return phases.result(SolveOutcome.OPTIMAL, inputs, chosen, upper, upper, tree.nodes, False, 0.0)
     lower = max(lower, _integer_bound(tree.bound, integer_costs))
     if not mip_possible:
         logger.warning(
@@ -229,7 +214,7 @@ def solve_p_median(
             MAX_RADIUS_LEVELS,
             left,
         )
-        return phases.result(MipOutcome.FEASIBLE_GAP, inputs, chosen, upper, lower, tree.nodes, False, 0.0)
+        return phases.result(SolveOutcome.FEASIBLE_GAP, inputs, chosen, upper, lower, tree.nodes, False, 0.0)
     reduced = PMedianInputs(
         inputs.demand_ids,
         tuple(inputs.site_ids[c] for c in keep),
@@ -258,11 +243,11 @@ def solve_p_median(
         value = p_median_cost(inputs, mip_sites)
         if value < objective:
             objective, sites = value, mip_sites
-    proven = report.outcome in (MipOutcome.OPTIMAL, MipOutcome.INFEASIBLE)  # infeasible: nothing beats UB
+    proven = report.outcome in (SolveOutcome.OPTIMAL, SolveOutcome.INFEASIBLE)  # infeasible: nothing beats UB
     if not proven and report.bound is not None and report.outcome.has_solution:
         proven = integer_costs and _integer_bound(report.bound, True) >= objective - COMPARISON_TOL
         lower = max(lower, report.bound)
-    outcome = MipOutcome.OPTIMAL if proven else MipOutcome.FEASIBLE_GAP
+    outcome = SolveOutcome.OPTIMAL if proven else SolveOutcome.FEASIBLE_GAP
     bound = objective if proven else min(objective, lower)
     col_of = {s: c for c, s in enumerate(inputs.site_ids)}
     return phases.result(outcome, inputs, [col_of[s] for s in sites], objective, bound, tree.nodes, True, build)
@@ -280,7 +265,7 @@ class _Phases:
 
     def result(
         self,
-        outcome: MipOutcome,
+        outcome: SolveOutcome,
         inputs: PMedianInputs,
         columns: list[int],
         objective: float,

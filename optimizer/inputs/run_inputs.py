@@ -71,7 +71,9 @@ def scenario_inputs(path: Path) -> Inputs:
     """The inputs of one scenario: its `extends` chain and data files, with their folders.
 
     The folders are each file's folder and the common parent of the data folders (e.g. `data/` for
-    `data/population/…` and `data/facilities/…`). A scenario that does not load still protects its
+    `data/population/…` and `data/facilities/…`) when it lies below the common parent of all input
+    folders: data spread over unrelated places (the bundled tables and a road file in /tmp) must not
+    make their shared ancestor, /tmp or a home folder, an input folder. A scenario that does not load still protects its
     own chain; the command reports its error elsewhere.
     """
     chain = scenario_chain(path)
@@ -91,7 +93,10 @@ def scenario_inputs(path: Path) -> Inputs:
     data = [resolve(path, p) for p in named if p is not None]
     data_folders = {p.parent for p in data}
     if data_folders:
-        data_folders.add(Path(os.path.commonpath(sorted(str(f) for f in data_folders))))
+        data_root = Path(os.path.commonpath(sorted(str(f) for f in data_folders)))
+        project_root = Path(os.path.commonpath(sorted(str(f) for f in data_folders | folders)))
+        if project_root in data_root.parents:  # e.g. data/ below the project; never /tmp or a home folder
+            data_folders.add(data_root)
     return Inputs(frozenset([*chain, *data]), _without_roots(folders | data_folders))
 
 

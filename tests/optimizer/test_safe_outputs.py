@@ -427,3 +427,24 @@ OUTPUT_CASES = {
 def test_every_output_refusal_is_documented() -> None:
     documented = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     assert set(re.findall(r"^\| `out\.([a-z_]+)` \|", documented, flags=re.MULTILINE)) == OUTPUT_CASES
+
+
+def test_data_spread_over_unrelated_folders_does_not_protect_their_common_ancestor(tmp_path: Path) -> None:
+    """Project tables plus a road file elsewhere: `data/` stays protected, their shared ancestor does not."""
+    from optimizer.inputs.run_inputs import scenario_inputs
+
+    project, roads = tmp_path / "project", tmp_path / "elsewhere" / "roads"
+    shutil.copytree(ROOT / "scenarios", project / "scenarios")
+    shutil.copytree(DATA, project / "data")
+    roads.mkdir(parents=True)
+    road = roads / "roads.geojson"
+    road.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    scenario = project / "scenarios" / "lu_county.toml"
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(
+        text.replace("[data]\n", f'[data]\nallow_outside_project = true\nroad_network = "{road.as_posix()}"\n', 1),
+        encoding="utf-8",
+    )
+    folders = scenario_inputs(scenario).folders
+    assert roads in folders and project / "data" / "population" in folders
+    assert tmp_path not in folders  # the shared ancestor of the project and the road file

@@ -25,8 +25,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-
 from benchmarks.isolation import run_isolated  # noqa: E402
 from benchmarks.rows import fmt, peak_mb, row_line, write_rows_csv  # noqa: E402
 
@@ -65,13 +63,8 @@ def orlib_folder() -> Path:
 def run_row(instance: str, solver: str, formulation: str, time_limit: float, threads: int) -> dict[str, Any]:
     """Load, build and solve one (instance, solver, formulation); runs inside a child process."""
     from benchmarks.workloads.mip import solve_p_median_planner
-    from benchmarks.workloads.orlib import load_pmed, load_pmedcap
-    from models.location.capacitated_p_median import (
-        CapacitatedPMedianInputs,
-        build_capacitated_p_median_model,
-        capacitated_cost,
-    )
-    from models.location.p_median import PMedianInputs
+    from benchmarks.workloads.orlib import capacitated_inputs, load_pmed, load_pmedcap, p_median_inputs
+    from models.location.capacitated_p_median import build_capacitated_p_median_model, capacitated_cost
     from optimizer.inputs.solver_settings import SolverSettings
     from optimizer.solving.solve import solve
 
@@ -79,16 +72,8 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float, thr
     row: dict[str, Any] = {"instance": instance, "solver": solver, "formulation": formulation}
     if instance.startswith("pmedcap"):
         cap = load_pmedcap(instance, orlib_folder())
-        ids = tuple(range(1, cap.n + 1))
         started = time.perf_counter()
-        inputs = CapacitatedPMedianInputs(
-            ids,
-            ids,
-            cap.distance.astype(float),
-            cap.demand.astype(float),
-            np.full(cap.n, float(cap.capacity)),
-            cap.p,
-        )
+        inputs = capacitated_inputs(cap)
         model = build_capacitated_p_median_model(inputs)
         build = time.perf_counter() - started
         report = solve(model.problem, settings)
@@ -107,13 +92,8 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float, thr
         )
     else:
         inst = load_pmed(instance, orlib_folder())
-        ids = tuple(range(1, inst.n + 1))
-        inputs_p = PMedianInputs(
-            ids,
-            ids,
-            np.ones(inst.n),
-            inst.distance.astype(float),
-            inst.p,
+        inputs_p = p_median_inputs(
+            inst,
             formulation="radius" if formulation == "reduced" else formulation,  # type: ignore[arg-type]
         )
         result = solve_p_median_planner(inputs_p, settings, reduce=formulation == "reduced")

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from benchmarks.isolation import run_isolated  # noqa: E402
-from benchmarks.rows import peak_mb, row_line, write_rows_csv  # noqa: E402
+from benchmarks.rows import add_solve_options, peak_mb, stream_rows  # noqa: E402
 
 MODELS = ("lscp", "mclp", "p_median", "p_center", "capacitated", "dsm", "mexclp", "hierarchy", "planner")
 COLUMNS = [
@@ -255,19 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", default=",".join(MODELS))
     parser.add_argument("--solver", default="highs")
-    parser.add_argument("--time-limit", type=float, default=120.0)
-    parser.add_argument("--gap", type=float, default=0.005)
-    parser.add_argument("--threads", type=int, default=2)
+    add_solve_options(parser, time_limit_s=120.0, threads=2)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    rows = []
-    for model in [m for m in args.only.split(",") if m]:
-        row = run_model_isolated(model, args.seed, args.solver, args.time_limit, args.gap, args.threads)
-        rows.append(row)
-        sys.stdout.write(row_line(row, COLUMNS, " | ") + "\n")
-        sys.stdout.flush()
-    if args.out:
-        write_rows_csv(rows, COLUMNS, args.out)
+    models = [m for m in args.only.split(",") if m]
+    rows = (run_model_isolated(m, args.seed, args.solver, args.time_limit, args.gap, args.threads) for m in models)
+    stream_rows(rows, COLUMNS, args.out)
     return 0
 
 

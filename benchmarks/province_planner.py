@@ -28,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.isolation import run_isolated  # noqa: E402
-from benchmarks.rows import peak_mb, row_line, write_rows_csv  # noqa: E402
+from benchmarks.rows import add_solve_options, peak_mb, stream_rows  # noqa: E402
 
 COLUMNS = [
     "towns",
@@ -121,23 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--towns", default="1000,3000", help="comma-separated town counts, one row each")
-    parser.add_argument("--time-limit", type=float, default=600.0)
-    parser.add_argument("--gap", type=float, default=0.005)
-    parser.add_argument("--threads", type=int, default=1)
+    add_solve_options(parser, time_limit_s=600.0, threads=1)
     parser.add_argument("--no-start", action="store_true", help="solve without the LP-rounded MIP start")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     settings = SolverSettings(
         name="highs", time_limit_s=args.time_limit, mip_rel_gap=args.gap, threads=args.threads, fallback=False
     )
-    rows = []
-    for n_towns in [int(n) for n in args.towns.split(",") if n]:
-        row = run_planner_isolated(args.seed, n_towns, settings, start=not args.no_start)
-        rows.append(row)
-        sys.stdout.write(row_line(row, COLUMNS, " | ") + "\n")
-        sys.stdout.flush()
-    if args.out:
-        write_rows_csv(rows, COLUMNS, args.out)
+    sizes = [int(n) for n in args.towns.split(",") if n]
+    rows = (run_planner_isolated(args.seed, n, settings, start=not args.no_start) for n in sizes)
+    stream_rows(rows, COLUMNS, args.out)
     return 0
 
 

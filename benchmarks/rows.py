@@ -1,10 +1,16 @@
-"""What every benchmark script does with its rows: format values, read peak memory, write the CSV atomically."""
+"""What every benchmark script does with its rows: format values, read peak memory, write the CSV atomically.
+
+The province benchmarks (`province.py`, `province_planner.py`) also share their solve options
+(`add_solve_options`) and their output loop (`stream_rows`: one line per row as it finishes, then the CSV).
+"""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import platform
 import resource
+import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -43,3 +49,22 @@ def write_rows_csv(rows: Iterable[Row], columns: Sequence[str], out: Path) -> No
         writer.writeheader()
         writer.writerows({c: fmt(r.get(c)) for c in columns} for r in rows)
     Path(handle.name).replace(out)
+
+
+def add_solve_options(parser: argparse.ArgumentParser, *, time_limit_s: float, threads: int) -> None:
+    """`--time-limit` (seconds per solve), `--gap` (relative, default 0.5 %) and `--threads`."""
+    parser.add_argument("--time-limit", type=float, default=time_limit_s)
+    parser.add_argument("--gap", type=float, default=0.005)
+    parser.add_argument("--threads", type=int, default=threads)
+
+
+def stream_rows(rows: Iterable[Row], columns: Sequence[str], out: Path | None) -> list[Row]:
+    """Print each row to stdout as it is produced (a long run shows progress), then write `out` if given."""
+    done = []
+    for row in rows:
+        done.append(row)
+        sys.stdout.write(row_line(row, columns, " | ") + "\n")
+        sys.stdout.flush()
+    if out:
+        write_rows_csv(done, columns, out)
+    return done

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
@@ -20,6 +20,7 @@ from models.outcome import SolveOutcome
 from models.planner import PlanInputs, PlanModel, build_plan_model
 from models.planner.subcentres import build_subcentre_model
 from optimizer.analysis.diagnose import explain_scenario
+from optimizer.analysis.facility_checks import facility_rule_table
 from optimizer.analysis.verify import Violation, check
 from optimizer.errors import InfeasiblePlanError, SolverError, VerificationError
 from optimizer.geography.network import RoadGraph, load_road_graph
@@ -148,6 +149,7 @@ def solve_plan(
     on_violation: ViolationPolicy,
     start: Start | None = None,
     honour_named: bool | None = None,
+    adjust: Callable[[PlanModel, PlanInputs], None] | None = None,
 ) -> PlanSolve:
     """Build the plan inputs and model, solve, extract the tables and check them independently.
 
@@ -162,6 +164,12 @@ def solve_plan(
         `LP_ROUNDING`. It only gives the solver an early incumbent.
     honour_named
         Override of the scenario's `subcentres.honour_named` (None: as the scenario says).
+    adjust
+        Called with the built model and its inputs before the start and the solve: it may add rows,
+        fix bounds or replace the objective in place (`optimizer audit` fixes or measures a plan's own
+        bed table, models/planner/deviation.py). Under `RAISE` an infeasible adjusted model is
+        diagnosed as the scenario without the adjustment; callers that fix values diagnose it
+        themselves under `RECORD`.
 
     Raises
     ------
@@ -173,6 +181,8 @@ def solve_plan(
     inputs = build_plan_inputs(scenario, data, matrix, honour_named=honour_named)
     built_inputs = time.perf_counter()
     model = build_plan_model(inputs)
+    if adjust is not None:
+        adjust(model, inputs)
     built = time.perf_counter()
     logger.info(
         "model %s: %d variables, %d constraints",
@@ -203,6 +213,7 @@ def solve_plan(
             )
         return PlanSolve(inputs, model, report, None, (), warm, lp_start, seconds)
     result = extract(model, report, scenario, data, matrix)
+    result = replace(result, facility_rules=facility_rule_table(result.allocation, scenario, data))
     violations = check(result, scenario, data, matrix, honour_named=honour_named)
     if raising and violations:
         raise VerificationError(violations)

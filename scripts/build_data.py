@@ -59,7 +59,17 @@ Facilities
     ``data_build/specs/*.csv`` (see its README.md); Lu County's list is its Table 2. Every 镇/乡 without
     a named facility gets one rule-based government THC and every 街道 one CHC, named
     ``<county short name><township>卫生院`` or ``…社区卫生服务中心``. Facilities sit at their township point,
-    county-level hospitals at the county seat point; all locations are approximate.
+    county-level hospitals at the county seat point unless their published address (data-raw fever-clinic
+    list, 泸县) names another township of the county; all locations are approximate. ``base_grade`` is the
+    2020 grade a plan states (``specs/base_grades.csv``), else the default of the level.
+
+Base-year stock (facility_stock.csv)
+    A value a plan gives for a facility (``specs/facility_seed_values.csv``) is kept; otherwise the area's
+    2020 total (``specs/base_year_totals.csv``, the scenarios' ``baseline_modelled``) is shared over the
+    facilities that can hold the resource, in proportion to a grade weight (prior size × township
+    population factor for beds, staff per bed or per physician for staff), inside the grade's bands and
+    minimums, exactly (fractions) and rounded by largest remainder; totals the bands cannot hold leave a
+    residual that PROVENANCE.md reports. No area total, no rows (ambulances, paediatric beds …).
 """
 
 from __future__ import annotations

@@ -1,15 +1,29 @@
-"""Shared test constants and helpers: paths to the bundled data, the solver matrix, one tolerance.
+"""Shared test constants and helpers: paths to the bundled data, the solver matrix, one tolerance, the
+CLI run of a scenario, and builders of the tiny hand-checked plans (beds at a few facilities under one
+count target) that the model and what-if tests solve.
 
 Test modules import from here (`from tests.support import ...`); `tests/conftest.py` keeps only fixtures.
+The package modules are imported inside the helpers, so the constants import without them.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from models.planner import (
+        AllocationInputs,
+        AmbulanceInputs,
+        LimitInputs,
+        PlanInputs,
+        PlanWeights,
+        ResourceInputs,
+        SubcentreInputs,
+        TargetInputs,
+    )
     from optimizer.inputs.solver_settings import SolverSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,3 +56,136 @@ def lu_variant(tmp_path: Path, *edits: tuple[str, str], append: str = "") -> Pat
     text = text.replace("[data]\n", "[data]\nallow_outside_project = true\n", 1)
     path.write_text(text + append, encoding="utf-8")
     return path
+
+
+def run_cli(scenario: Path, out: Path) -> Path:
+    """`optimizer run SCENARIO --out OUT` through the CLI; asserts it exits 0 and returns `out`."""
+    from typer.testing import CliRunner
+
+    from optimizer.cli.commands import app
+
+    outcome = CliRunner().invoke(app, ["run", str(scenario), "--out", str(out)])
+    assert outcome.exit_code == 0, outcome.output
+    return out
+
+
+def plan_weights(*, cost: float = 0.1) -> PlanWeights:
+    """Objective weights of the tiny plans: ambulance coverage 10, backup 2, sub-centre coverage 10, sub-centre
+    travel 1, access travel 1, and `cost` on the budget share spent."""
+    from models.planner import PlanWeights
+
+    return PlanWeights(
+        ambulance_coverage=10, ambulance_backup=2, subcentre_coverage=10, subcentre_travel=1, access_travel=1, cost=cost
+    )
+
+
+def resource(
+    name: str,
+    eligible: tuple[str, ...],
+    *,
+    unit_cost_cny: float,
+    reference: float,
+    base_stock: Mapping[str, int] | None = None,
+    max_reduction_share: float = 0.0,
+    subset_of: str | None = None,
+    demand_driven: bool = False,
+) -> ResourceInputs:
+    """A resource of the tiny plans: no pooled baseline or outside stock, reductions allowed in the pool;
+    `base_stock` per facility (then each keeps it, less `max_reduction_share`)."""
+    from models.planner import ResourceInputs
+
+    return ResourceInputs(
+        name=name,
+        eligible=eligible,
+        subset_of=subset_of,
+        baseline_modelled=None,
+        other_stock=0.0,
+        unit_cost_cny=unit_cost_cny,
+        allow_reduction=True,
+        demand_driven=demand_driven,
+        reference_total=reference,
+        base_stock=dict(base_stock or {}),
+        max_reduction_share=max_reduction_share,
+    )
+
+
+def count_target(
+    resource: str, required: float, facilities: tuple[str, ...], *, target_id: str | None = None, hard: bool = False
+) -> TargetInputs:
+    """A count target `resource` ≥ `required` over `facilities` (shortfall weight 100, scaled by the target)."""
+    from models.planner import TargetInputs
+
+    return TargetInputs(
+        id=target_id or f"{resource}_total",
+        resource=resource,
+        kind="count",
+        bound=">=",
+        required=required,
+        facilities=facilities,
+        include_other_stock=False,
+        denominator_resource=None,
+        denominator_facilities=(),
+        hard=hard,
+        shortfall_weight=100.0,
+        scale=required,
+    )
+
+
+def beds_allocation(
+    population: Mapping[str, float],
+    facility_site: Mapping[str, str],
+    access_min: Mapping[tuple[str, str], float],
+    *,
+    required_beds: float,
+    target_id: str = "beds",
+    hard: bool = False,
+    demand_driven: bool = False,
+    limits: tuple[LimitInputs, ...] = (),
+    bed_cost_cny: float = 1.0,
+    access_limit_min: float = 60.0,
+) -> AllocationInputs:
+    """Beds only: towns (the keys of `population`, in order), facilities (the keys of `facility_site`) that all
+    take beds, and one count target of `required_beds` over them (shortfall weight 100, scaled by the target)."""
+    from models.planner import AllocationInputs
+
+    facilities = tuple(facility_site)
+    beds = resource(
+        "beds", facilities, unit_cost_cny=bed_cost_cny, reference=required_beds, demand_driven=demand_driven
+    )
+    target = count_target("beds", required_beds, facilities, target_id=target_id, hard=hard)
+    return AllocationInputs(
+        towns=tuple(population),
+        population=population,
+        facilities=facilities,
+        facility_site=facility_site,
+        access_min=access_min,
+        access_limit_min=access_limit_min,
+        resources=(beds,),
+        targets=(target,),
+        limits=limits,
+        staff_per_bed=(),
+        bed_categories=(),
+    )
+
+
+def tiny_plan(
+    name: str,
+    allocation: AllocationInputs,
+    *,
+    budget_cny: float,
+    weights: PlanWeights,
+    ambulances: AmbulanceInputs | None = None,
+    subcentres: SubcentreInputs | None = None,
+) -> PlanInputs:
+    """A plan of the given blocks under one budget (its target id `budget`)."""
+    from models.planner import PlanInputs
+
+    return PlanInputs(
+        name=name,
+        allocation=allocation,
+        ambulances=ambulances,
+        subcentres=subcentres,
+        budget_cny=budget_cny,
+        budget_target_id="budget",
+        weights=weights,
+    )

@@ -25,6 +25,7 @@ OPTIMIZER_LAYERS = (
     "analysis",
     "pipeline",
     "whatif",
+    "audit",
     "outputs",
     "rerender",
     "cli",

@@ -11,6 +11,9 @@ Two traps are handled here and nowhere else:
   ones (keeping the minimum gives pmed1 = 5718 instead of the published 5819);
 * pmedcap optima use Euclidean distances truncated to integers (floor): pmedcap01 is 713 with floor and
   728.26 with exact distances.
+
+`p_median_inputs` and `capacitated_inputs` turn a loaded instance into the inputs of the location models
+(vertices 1..n as both demand points and candidate sites), for the benchmarks and the tests alike.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from models.location.capacitated_p_median import CapacitatedPMedianInputs
+from models.location.p_median import Formulation, PMedianInputs
 from optimizer.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -247,4 +252,25 @@ def load_pmedcap(name: str, folder: Path) -> CapacitatedInstance:
         coordinates=coordinates,
         distance=floor_euclidean(coordinates),
         known_optimum=optimum,
+    )
+
+
+def p_median_inputs(instance: PMedianInstance, formulation: Formulation = "auto") -> PMedianInputs:
+    """The instance as p-median inputs: vertices 1..n are the demand points (weight 1) and the sites."""
+    ids = tuple(range(1, instance.n + 1))
+    return PMedianInputs(
+        ids, ids, np.ones(instance.n), instance.distance.astype(float), instance.p, formulation=formulation
+    )
+
+
+def capacitated_inputs(instance: CapacitatedInstance) -> CapacitatedPMedianInputs:
+    """The instance as capacitated p-median inputs: vertices 1..n are the demand points and the sites."""
+    ids = tuple(range(1, instance.n + 1))
+    return CapacitatedPMedianInputs(
+        ids,
+        ids,
+        instance.distance.astype(float),
+        instance.demand.astype(float),
+        np.full(instance.n, float(instance.capacity)),
+        instance.p,
     )

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -114,7 +114,8 @@ def synthetic_plan(province: ProvinceInstance) -> SyntheticPlan:
     facilities, facility_xy = _facilities(province, towns)
     km = road_km(province.town_xy, facility_xy, detour=1.0, dtype=np.float64)
     scenario, target_cost = _scenario(province, towns, facilities)
-    counties = towns.groupby("county_code", as_index=False)["population"].sum()
+    # pandas-stubs type a grouped column's sum as a Series whatever as_index; with as_index=False it is a DataFrame
+    counties = cast(pd.DataFrame, towns.groupby("county_code", as_index=False)["population"].sum())
     counties = counties.rename(columns={"population": "population_2020"})
     counties["county_name"] = "synthetic county " + counties["county_code"]
     corner = _lon_lat(np.array([[0.0, 0.0], [province.extent_km, province.extent_km]]))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
 import pulp
 
@@ -27,25 +28,39 @@ from models.tolerances import FEASIBILITY_TOL
 logger = logging.getLogger(__name__)
 
 
-def _common_problems(
-    demand_ids: tuple[common.Key, ...],
-    site_ids: tuple[common.Key, ...],
-    weight: tuple[float, ...],
-    p: int,
-    site_capacity: tuple[int, ...] | None,
-    coverages: dict[str, Mapping[common.Key, tuple[common.Key, ...]]],
-) -> list[str]:
+class _Fleet(Protocol):
+    """What DSM and MEXCLP inputs share: demand points and their weight, stations, fleet, station capacity."""
+
+    @property
+    def demand_ids(self) -> tuple[common.Key, ...]: ...
+
+    @property
+    def site_ids(self) -> tuple[common.Key, ...]: ...
+
+    @property
+    def weight(self) -> tuple[float, ...]: ...
+
+    @property
+    def p(self) -> int: ...
+
+    @property
+    def site_capacity(self) -> tuple[int, ...] | None: ...
+
+
+def _fleet_problems(inputs: _Fleet, coverages: dict[str, Mapping[common.Key, tuple[common.Key, ...]]]) -> list[str]:
+    """Problems with the shared inputs, and with the sites and demand ids each named coverage set lists."""
+    demand_ids, site_ids, p, capacity = inputs.demand_ids, inputs.site_ids, inputs.p, inputs.site_capacity
     problems = common.id_problems("demand_ids", demand_ids) + common.id_problems("site_ids", site_ids)
-    if len(weight) != len(demand_ids) or any(w < 0 for w in weight):
+    if len(inputs.weight) != len(demand_ids) or any(w < 0 for w in inputs.weight):
         problems.append(f"weight needs {len(demand_ids)} entries, all ≥ 0")
     if p < 1:
         problems.append(f"p (ambulances) was {p} but must be ≥ 1")
-    if site_capacity is not None:
-        if len(site_capacity) != len(site_ids) or any(c < 0 for c in site_capacity):
+    if capacity is not None:
+        if len(capacity) != len(site_ids) or any(c < 0 for c in capacity):
             problems.append(f"site_capacity needs {len(site_ids)} entries, all ≥ 0")
-        elif sum(site_capacity) < p:
+        elif sum(capacity) < p:
             problems.append(
-                f"the sites hold {sum(site_capacity)} ambulances in total but p = {p}; raise site_capacity or lower p"
+                f"the sites hold {sum(capacity)} ambulances in total but p = {p}; raise site_capacity or lower p"
             )
     sites, demands = set(site_ids), set(demand_ids)
     for label, coverage in coverages.items():
@@ -58,13 +73,21 @@ def _common_problems(
     return problems
 
 
-def _ambulance_vars(
-    problem: pulp.LpProblem, site_ids: tuple[common.Key, ...], p: int, site_capacity: tuple[int, ...] | None
-) -> dict[common.Key, pulp.LpVariable]:
-    cap = dict(zip(site_ids, site_capacity or (p,) * len(site_ids), strict=True))
+def _capacities(inputs: _Fleet) -> dict[common.Key, int]:
+    """Station → the most ambulances it may hold (p where no `site_capacity` is given)."""
+    return dict(zip(inputs.site_ids, inputs.site_capacity or (inputs.p,) * len(inputs.site_ids), strict=True))
+
+
+def _demand(inputs: _Fleet) -> dict[common.Key, float]:
+    """Demand point → its weight."""
+    return dict(zip(inputs.demand_ids, inputs.weight, strict=True))
+
+
+def _ambulance_vars(problem: pulp.LpProblem, inputs: _Fleet) -> dict[common.Key, pulp.LpVariable]:
+    cap = _capacities(inputs)
     return {
-        s: problem.add_variable(name("y", s), lowBound=0, upBound=min(p, cap[s]), cat=pulp.LpInteger)
-        for s in common.sorted_ids(site_ids)
+        s: problem.add_variable(name("y", s), lowBound=0, upBound=min(inputs.p, cap[s]), cat=pulp.LpInteger)
+        for s in common.sorted_ids(inputs.site_ids)
     }
 
 
@@ -114,14 +137,7 @@ class DSMInputs:
 
     def __post_init__(self) -> None:
         """Collect every input problem, including obvious infeasibility, then raise once."""
-        problems = _common_problems(
-            self.demand_ids,
-            self.site_ids,
-            self.weight,
-            self.p,
-            self.site_capacity,
-            {"cover_r1": self.cover_r1, "cover_r2": self.cover_r2},
-        )
+        problems = _fleet_problems(self, {"cover_r1": self.cover_r1, "cover_r2": self.cover_r2})
         if not 0 <= self.alpha <= 1:
             problems.append(f"alpha was {self.alpha} but must be a share in [0, 1]")
         if not problems:
@@ -132,7 +148,7 @@ class DSMInputs:
                     f"{len(lost)} demand point(s) have no station within r2 (e.g. {lost[:5]}); "
                     "add candidate stations or enlarge r2"
                 )
-            weight = dict(zip(self.demand_ids, self.weight, strict=True))
+            weight = _demand(self)
             reach1 = common.invert(self.cover_r1, self.demand_ids)
             coverable = sum(weight[d] for d, near in reach1.items() if near)
             if coverable < self.alpha * sum(self.weight) - FEASIBILITY_TOL:
@@ -143,23 +159,32 @@ class DSMInputs:
         common.raise_if("DSM", problems)
 
 
+InputsT = TypeVar("InputsT")
+
+
 @dataclass(frozen=True, eq=False)
-class DSMModel:
-    """The built DSM and typed handles."""
+class _FleetModel(Generic[InputsT]):
+    """What a built DSM or MEXCLP holds in common: the problem, its inputs and the ambulance variables."""
 
     problem: pulp.LpProblem
-    inputs: DSMInputs
+    inputs: InputsT
     ambulances: dict[common.Key, pulp.LpVariable]
     """y[site] — ambulances stationed at the site (integer)."""
+
+    def stationed(self) -> dict[common.Key, int]:
+        """Site → ambulances (only sites with at least one)."""
+        return {s: round(v.varValue or 0) for s, v in self.ambulances.items() if round(v.varValue or 0) > 0}
+
+
+@dataclass(frozen=True, eq=False)
+class DSMModel(_FleetModel[DSMInputs]):
+    """The built DSM and typed handles."""
+
     once: dict[common.Key, pulp.LpVariable]
     """demand → x1 — covered at least once within r1 (shared by points with equal reach sets)."""
     twice: dict[common.Key, pulp.LpVariable]
     """demand → x2 — covered at least twice within r1 (shared by points with equal reach sets)."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
-
-    def stationed(self) -> dict[common.Key, int]:
-        """Site → ambulances (only sites with at least one)."""
-        return {s: round(v.varValue or 0) for s, v in self.ambulances.items() if round(v.varValue or 0) > 0}
 
 
 def build_dsm_model(inputs: DSMInputs) -> DSMModel:
@@ -187,8 +212,8 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
     """
     problem = pulp.LpProblem("dsm", pulp.LpMaximize)
     registry = ConstraintRegistry[LocationFamily]()
-    y = _ambulance_vars(problem, inputs.site_ids, inputs.p, inputs.site_capacity)
-    weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
+    y = _ambulance_vars(problem, inputs)
+    weight = _demand(inputs)
     reach1, reach2 = (
         common.invert(inputs.cover_r1, inputs.demand_ids),
         common.invert(inputs.cover_r2, inputs.demand_ids),
@@ -282,40 +307,25 @@ class MEXCLPInputs:
 
     def __post_init__(self) -> None:
         """Collect every input problem, then raise once."""
-        problems = _common_problems(
-            self.demand_ids,
-            self.site_ids,
-            self.weight,
-            self.p,
-            self.site_capacity,
-            {"coverage": self.coverage},
-        )
+        problems = _fleet_problems(self, {"coverage": self.coverage})
         if not 0 <= self.busy_fraction < 1:
             problems.append(f"busy_fraction was {self.busy_fraction} but must be in [0, 1)")
         common.raise_if("MEXCLP", problems)
 
 
 @dataclass(frozen=True, eq=False)
-class MEXCLPModel:
+class MEXCLPModel(_FleetModel[MEXCLPInputs]):
     """The built MEXCLP and typed handles."""
 
-    problem: pulp.LpProblem
-    inputs: MEXCLPInputs
-    ambulances: dict[common.Key, pulp.LpVariable]
-    """y[site] — ambulances stationed at the site (integer)."""
     kth: dict[tuple[common.Key, int], pulp.LpVariable]
     """x[demand, k] — the demand is covered by at least k ambulances."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
-
-    def stationed(self) -> dict[common.Key, int]:
-        """Site → ambulances (only sites with at least one)."""
-        return {s: round(v.varValue or 0) for s, v in self.ambulances.items() if round(v.varValue or 0) > 0}
 
 
 def expected_coverage(inputs: MEXCLPInputs, stationed: Mapping[common.Key, int]) -> float:
     """Σ_i w_i (1 − q^{n_i}), n_i ambulances within reach of i (independent of any model)."""
     reach = common.invert(inputs.coverage, inputs.demand_ids)
-    weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
+    weight = _demand(inputs)
     q = inputs.busy_fraction
     return float(sum(weight[d] * (1 - q ** sum(stationed.get(s, 0) for s in near)) for d, near in reach.items()))
 
@@ -340,9 +350,9 @@ def build_mexclp_model(inputs: MEXCLPInputs) -> MEXCLPModel:
     """
     problem = pulp.LpProblem("mexclp", pulp.LpMaximize)
     registry = ConstraintRegistry[LocationFamily]()
-    y = _ambulance_vars(problem, inputs.site_ids, inputs.p, inputs.site_capacity)
-    cap = dict(zip(inputs.site_ids, inputs.site_capacity or (inputs.p,) * len(inputs.site_ids), strict=True))
-    weight = dict(zip(inputs.demand_ids, inputs.weight, strict=True))
+    y = _ambulance_vars(problem, inputs)
+    cap = _capacities(inputs)
+    weight = _demand(inputs)
     q = inputs.busy_fraction
     kth: dict[tuple[common.Key, int], pulp.LpVariable] = {}
     objective: list[tuple[pulp.LpVariable, float]] = []

@@ -14,6 +14,8 @@ Parameters
     p_t             resident population of t (persons); P = Σ p_t
     τ_tg            travel time t → site g (minutes); τ̄ the access limit (minutes)
     B_r             base-year stock of r in the modelled facilities (None = not published)
+    b_rf            base-year stock of r at facility f, where known per facility (R ⊇ R_f, the resources so known)
+    ρ_r             largest share of b_rf the plan may take away (0 unless the scenario allows reductions)
     O_r             stock of r outside the modelled facilities, kept fixed
     c_r             cost of one added unit of r (CNY)
     D_r             the area's demand for r: the largest plan requirement on r, or its base-year stock
@@ -23,26 +25,33 @@ Variables
     y_rtg ≥ 0       amount of r at site g serving residents of t (access flow)
     u_rt ≥ 0        r-demand of t left without a facility within τ̄
     s_k, e_k ≥ 0    shortfall below / excess above target k (absent when k is hard)
-    g_r ≥ 0         units of r added over the base year
+    g_r ≥ 0         units of r added over the base year (r ∉ R_f)
+    a_rf, d_rf ≥ 0  units of r added at / taken from facility f (r ∈ R_f)
     z_cf ∈ Z≥0      beds of category c at f
 Constraints
     (R1) access_demand[r,t]:   Σ_g y_rtg + u_rt = (p_t / P) D_r                 (demand follows residents)
     (R2) access_capacity[r,g]: Σ_t y_rtg ≤ Σ_{f: g(f) = g} x_rf
     (R3) stock_floor[r]:       Σ_f x_rf ≥ B_r              (unless the scenario allows reductions)
-    (R4) added[r]:             g_r ≥ Σ_f x_rf − B_r        (B_r = 0 when not published)
+    (R4) added[r]:             g_r ≥ Σ_f x_rf − B_r        (B_r = 0 when not published; r ∉ R_f)
     (R5) subset[r,f]:          x_rf ≤ x_{parent(r),f}      (e.g. GPs are physicians)
+    (R6) stock_floor[r,f]:     x_rf ≥ ⌈(1 − ρ_r) b_rf⌉      (r ∈ R_f: no facility is emptied into another)
+    (R7) added[r,f]:           a_rf ≥ x_rf − b_rf ;  reduced[r,f]: d_rf ≥ b_rf − x_rf      (r ∈ R_f)
     (T1) target[k]:            N_k + s_k ≥ ρ_k  and/or  N_k − e_k ≤ ρ_k,
                                N_k = Σ_{f ∈ F_k} x_{r_k f} + [O_{r_k}] ;
                                per-resource targets compare N_k with ρ_k · D_k (D_k built like N_k)
     (L1) limit_min[l,f]:       x_rf (+ slack) ≥ min_l  (or ≥ min_l^sub · o_f at sub-centres)
     (L2) limit_max[l,f]:       x_rf (− slack) ≤ max_l + (max_l^sub − max_l) · o_f
-    (P1) staff_per_bed[q,f]:   x_rf (+ slack) ≥ κ_q x_beds,f           (staff follow beds)
+    (P1) staff_per_bed[q,f]:   x_rf (+ slack) ≥ κ_q x_{r'(q),f}      (staff follow beds, r' = beds; or a
+                               share of another resource, e.g. TCM physicians among physicians)
     (C1) category_within[c,f]: z_cf ≤ x_beds,f
     (C2) category_min[c,f]:    z_cf ≥ m_c ;  (C3) z_cf ≥ α_c x_beds,f ;  (C4) z_cf ≤ β_c x_beds,f
 Objective terms (minimised; weights from the scenario)
     Σ_k w_k (s_k + e_k) / scale_k                          shortfalls, binding ≫ expected
     Σ_r Σ (τ_tg y_rtg + 2 τ̄ u_rt) / (τ̄ · ref_r) / |R_d|  mean access time of demand-driven resources
-    Σ_r ε Σ_f x_rf / ref_r   for free (zero-cost), non-demand-driven resources: no more than needed
+    Σ_{r ∈ R_f} ε Σ_f (a_rf + d_rf) / ref_r   stability: ties break toward the base-year stock, so a
+                                              changed budget changes only what the budget changes
+    Σ_{r ∉ R_f} ε Σ_f x_rf / ref_r   for free (zero-cost), non-demand-driven resources: no more than needed
+Cost: Σ_{r ∉ R_f} c_r g_r + Σ_{r ∈ R_f} c_r Σ_f a_rf (additions are costed where they happen).
 The demand D_r is fixed by the plan, not by the stock: stock beyond what residents need within reach
 lowers no travel time, so a loose budget never buys staff for their own sake (an earlier version tied
 demand to the stock and, with a large budget, hired far beyond the targets to shorten trips).
@@ -100,12 +109,25 @@ class AllocationHandles:
     unserved: dict[tuple[str, str], pulp.LpVariable]
     shortfall: dict[str, pulp.LpVariable]
     excess: dict[str, pulp.LpVariable]
-    added: dict[str, pulp.LpVariable]
+    added: dict[str, pulp.LpAffineExpression]
+    added_at: dict[tuple[str, str], pulp.LpVariable]
+    reduced_at: dict[tuple[str, str], pulp.LpVariable]
     category_beds: dict[tuple[str, str], pulp.LpVariable]
     limit_slack: dict[str, pulp.LpVariable]
     shortfall_term: pulp.LpAffineExpression
     access_term: pulp.LpAffineExpression
     cost: pulp.LpAffineExpression
+
+
+@dataclass(frozen=True)
+class StockHandles:
+    """Additions (total per resource, and per facility where the stock is known per facility),
+    reductions per facility, and the stability tie-break pairs ε·(added + reduced)."""
+
+    added: dict[str, pulp.LpAffineExpression]
+    added_at: dict[tuple[str, str], pulp.LpVariable]
+    reduced_at: dict[tuple[str, str], pulp.LpVariable]
+    stability: list[tuple[pulp.LpVariable, float]]
 
 
 def add_allocation(
@@ -114,7 +136,7 @@ def add_allocation(
     registry: ConstraintRegistry[PlanFamily],
     subcentre_open: Mapping[str, pulp.LpVariable],
 ) -> AllocationHandles:
-    """Add (R1)–(R5), (T1), (L1)–(L2) and (C1)–(C4) to `problem`; return handles and objective terms."""
+    """Add (R1)–(R7), (T1), (L1)–(L2) and (C1)–(C4) to `problem`; return handles and objective terms."""
     resources = {r.name: r for r in inputs.resources}
     amount = {
         (r.name, f): problem.add_variable(name("amount", r.name, f), 0, cat=pulp.LpInteger)
@@ -123,16 +145,18 @@ def add_allocation(
     }
     stock = {r.name: pulp.LpAffineExpression([(amount[r.name, f], 1.0) for f in r.eligible]) for r in inputs.resources}
     flow, unserved, access_pairs = _add_access(problem, inputs, registry, amount)
-    added = _add_stock_rules(problem, inputs, registry, amount, stock)
+    stock_handles = _add_stock_rules(problem, inputs, registry, amount, stock)
     shortfall, excess, shortfall_pairs = _add_targets(problem, inputs, registry, amount, resources)
     limit_slack, limit_pairs = add_limits(problem, inputs, registry, amount, subcentre_open)
     limit_pairs += add_staff_per_bed(problem, inputs, registry, amount, limit_slack)
     category_beds, category_pairs = add_bed_categories(problem, inputs, registry, amount, limit_slack)
-    cost = pulp.LpAffineExpression([(added[r.name], r.unit_cost_cny) for r in inputs.resources])
-    parsimony = [
+    cost = pulp.LpAffineExpression()
+    for r in inputs.resources:
+        cost.addInPlace(stock_handles.added[r.name] * r.unit_cost_cny)
+    parsimony = stock_handles.stability + [
         (amount[r.name, f], PARSIMONY / max(r.reference_total, 1.0))
         for r in inputs.resources
-        if r.unit_cost_cny == 0 and not r.demand_driven
+        if r.unit_cost_cny == 0 and not r.demand_driven and not r.per_facility
         for f in r.eligible
     ]
     return AllocationHandles(
@@ -141,7 +165,9 @@ def add_allocation(
         unserved=unserved,
         shortfall=shortfall,
         excess=excess,
-        added=added,
+        added=stock_handles.added,
+        added_at=stock_handles.added_at,
+        reduced_at=stock_handles.reduced_at,
         category_beds=category_beds,
         limit_slack=limit_slack,
         shortfall_term=pulp.LpAffineExpression(shortfall_pairs + limit_pairs + category_pairs),
@@ -223,8 +249,9 @@ def _add_stock_rules(
     registry: ConstraintRegistry[PlanFamily],
     amount: Mapping[tuple[str, str], pulp.LpVariable],
     stock: Mapping[str, pulp.LpAffineExpression],
-) -> dict[str, pulp.LpVariable]:
-    added: dict[str, pulp.LpVariable] = {}
+) -> StockHandles:
+    """(R3)–(R7): what the base year leaves, what is added (and costed), what is taken away."""
+    handles = StockHandles({}, {}, {}, [])
     for resource in inputs.resources:
         r = resource.name
         baseline = resource.baseline_modelled
@@ -235,13 +262,17 @@ def _add_stock_rules(
                 name("stock_floor", r),
                 allocation_tag(PlanFamily.STOCK_FLOOR, None, r, f"keep the base-year {r} ({baseline:g})"),
             )
-        added[r] = problem.add_variable(name("added", r), 0)
-        registry.add(
-            problem,
-            added[r] >= stock[r] - (baseline or 0.0),
-            name("added", r),
-            allocation_tag(PlanFamily.COST, None, r, f"{r} added over the base year"),
-        )
+        if resource.per_facility:
+            _add_facility_stock(problem, resource, registry, amount, handles)
+        else:
+            added = problem.add_variable(name("added", r), 0)
+            handles.added[r] = pulp.LpAffineExpression([(added, 1.0)])
+            registry.add(
+                problem,
+                added >= stock[r] - (baseline or 0.0),
+                name("added", r),
+                allocation_tag(PlanFamily.COST, None, r, f"{r} added over the base year"),
+            )
         if resource.subset_of is not None:
             for f in resource.eligible:
                 if (resource.subset_of, f) in amount:
@@ -251,7 +282,56 @@ def _add_stock_rules(
                         name("subset", r, f),
                         allocation_tag(PlanFamily.SUBSET, None, r, f"{r} are counted among {resource.subset_of}"),
                     )
-    return added
+    return handles
+
+
+def _add_facility_stock(
+    problem: pulp.LpProblem,
+    resource: ResourceInputs,
+    registry: ConstraintRegistry[PlanFamily],
+    amount: Mapping[tuple[str, str], pulp.LpVariable],
+    handles: StockHandles,
+) -> None:
+    """(R6)–(R7) for a resource whose base-year stock is known per facility: each facility keeps at
+    least its stock less the allowed reduction; additions are costed where they happen, so moving a
+    unit from one hospital to another is an addition (costed) plus a reduction, never free."""
+    r = resource.name
+    weight = PARSIMONY / max(resource.reference_total, 1.0)
+    total: list[tuple[pulp.LpVariable, float]] = []
+    for f in resource.eligible:
+        base = resource.base_stock.get(f, 0)
+        floor = resource.floor_at(f)
+        x = amount[r, f]
+        if floor > 0:
+            registry.add(
+                problem,
+                x >= floor,
+                name("stock_floor", r, f),
+                allocation_tag(PlanFamily.STOCK_FLOOR, None, r, f"{f} keeps at least {floor} of its {base} {r}"),
+            )
+        added = _positive_part(problem, registry, name("added", r, f), x - base, r, f"{r} added at {f}")
+        handles.added_at[r, f] = added
+        total.append((added, 1.0))
+        handles.stability.append((added, weight))
+        if base > 0:
+            reduced = _positive_part(problem, registry, name("reduced", r, f), base - x, r, f"{r} taken from {f}")
+            handles.reduced_at[r, f] = reduced
+            handles.stability.append((reduced, weight))
+    handles.added[r] = pulp.LpAffineExpression(total)
+
+
+def _positive_part(
+    problem: pulp.LpProblem,
+    registry: ConstraintRegistry[PlanFamily],
+    key: str,
+    difference: pulp.LpAffineExpression,
+    resource: str,
+    description: str,
+) -> pulp.LpVariable:
+    """A variable v ≥ max(difference, 0) named `key`, with its cost-accounting row `key`."""
+    variable = problem.add_variable(key, 0)
+    registry.add(problem, variable >= difference, key, allocation_tag(PlanFamily.COST, None, resource, description))
+    return variable
 
 
 def _add_targets(

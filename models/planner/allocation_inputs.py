@@ -6,12 +6,14 @@ vehicles), costs in CNY, times in minutes. The formulation they parameterise is 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from models.naming import ConstraintTag
 from models.planner.families import PlanFamily
+from models.tolerances import ROUNDING_GUARD
 
 TargetKind = Literal["per_population", "per_resource", "count"]
 Sense = Literal[">=", "<=", "="]
@@ -30,6 +32,20 @@ class ResourceInputs:
     allow_reduction: bool
     demand_driven: bool
     reference_total: float
+    base_stock: Mapping[str, int] = field(default_factory=dict)
+    """Base-year amount per eligible facility; empty = not known per facility (pooled rules only)."""
+    max_reduction_share: float = 0.0
+    """Largest share of a facility's base-year stock the plan may take away (0 = none)."""
+
+    @property
+    def per_facility(self) -> bool:
+        """True when the base-year stock is known facility by facility."""
+        return bool(self.base_stock)
+
+    def floor_at(self, facility: str) -> int:
+        """The least amount `facility` may keep: its stock less the allowed reduction, rounded up."""
+        base = self.base_stock.get(facility, 0)
+        return math.ceil(base * (1.0 - self.max_reduction_share) - ROUNDING_GUARD)
 
 
 @dataclass(frozen=True)
@@ -67,7 +83,8 @@ class LimitInputs:
 
 @dataclass(frozen=True)
 class StaffPerBedInputs:
-    """Staff of one kind a facility needs for each of its beds (staff follow beds)."""
+    """Amount of one resource a facility needs per unit of another: staff per bed (staff follow beds),
+    or a share such as TCM physicians among a TCM hospital's physicians (`per_resource = "physicians"`)."""
 
     id: str
     resource: str
@@ -75,6 +92,7 @@ class StaffPerBedInputs:
     min_per_bed: float
     hard: bool
     violation_weight: float
+    per_resource: str = "beds"
 
 
 @dataclass(frozen=True)

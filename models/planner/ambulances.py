@@ -11,6 +11,8 @@ Parameters
     p_t          resident population of t (persons)
     R            fleet the rule requires: ceil(multiplier × population / persons per vehicle) + extras
     E            existing fleet (vehicles; 0 when not published, so every vehicle is costed)
+    e_b          existing vehicles stationed at b (where known)
+    S ⊆ B        stations the plan names (120 急救站点): fixed bases
     m            most vehicles at one base
 Variables
     n_b ∈ Z, 0 ≤ n_b ≤ m    vehicles stationed at base b
@@ -22,8 +24,13 @@ Constraints
     (A2) ambulance_cover[t]:     Σ_{b ∈ N(t)} n_b + u_t + w_t ≥ 2
     (A3) ambulance_backup[t]:    w_t ≥ u_t
     (A4) ambulance_added:        δ ≥ Σ_b n_b − E
+    (A5) named_station[s]:       n_s ≥ 1                              (s ∈ S)
+    (A6) ambulance_moved_up[b], ambulance_moved_down[b]:
+                                 v_b ≥ n_b − e_b,  v_b ≥ e_b − n_b    (stability: ε Σ_b v_b in the objective)
 Objective terms (minimised; weights from the scenario)
-    W_1 Σ_t p_t u_t / P + W_2 Σ_t p_t w_t / P + W_short σ / R
+    W_1 Σ_t p_t u_t / P + W_2 Σ_t p_t w_t / P + W_short σ / R + ε Σ_b v_b / R
+Existing vehicles are not bought again (A4 counts only vehicles above E); they may be re-stationed,
+and the tie-break (A6) keeps them where they are unless coverage gains from the move.
 (A2)–(A3) are the double-coverage constraints of Gendreau, Laporte & Semet (1997) in aggregate form,
 written with "not covered" variables (covered once = 1 − u, twice = 1 − w) so every objective term
 is non-negative; with integer n they make u and w integral at an optimum.
@@ -32,12 +39,15 @@ is non-negative; with integer n they make u and w integral at an optimum.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulp
 
 from models.naming import ConstraintRegistry, ConstraintTag, name
 from models.planner.families import PlanFamily
+
+STABILITY = 1e-3
+"""Weight of the re-stationing tie-break, per vehicle over the fleet the rule requires."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,8 @@ class AmbulanceInputs:
     max_per_base: int
     unit_cost_cny: float
     target_id: str
+    existing_at: Mapping[str, int] = field(default_factory=dict)
+    named_stations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,13 +81,14 @@ class AmbulanceHandles:
     uncovered_term: pulp.LpAffineExpression
     no_backup_term: pulp.LpAffineExpression
     shortfall_term: pulp.LpAffineExpression
+    stability_term: pulp.LpAffineExpression
     cost: pulp.LpAffineExpression
 
 
 def add_ambulances(
     problem: pulp.LpProblem, inputs: AmbulanceInputs, registry: ConstraintRegistry[PlanFamily]
 ) -> AmbulanceHandles:
-    """Add variables and constraints (A1)–(A4) to `problem`; return handles and objective terms."""
+    """Add variables and constraints (A1)–(A6) to `problem`; return handles and objective terms."""
     total_population = sum(inputs.population[t] for t in inputs.towns) or 1.0
     vehicles = {
         b: problem.add_variable(name("ambulances", b), 0, inputs.max_per_base, cat=pulp.LpInteger) for b in inputs.bases
@@ -107,6 +120,20 @@ def add_ambulances(
         )
         registry.add(problem, no_backup[t] >= uncovered[t], name("ambulance_backup", t), tag("backup after cover"))
     registry.add(problem, added >= fleet - inputs.existing_fleet, name("ambulance_added"), tag("vehicles to buy"))
+    for station in inputs.named_stations:
+        registry.add(
+            problem,
+            vehicles[station] >= 1,
+            name("named_station", station),
+            tag(f"named 120 station {station} holds a vehicle", family=PlanFamily.NAMED_STATION),
+        )
+    moved = []
+    for b, existing in sorted(inputs.existing_at.items()):
+        if b in vehicles and existing > 0:
+            v = problem.add_variable(name("ambulance_moved", b), 0)
+            registry.add(problem, v >= vehicles[b] - existing, name("ambulance_moved_up", b), tag("re-stationed"))
+            registry.add(problem, v >= existing - vehicles[b], name("ambulance_moved_down", b), tag("re-stationed"))
+            moved.append((v, STABILITY / max(inputs.fleet_required, 1)))
 
     share = {t: inputs.population[t] / total_population for t in inputs.towns}
     required = max(inputs.fleet_required, 1)
@@ -120,5 +147,6 @@ def add_ambulances(
         uncovered_term=pulp.LpAffineExpression([(uncovered[t], share[t]) for t in inputs.towns]),
         no_backup_term=pulp.LpAffineExpression([(no_backup[t], share[t]) for t in inputs.towns]),
         shortfall_term=pulp.LpAffineExpression(shortfall_pairs),
+        stability_term=pulp.LpAffineExpression(moved),
         cost=pulp.LpAffineExpression([(added, inputs.unit_cost_cny)]),
     )

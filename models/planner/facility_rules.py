@@ -89,15 +89,16 @@ def add_staff_per_bed(
     amount: Mapping[tuple[str, str], pulp.LpVariable],
     slack: dict[str, pulp.LpVariable],
 ) -> list[tuple[pulp.LpVariable, float]]:
-    """(P1): staff of a kind at a facility follow its beds; soft slacks go into `slack`."""
+    """(P1): a resource at a facility follows another there (staff per bed, or a share of physicians);
+    soft slacks go into `slack`."""
     pairs: list[tuple[pulp.LpVariable, float]] = []
     for rule in inputs.staff_per_bed:
-        staff, beds = amount[rule.resource, rule.facility], amount["beds", rule.facility]
+        staff, beds = amount[rule.resource, rule.facility], amount[rule.per_resource, rule.facility]
         tag = allocation_tag(
             PlanFamily.STAFF_PER_BED,
             rule.id,
             rule.resource,
-            f"{rule.resource} ≥ {rule.min_per_bed:g} per bed at {rule.facility}",
+            f"{rule.resource} ≥ {rule.min_per_bed:g} per {rule.per_resource} at {rule.facility}",
         )
         _add_rule(
             problem,

@@ -25,6 +25,7 @@ class PlanFamily(enum.StrEnum):
     STAFF_PER_BED = "staff_per_bed"
     STOCK_FLOOR = "stock_floor"
     AMBULANCE_FLEET = "ambulance_fleet"
+    NAMED_STATION = "named_station"
     SUBCENTRE_COUNT = "subcentre_count"
     SUBCENTRE_NAMED = "subcentre_named"
     ASSIGN = "assign"
@@ -97,6 +98,7 @@ _RULES: dict[PlanFamily, PlanRule] = {
     PlanFamily.STAFF_PER_BED: PlanRule(FACILITY_UNITS, "staffing rule '{key}'"),
     PlanFamily.STOCK_FLOOR: PlanRule(FACILITY_UNITS),
     PlanFamily.AMBULANCE_FLEET: PlanRule("vehicles"),
+    PlanFamily.NAMED_STATION: PlanRule("vehicles", "the 120 stations the plan names (one vehicle each)"),
     PlanFamily.SUBCENTRE_COUNT: PlanRule("sub-centres"),
     PlanFamily.SUBCENTRE_NAMED: PlanRule("named sub-centres", "the sub-centres the plan names"),
     PlanFamily.ASSIGN: PlanRule(

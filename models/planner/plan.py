@@ -3,13 +3,13 @@
 Formulation
 -----------
 The blocks and their constraints are documented in their own modules:
-    models/planner/allocation.py   (R1)–(R5), (T1), (L1)–(L2), (C1)–(C4)  beds and staff
+    models/planner/allocation.py   (R1)–(R7), (T1), (L1)–(L2), (C1)–(C4)  beds and staff
                                    (inputs in allocation_inputs.py; (L), (P), (C) rows in facility_rules.py)
-    models/planner/ambulances.py   (A1)–(A4)                                fleet and stationing
+    models/planner/ambulances.py   (A1)–(A6)                                fleet and stationing
     models/planner/subcentres.py   (S1)–(S5)                                sub-centre siting
     models/planner/hierarchy.py    (1)–(5)                                  service hierarchy (optional, hard)
 This module adds the coupling:
-    (B1) budget:  Σ_r c_r g_r + c_amb δ + c_sub Σ_s o_s ≤ budget (CNY)
+    (B1) budget:  Σ_r c_r g_r + Σ_r c_r Σ_f a_rf + c_amb δ + c_sub Σ_s o_s ≤ budget (CNY)
                   (stated in units of the budget's power of ten, so its coefficients are O(1))
     (H)  hierarchy nodes: a sub-centre candidate's node is open exactly when o_s = 1; existing
          facilities' nodes are constants 1 (variables fixed at 1)
@@ -21,6 +21,7 @@ and the objective, a weighted sum of normalised terms (each term lies in about [
         + W_subt · (mean travel to the assigned sub-centre / access limit)
         + W_acc  · (mean travel of resource demand to its facility / access limit)
         + W_cost · (cost / budget)
+        + ε      · (units moved away from the base-year stock; tie-break, see (R7) and (A6))
 Every term is non-negative, so the objective is 0 for a plan that meets everything at no travel
 and no cost, and the relative gap the solver reports is meaningful. The default weights put any
 shortfall of a plan target far above coverage, coverage above travel, and travel above cost, so money
@@ -137,6 +138,7 @@ def _build(inputs: PlanInputs) -> PlanModel:
             ambulances.shortfall_term
             + weights.ambulance_coverage * ambulances.uncovered_term
             + weights.ambulance_backup * ambulances.no_backup_term
+            + ambulances.stability_term
         )
     if subcentres is not None:
         cost += subcentres.cost

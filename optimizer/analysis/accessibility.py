@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, SupportsFloat, cast
 
 import numpy as np
 import pandas as pd
@@ -174,7 +174,8 @@ def equity_summary(table: pd.DataFrame, resources: Sequence[str], *, worst: int 
                 {
                     "code": str(r.code),
                     "name": str(r.name),
-                    "population": float(r.population),
+                    # itertuples types a field as any scalar (dates, None, ...); population is a number
+                    "population": float(cast(SupportsFloat, r.population)),
                     "access_per_1000": float(getattr(r, column)),
                 }
                 for r in worst_rows.itertuples(index=False)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import SupportsFloat, cast
 
 import numpy as np
 
 from models.tolerances import FEASIBILITY_TOL, INTEGRALITY_TOL, ROUNDING_GUARD
+from optimizer.analysis.facility_checks import facility_rule_table
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
+from optimizer.inputs.facility_stock import counted_other_stock, modelled_baseline
 from optimizer.inputs.scenario import RatioTarget, Scenario
 from optimizer.solving.results import PlanResult
 
@@ -25,6 +28,7 @@ class Violation:
     """One broken rule: which rule, where, and by how much."""
 
     rule: str
+    """The rule's id: a scenario rule, a standard or a check family (budget, stock_floor …)."""
     where: str
     message: str
 
@@ -37,15 +41,14 @@ def check(
 ) -> list[Violation]:
     """Every violation of the plan's hard rules and every inconsistency in the reported tables."""
     violations: list[Violation] = []
-    violations += _amounts(result, scenario)
+    violations += _amounts(result, scenario, data)
     violations += _targets(result, scenario, data)
-    violations += _facility_limits(result, scenario, data)
-    violations += _staff_per_bed(result, scenario)
+    violations += _facility_rules(result, scenario, data)
     violations += _bed_categories(result, scenario)
     violations += _ambulances(result, scenario, data, matrix)
     violations += _subcentres(result, scenario, data, honour_named)
     violations += _hierarchy(result, scenario, data, matrix)
-    violations += _budget(result, scenario)
+    violations += _budget(result, scenario, data)
     return violations
 
 
@@ -53,7 +56,7 @@ def _level_mask(result: PlanResult, levels: Sequence[str]) -> np.ndarray:
     return np.asarray(result.allocation["level"].isin(list(levels)).to_numpy(), dtype=bool)
 
 
-def _amounts(result: PlanResult, scenario: Scenario) -> list[Violation]:
+def _amounts(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:
     found = []
     table = result.allocation
     for resource, spec in scenario.resources.items():
@@ -67,7 +70,7 @@ def _amounts(result: PlanResult, scenario: Scenario) -> list[Violation]:
                 Violation("eligibility", resource, f"{resource} placed at levels not in {spec.eligible_levels}")
             )
         total = values.sum()
-        floor = spec.baseline_modelled.value if spec.baseline_modelled is not None else None
+        floor = modelled_baseline(scenario, data.stock, resource)
         if floor is not None and not spec.allow_reduction and total < floor - FEASIBILITY_TOL:
             found.append(Violation("stock_floor", resource, f"total {total:g} is below the base-year stock {floor:g}"))
         if spec.subset_of is not None:
@@ -81,18 +84,23 @@ def _amounts(result: PlanResult, scenario: Scenario) -> list[Violation]:
 
 
 def _counted(
-    result: PlanResult, scenario: Scenario, resource: str, levels: Sequence[str] | None, include_other: bool
+    result: PlanResult,
+    scenario: Scenario,
+    data: Datasets,
+    resource: str,
+    levels: Sequence[str] | None,
+    include_other: bool,
 ) -> float:
     spec = scenario.resources[resource]
     mask = _level_mask(result, list(levels or spec.eligible_levels))
     total = float(result.allocation.loc[mask, resource].sum())
-    if include_other and spec.other_stock is not None:
-        total += spec.other_stock.value
+    if include_other:
+        total += counted_other_stock(scenario, data.stock, resource)
     return total
 
 
 def _indicator(result: PlanResult, scenario: Scenario, data: Datasets, target: RatioTarget) -> float:
-    numerator = _counted(result, scenario, target.resource, target.facility_levels, target.include_other_stock)
+    numerator = _counted(result, scenario, data, target.resource, target.facility_levels, target.include_other_stock)
     if target.kind == "per_population":
         column = {"residents": "population", "children_0_14": "children_0_14", "aged_65_plus": "aged_65_plus"}[
             str(target.denominator_population)
@@ -103,6 +111,7 @@ def _indicator(result: PlanResult, scenario: Scenario, data: Datasets, target: R
         denominator = _counted(
             result,
             scenario,
+            data,
             str(target.denominator_resource),
             target.denominator_facility_levels or target.facility_levels,
             target.include_other_stock,
@@ -130,7 +139,9 @@ def _targets(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Vio
             found.append(Violation("report", target.id, "target missing from the targets table"))
             continue
         row = reported.loc[target.id]
-        if abs(float(row["achieved"]) - value) > 1e-4 * max(1.0, abs(value)) or bool(row["met"]) != holds:
+        # .loc[label] is typed Series | DataFrame; target ids are unique (scenario check), so this is one row's number
+        achieved = cast(SupportsFloat, row["achieved"])
+        if abs(float(achieved) - value) > 1e-4 * max(1.0, abs(value)) or bool(row["met"]) != holds:
             found.append(
                 Violation(
                     "report",
@@ -141,49 +152,25 @@ def _targets(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Vio
     return found
 
 
-def _facility_limits(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:
+def _facility_rules(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:
+    """Hard rules at single facilities (bands, standards, stated sizes, kept stock, named stations)."""
+    table = facility_rule_table(result.allocation, scenario, data)
+    missed = table[table["hard"] & ~table["met"]]
     found = []
-    table = result.allocation.set_index("facility_id")
-    town_population = dict(zip(data.townships["code"], data.townships["population"], strict=True))
-    upgraded = set(table.index[table["is_subcentre"]])
-    sub = scenario.subcentres
-    for rule in scenario.facility_limits:
-        if not rule.hard:
-            continue
-        selected = set(table.index[table["level"].isin(rule.levels)]) | set(rule.facility_ids)
-        for facility in sorted(selected):
-            value = float(table.loc[facility, rule.resource])
-            high = rule.max_value
-            if rule.max_per_1000_town_residents is not None:
-                high = math.floor(
-                    rule.max_per_1000_town_residents * town_population[table.loc[facility, "town_code"]] / 1000
+    for row in missed.itertuples(index=False):
+        # itertuples types a field as any scalar (dates, None, ...); shortfall and excess are float columns
+        if cast(float, row.shortfall) > 0:
+            found.append(
+                Violation(
+                    str(row.rule_id), str(row.facility_id), f"{row.resource} {row.achieved:g} < {row.required_min:g}"
                 )
-            if sub is not None and facility in upgraded and rule.resource == "beds" and high is not None:
-                high = sub.max_beds
-            if rule.min_value is not None and value < rule.min_value - FEASIBILITY_TOL:
-                found.append(Violation(rule.id, facility, f"{rule.resource} {value:g} < minimum {rule.min_value:g}"))
-            if high is not None and value > high + FEASIBILITY_TOL:
-                found.append(Violation(rule.id, facility, f"{rule.resource} {value:g} > maximum {high:g}"))
-    if sub is not None:
-        for facility in sorted(upgraded):
-            beds = float(table.loc[facility, "beds"]) if "beds" in table.columns else 0.0
-            if beds < sub.min_beds - FEASIBILITY_TOL:
-                found.append(Violation("subcentre_beds", facility, f"sub-centre has {beds:g} beds < {sub.min_beds}"))
-    return found
-
-
-def _staff_per_bed(result: PlanResult, scenario: Scenario) -> list[Violation]:
-    table = result.allocation
-    found = []
-    for rule in scenario.staff_per_bed:
-        if not rule.hard:
-            continue
-        rows = table[table["level"].isin(rule.levels)]
-        for facility, staff, beds in zip(rows["facility_id"], rows[rule.resource], rows["beds"], strict=True):
-            if staff < rule.min_per_bed * beds - FEASIBILITY_TOL:
-                found.append(
-                    Violation(rule.id, facility, f"{staff} {rule.resource} < {rule.min_per_bed} × {beds} beds")
+            )
+        if cast(float, row.excess) > 0:
+            found.append(
+                Violation(
+                    str(row.rule_id), str(row.facility_id), f"{row.resource} {row.achieved:g} > {row.required_max:g}"
                 )
+            )
     return found
 
 
@@ -195,8 +182,9 @@ def _bed_categories(result: PlanResult, scenario: Scenario) -> list[Violation]:
             continue
         selected = set(table.index[table["level"].isin(category.levels)]) | set(category.facility_ids)
         for facility in sorted(selected):
-            beds = float(table.loc[facility, "beds"])
-            inner = float(table.loc[facility, f"beds_{category.id}"])
+            # .loc[row, column] types a cell as any scalar (dates, None, ...); bed columns hold numbers
+            beds = float(cast(SupportsFloat, table.loc[facility, "beds"]))
+            inner = float(cast(SupportsFloat, table.loc[facility, f"beds_{category.id}"]))
             checks = [
                 (inner <= beds + FEASIBILITY_TOL, f"{inner:g} exceed the facility's {beds:g} beds"),
                 (
@@ -304,14 +292,25 @@ def _hierarchy(result: PlanResult, scenario: Scenario, data: Datasets, matrix: T
     return found
 
 
-def _budget(result: PlanResult, scenario: Scenario) -> list[Violation]:
+def _budget(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:
+    """Cost recomputed: additions facility by facility where the stock is known per facility, else over
+    the pooled base-year total; vehicles over the existing fleet; sub-centre upgrades."""
     table = result.allocation
     cost = 0.0
     for resource, spec in scenario.resources.items():
-        baseline = spec.baseline_modelled.value if spec.baseline_modelled else 0.0
-        cost += max(float(table[resource].sum()) - baseline, 0.0) * spec.unit_cost_cny.value
+        values = table[resource].to_numpy(float)
+        if data.stock.known(resource):
+            base = np.array([data.stock.value(resource, f) for f in table["facility_id"]], dtype=float)
+            added = float(np.clip(values - base, 0.0, None).sum())
+        else:
+            baseline = spec.baseline_modelled.value if spec.baseline_modelled else 0.0
+            added = max(float(values.sum()) - baseline, 0.0)
+        cost += added * spec.unit_cost_cny.value
     if scenario.ambulances is not None:
-        existing = scenario.ambulances.existing_fleet.value if scenario.ambulances.existing_fleet else 0.0
+        if scenario.ambulances.existing_fleet is not None:
+            existing = scenario.ambulances.existing_fleet.value
+        else:
+            existing = float(sum(data.stock.of("ambulances").values()))
         cost += max(float(table["ambulances"].sum()) - existing, 0.0) * scenario.ambulances.unit_cost_cny.value
     if scenario.subcentres is not None:
         cost += float(table["is_subcentre"].sum()) * scenario.subcentres.upgrade_cost_cny.value

@@ -1,10 +1,26 @@
-"""Checks of CLI option values shared by `run`, `whatif` and `compare`; typer names the option in its error."""
+"""Arguments, option checks and endings shared by the commands (`run`, `whatif`, `compare`, `audit`);
+typer names the option in its error."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.text import Text
+
+from optimizer.cli.console import error_console
+from optimizer.cli.exit_codes import ExitCode
+
+ScenarioArg = Annotated[Path, typer.Argument(help="scenario .toml file", show_default=False)]
+OutOption = Annotated[Path, typer.Option("--out", help="output folder (not an input folder)")]
+
+
+def exit_not_proven(what: str) -> typer.Exit:
+    """Warn that `what` is not proven optimal and return the exit (code 3) for the caller to raise."""
+    error_console.print(Text(f"warning: {what}; raise solver.time_limit_s or lower solver.mip_rel_gap", style="yellow"))
+    return typer.Exit(code=int(ExitCode.FEASIBLE_GAP))
 
 
 def check_time_limit(value: float | None) -> float | None:

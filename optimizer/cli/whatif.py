@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -22,7 +22,7 @@ from rich.text import Text
 from models.outcome import SolveOutcome
 from optimizer.cli.console import console, error_console
 from optimizer.cli.exit_codes import ExitCode
-from optimizer.cli.options import check_time_limit
+from optimizer.cli.options import OutOption, ScenarioArg, check_time_limit
 from optimizer.errors import PlannerError
 from optimizer.inputs.run_inputs import scenario_inputs
 from optimizer.inputs.scenario_loading import load_scenario
@@ -43,8 +43,8 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
 
     @app.command()
     def whatif(
-        scenario: Annotated[Path, typer.Argument(help="scenario .toml file", show_default=False)],
-        out: Annotated[Path, typer.Option("--out", help="output folder (not an input folder)")],
+        scenario: ScenarioArg,
+        out: OutOption,
         budget: Annotated[
             str | None,
             typer.Option(
@@ -194,10 +194,10 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
             )
         for row in result.changes.head(limit).itertuples(index=False):
             changes.add_row(
-                row.kind,
+                str(row.kind),
                 str(row.id),
                 str(row.name),
-                row.item,
+                str(row.item),
                 _fmt(row.a),
                 _fmt(row.b),
                 _signed(row.change),
@@ -235,13 +235,13 @@ def _outcome_cell(row: dict[str, object]) -> str:
     return outcome
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return f"{value:,.6g}"
 
 
-def _signed(value: float) -> str:
+def _signed(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return f"{value:+,.6g}"
@@ -265,7 +265,8 @@ def _print_sweep(result: SweepResult) -> None:
     )
     for column in columns:
         view.add_column(column, justify="left" if column in ("outcome", "next yuan to") else "right")
-    for row in table.to_dict("records"):
+    # to_dict types column labels as Hashable; the sweep table's are strings
+    for row in cast(list[dict[str, Any]], table.to_dict("records")):
         covered = (
             row.get("covered_population", math.nan) / row.get("population", math.nan) * 100
             if "population" in row

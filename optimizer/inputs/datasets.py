@@ -1,10 +1,10 @@
 """Load and check the data tables a scenario names: townships, facilities, counties, boundaries.
 
-This module owns what the tables must hold and how they agree: the required columns of each table,
-the codes that tie townships, facilities and counties to the area, the row checks, the scenario's
-references to facility ids and levels, and the opt-in county-seat placement. It returns the checked
-`Datasets` record. Reading a CSV file and checking single cells is `optimizer.inputs.tables`; the
-county polygons are `optimizer.inputs.boundaries`.
+This module owns the order of loading and what ties the tables to the area: the required columns of
+each table, the area filter by county code, the scenario's references to facility ids and levels, and
+the opt-in county-seat placement. It returns the checked `Datasets` record. The row and code checks
+of each table are `optimizer.inputs.dataset_checks`; reading a CSV file and checking single cells is
+`optimizer.inputs.tables`; the county polygons are `optimizer.inputs.boundaries`.
 
 Every problem in every table is collected and raised once as a `DataError` naming the file, the row
 and column, and the fix. Estimated values keep their flag columns, so the report can name them.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,9 +22,18 @@ import pandas as pd
 
 from optimizer.errors import DataError, Problem
 from optimizer.inputs.boundaries import check_inside, read_boundary
+from optimizer.inputs.dataset_checks import (
+    check_counties,
+    check_facilities,
+    check_facility_codes,
+    check_township_codes,
+    check_townships,
+    read_plan_reference,
+)
+from optimizer.inputs.facility_stock import FacilityStock, check_stock_eligibility, read_facility_stock
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.scenario_loading import resolve
-from optimizer.inputs.tables import as_number, check_point, numbered_rows, read_flags, read_table
+from optimizer.inputs.tables import read_flags, read_table
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +71,8 @@ FACILITY_COLUMNS = (
     "location_estimated",
 )
 COUNTY_COLUMNS = ("county_code", "county_name", "population_2020")
-REFERENCE_COLUMNS = ("county_code", "facility_id", "plan_beds")
 TOWNSHIP_FLAGS = ("population_estimated", "age_estimated", "location_estimated")
 FACILITY_FLAGS = ("subcentre_candidate", "named_subcentre", "named_emergency_station", "location_estimated")
-LEVELS = frozenset(
-    {"county_general_hospital", "county_tcm_hospital", "specialty_hospital", "mch_center", "central_thc", "thc", "chc"}
-)
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class Datasets:
     boundary: gpd.GeoDataFrame
     plan_reference_beds: pd.DataFrame | None
     paths: dict[str, Path]
+    stock: FacilityStock = field(default_factory=FacilityStock)
 
     @property
     def total_population(self) -> float:
@@ -101,6 +107,14 @@ class Datasets:
         count = int(self.facilities["location_estimated"].sum())
         if count:
             notes.append(f"facility location: {count} of {len(self.facilities)} placed at their township seat")
+        entries = self.stock.entries.values()
+        estimated = sum(1 for e in entries if e.estimated)
+        if estimated:
+            notes.append(
+                f"base-year stock per facility: {estimated} of {len(entries)} values estimated from the area's "
+                "published totals by grade weights (method per value in facility_stock.csv; "
+                "data/facilities/PROVENANCE.md)"
+            )
         return notes
 
 
@@ -121,6 +135,8 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
     }
     if scenario.data.plan_reference_beds is not None:
         paths["plan_reference_beds"] = resolve(scenario_path, scenario.data.plan_reference_beds)
+    if scenario.data.facility_stock is not None:
+        paths["facility_stock"] = resolve(scenario_path, scenario.data.facility_stock)
     problems: list[Problem] = []
     if not scenario.data.allow_outside_project:
         _check_inside_project(scenario_path, paths)
@@ -143,11 +159,12 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
 
     # Code consistency is checked before the area filter: a typo in a county_code would otherwise drop
     # the row silently (a county hospital lost, and the plan still "optimal").
-    _check_township_codes(townships, codes, paths["townships"], problems)
-    _check_facility_codes(facilities, townships, codes, paths["facilities"], problems)
-    _check_counties(counties, codes, paths["counties"], problems)
+    check_township_codes(townships, codes, paths["townships"], problems)
+    check_facility_codes(facilities, townships, codes, paths["facilities"], problems)
+    check_counties(counties, codes, paths["counties"], problems)
     if problems:
         raise DataError(problems)
+    every_facility = tuple(facilities["facility_id"])
     townships = townships[townships["county_code"].isin(codes)].copy()
     facilities = facilities[facilities["county_code"].isin(codes)].copy()
     counties = counties[counties["county_code"].isin(codes)].copy()
@@ -165,8 +182,8 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
                 f"no township belongs to area.county_codes {sorted(codes)}; check the codes",
             )
         )
-    _check_townships(townships, paths["townships"], problems)
-    _check_facilities(facilities, set(townships["code"]), paths["facilities"], problems)
+    check_townships(townships, paths["townships"], problems)
+    check_facilities(facilities, set(townships["code"]), paths["facilities"], problems)
     townships = read_flags(townships, TOWNSHIP_FLAGS, paths["townships"], problems)
     facilities = read_flags(facilities, FACILITY_FLAGS, paths["facilities"], problems)
     boundary = read_boundary(paths["boundaries"], codes, problems)
@@ -191,7 +208,7 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
 
     reference = None
     if "plan_reference_beds" in paths:
-        reference = _read_reference(paths["plan_reference_beds"], codes, problems)
+        reference = read_plan_reference(paths["plan_reference_beds"], codes, problems)
     check_references(scenario, facilities, paths["facilities"], problems)
     if reference is not None:
         for facility_id in sorted(set(reference["facility_id"]) - set(facilities["facility_id"])):
@@ -204,6 +221,11 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
             )
     if problems:
         raise DataError(problems)
+    stock = FacilityStock()
+    if "facility_stock" in paths:
+        resources = (*scenario.resources, *(["ambulances"] if scenario.ambulances else []))
+        stock = read_facility_stock(paths["facility_stock"], every_facility, facilities["facility_id"], resources)
+        check_stock_eligibility(scenario, facilities, stock, paths["facility_stock"])
     return Datasets(
         townships=townships.sort_values("code").reset_index(drop=True),
         facilities=facilities.sort_values("facility_id").reset_index(drop=True),
@@ -211,6 +233,7 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
         boundary=boundary,
         plan_reference_beds=reference,
         paths=paths,
+        stock=stock,
     )
 
 
@@ -224,15 +247,17 @@ def check_references(scenario: Scenario, facilities: pd.DataFrame, path: Path, p
         (f"facility_limits.{rule.id}.facility_ids", rule.facility_ids) for rule in scenario.facility_limits
     ]
     references += [(f"bed_categories.{rule.id}.facility_ids", rule.facility_ids) for rule in scenario.bed_categories]
+    references += [(f"facility_grades.{g.grade}", [g.facility_id]) for g in scenario.facility_grades]
+    references += [(f"facility_sizes.{size.id}.facility_id", [size.facility_id]) for size in scenario.facility_sizes]
     if scenario.subcentres is not None:
         references.append(("subcentres.named_facility_ids", scenario.subcentres.named_facility_ids))
-    for field, ids in references:
+    for where, ids in references:
         for facility_id in ids:
             if facility_id not in known:
                 problems.append(
                     Problem(
                         path,
-                        field,
+                        where,
                         f"facility '{facility_id}' is not in {path.name} for the area's counties; fix the id",
                     )
                 )
@@ -298,158 +323,3 @@ def _check_inside_project(scenario_path: Path, paths: dict[str, Path]) -> None:
     ]
     if outside:
         raise DataError(outside)
-
-
-def _check_township_codes(towns: pd.DataFrame, codes: set[str], path: Path, problems: list[Problem]) -> None:
-    """A township's code starts with its county's code; rows touching the area must agree."""
-    for row_number, row in numbered_rows(towns):
-        code, county = row["code"], row["county_code"]
-        if (county in codes or code[:6] in codes) and code[:6] != county:
-            problems.append(
-                Problem(
-                    path,
-                    f"row {row_number}, county_code",
-                    f"township {code} is given county_code '{county}' but its code belongs to county "
-                    f"{code[:6]}; fix county_code or code",
-                )
-            )
-
-
-def _check_facility_codes(
-    facilities: pd.DataFrame, towns: pd.DataFrame, codes: set[str], path: Path, problems: list[Problem]
-) -> None:
-    """A facility's county_code is its township's county, both by code prefix and by the township table."""
-    county_of = dict(zip(towns["code"], towns["county_code"], strict=True))
-    for row_number, row in numbered_rows(facilities):
-        county, town = row["county_code"], row["town_code"]
-        if not (county in codes or town[:6] in codes or county_of.get(town) in codes):
-            continue
-        expected = county_of.get(town, town[:6])
-        if county != expected:
-            problems.append(
-                Problem(
-                    path,
-                    f"row {row_number}, county_code",
-                    f"facility {row['facility_id']} is in town {town} of county {expected} but its "
-                    f"county_code is '{county}'; fix county_code or town_code",
-                )
-            )
-
-
-def _check_counties(counties: pd.DataFrame, codes: set[str], path: Path, problems: list[Problem]) -> None:
-    area = counties[counties["county_code"].isin(codes)]
-    for code in sorted(set(area["county_code"][area["county_code"].duplicated()])):
-        problems.append(Problem(path, "county_code", f"county {code} appears more than once; keep one row"))
-    for row_number, row in numbered_rows(area):
-        population = as_number(row["population_2020"])
-        if population is None or population <= 0:
-            problems.append(
-                Problem(
-                    path,
-                    f"row {row_number}, population_2020",
-                    f"'{row['population_2020']}' must be a positive number of residents",
-                )
-            )
-        for column in ("seat_lon", "seat_lat"):
-            if column in area.columns and not pd.isna(row[column]) and as_number(row[column]) is None:
-                problems.append(
-                    Problem(
-                        path,
-                        f"row {row_number}, {column}",
-                        f"'{row[column]}' is not a number; give degrees (WGS-84) or leave it empty",
-                    )
-                )
-
-
-def _read_reference(path: Path, codes: set[str], problems: list[Problem]) -> pd.DataFrame | None:
-    """The plan's own per-facility beds: county_code, facility_id, plan_beds (a whole number ≥ 0)."""
-    frame = read_table(path, REFERENCE_COLUMNS, {"county_code": str, "facility_id": str}, problems)
-    if frame.empty and any(p.path == path for p in problems):
-        return None
-    frame = frame[frame["county_code"].isin(codes)].copy()
-    for row_number, row in numbered_rows(frame):
-        beds = as_number(row["plan_beds"])
-        if beds is None or beds < 0 or beds != int(beds):
-            problems.append(
-                Problem(
-                    path,
-                    f"row {row_number}, plan_beds",
-                    f"'{row['plan_beds']}' must be a whole number of beds ≥ 0 (digits only, no text such as 约 or 张)",
-                )
-            )
-    for facility_id in sorted(set(frame["facility_id"][frame["facility_id"].duplicated()])):
-        problems.append(Problem(path, "facility_id", f"{facility_id} appears more than once; keep one row"))
-    if "source" not in frame.columns:
-        frame["source"] = ""
-    frame["plan_beds"] = pd.to_numeric(frame["plan_beds"], errors="coerce")
-    return frame.sort_values("facility_id").reset_index(drop=True)
-
-
-def _check_townships(towns: pd.DataFrame, path: Path, problems: list[Problem]) -> None:
-    for row_number, row in numbered_rows(towns):
-        where = f"row {row_number}"
-        code = str(row["code"])
-        if len(code) != 9 or not code.isdigit():
-            problems.append(Problem(path, f"{where}, code", f"'{code}' is not a 9-digit NBS township code"))
-        if pd.isna(row["name"]) or not str(row["name"]).strip():
-            problems.append(Problem(path, f"{where}, name", f"township {code} has no name; give its Chinese name"))
-        population = as_number(row["population"])
-        if population is None or population <= 0:
-            problems.append(
-                Problem(path, f"{where}, population", f"'{row['population']}' must be a positive number of residents")
-            )
-        for column in ("children_0_14", "aged_65_plus"):
-            group = as_number(row[column])
-            if group is None or group < 0:
-                problems.append(
-                    Problem(
-                        path,
-                        f"{where}, {column}",
-                        f"'{row[column]}' must be a number of persons ≥ 0; fill it in (county share "
-                        "× population if estimated, and set age_estimated = true)",
-                    )
-                )
-            elif population is not None and group > population:
-                problems.append(
-                    Problem(
-                        path,
-                        f"{where}, {column}",
-                        f"{group:g} is more than the township's population {population:g}; "
-                        "give persons, not a share or a per-mille figure",
-                    )
-                )
-        if row["settlement_class"] not in ("urban", "rural"):
-            problems.append(
-                Problem(path, f"{where}, settlement_class", f"'{row['settlement_class']}' must be 'urban' or 'rural'")
-            )
-        check_point(row, path, where, problems)
-    duplicated = towns["code"][towns["code"].duplicated()].unique()
-    for code in duplicated:
-        problems.append(Problem(path, "code", f"township {code} appears more than once; keep one row"))
-
-
-def _check_facilities(facilities: pd.DataFrame, towns: set[str], path: Path, problems: list[Problem]) -> None:
-    for row_number, row in numbered_rows(facilities):
-        where = f"row {row_number}"
-        if not row["facility_id"]:
-            problems.append(Problem(path, f"{where}, facility_id", "is empty; give each facility a unique id"))
-        if pd.isna(row["name"]) or not str(row["name"]).strip():
-            problems.append(
-                Problem(path, f"{where}, name", f"facility {row['facility_id']} has no name; give its Chinese name")
-            )
-        if row["level"] not in LEVELS:
-            problems.append(
-                Problem(path, f"{where}, level", f"'{row['level']}' is not one of {', '.join(sorted(LEVELS))}")
-            )
-        if row["town_code"] not in towns:
-            problems.append(
-                Problem(
-                    path,
-                    f"{where}, town_code",
-                    f"facility {row['facility_id']} is in town '{row['town_code']}', "
-                    "which is not a township of the area; fix the code",
-                )
-            )
-        check_point(row, path, where, problems)
-    for facility_id in facilities["facility_id"][facilities["facility_id"].duplicated()].unique():
-        problems.append(Problem(path, "facility_id", f"{facility_id} appears more than once; ids must be unique"))

@@ -1,9 +1,10 @@
 """The files a command reads: to keep its outputs away from them, and to tell when they changed.
 
-A scenario's inputs are the scenario file, every file of its `extends` chain and every data file it
-names (tables, boundaries, road network). Outputs may not be, contain or lie inside any of them or
-their folders, so a `--out` can never replace a planner's data. Their SHA-256 go into the output
-manifest, so `optimizer map` can refuse to re-render a run whose data changed since it was solved.
+A scenario's inputs are the scenario file, every file of its `extends` chain, the standards file and
+every data file it names (tables, base-year stock, boundaries, road network). Outputs may not be,
+contain or lie inside any of them or their folders, so a `--out` can never replace a planner's data.
+Their SHA-256 go into the output manifest, so `optimizer map` can refuse to re-render a run whose
+data changed since it was solved.
 """
 
 from __future__ import annotations
@@ -79,15 +80,20 @@ def scenario_inputs(path: Path) -> Inputs:
     chain = scenario_chain(path)
     folders = {p.parent for p in chain}
     try:
-        sources = load_scenario(path).data
+        scenario = load_scenario(path)
     except PlannerError:
         return Inputs(frozenset(chain), _without_roots(folders))
+    sources = scenario.data
+    if scenario.facility_standards is not None:  # already absolute: resolved against the file naming it
+        chain.append(scenario.facility_standards.file.resolve())
+        folders.add(chain[-1].parent)
     named = (
         sources.townships,
         sources.counties,
         sources.facilities,
         sources.boundaries,
         sources.plan_reference_beds,
+        sources.facility_stock,
         sources.road_network,
     )
     data = [resolve(path, p) for p in named if p is not None]

@@ -1,10 +1,12 @@
 """The scenario schema: one plan's targets, rules, costs, data sources and solver options, as pydantic models.
 
 `Scenario` is a whole scenario file; each class here is one of its blocks (`[travel]`, `[[targets]]`,
-`[ambulances]` …), with `extra="forbid"`, units in field names and the checks that span the fields of
-a block or the blocks of the file. The bounded number types and citations come from
-`optimizer.inputs.schema_types`, the `[solver]` block from `optimizer.inputs.solver_settings`; reading
-a file into a `Scenario` is `optimizer.inputs.scenario_loading`.
+`[[facility_limits]]` …), with `extra="forbid"`, units in field names and the checks that span the
+fields of a block or the blocks of the file. The bounded number types and citations come from
+`optimizer.inputs.schema_types`, the `[solver]` block from `optimizer.inputs.solver_settings`, the
+network blocks (`[ambulances]`, `[subcentres]`, `[hierarchy]`) from `optimizer.inputs.network_schema`
+and the facility-identity blocks (standards, grades, sizes) from `optimizer.inputs.facility_schema`;
+reading a file into a `Scenario` is `optimizer.inputs.scenario_loading`. Docs: docs/scenario.md.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from optimizer.inputs.facility_schema import FacilityGrade, FacilitySize, FacilityStandards
+from optimizer.inputs.network_schema import AmbulanceSettings, HierarchySettings, SubcentreSettings
 from optimizer.inputs.schema_types import (
     MAX_COUNT,
-    MAX_KM,
-    MAX_MIN,
     MAX_PER_1000,
     Amount,
     Bound,
@@ -62,6 +64,9 @@ class DataSources(StrictModel):
     facilities: Path
     boundaries: Path
     plan_reference_beds: Path | None = None
+    facility_stock: Path | None = Field(
+        default=None, description="base-year stock per facility (long CSV); None = pooled base-year totals only"
+    )
     road_network: Path | None = Field(
         default=None, description="optional GeoJSON/GPKG road lines with a speed; else the distance fallback"
     )
@@ -102,9 +107,22 @@ class ResourceSpec(StrictModel):
     )
     unit_cost_cny: Amount
     allow_reduction: Flag = False
+    max_reduction_share: Share | None = Field(
+        default=None,
+        description="largest share of a facility's base-year stock the plan may take away; "
+        "default 0, or 1 when allow_reduction is true (the plan states no amount)",
+    )
     demand_driven: Flag = Field(
         default=True, description="place the resource near the population it serves (access term of the objective)"
     )
+
+    @property
+    def reduction_share(self) -> float:
+        """The share of a facility's stock the plan may take away: as stated, else all (reductions
+        allowed) or none."""
+        if self.max_reduction_share is not None:
+            return self.max_reduction_share
+        return 1.0 if self.allow_reduction else 0.0
 
 
 class RatioTarget(StrictModel):
@@ -216,105 +234,6 @@ class BedCategory(StrictModel):
     source: Citation
 
 
-class AmbulanceSettings(StrictModel):
-    """Fleet rule, stationing and the coverage standards of the emergency network."""
-
-    per_population: int = Field(ge=1, le=int(MAX_COUNT), description="1 vehicle per this many people of the base")
-    base_multiplier: float = Field(
-        gt=0, le=100, allow_inf_nan=False, description="base = multiplier × resident population (A1/A3)"
-    )
-    alternative_base_multiplier: float = Field(
-        gt=0, le=100, allow_inf_nan=False, description="the other reading, reported beside"
-    )
-    extra_special_vehicles: int = Field(default=0, ge=0, le=10_000)
-    existing_fleet: Amount | None = Field(default=None, description="vehicles in service: a whole number ≥ 0")
-    eligible_levels: list[FacilityLevel] = Field(min_length=1)
-    max_per_base: int = Field(default=6, ge=1, le=1000)
-    urban_radius_km: Km
-    rural_radius_km: Km
-    response_max_min: Minutes
-    unit_cost_cny: Amount
-    fleet_hard: Flag
-    fleet_binding: Flag
-    fleet_source: Citation
-    radius_source: Citation
-    decision: str
-
-    @model_validator(mode="after")
-    def _whole_fleet(self) -> AmbulanceSettings:
-        if self.existing_fleet is not None and self.existing_fleet.value != int(self.existing_fleet.value):
-            raise ValueError(f"existing_fleet.value {self.existing_fleet.value:g} must be a whole number of vehicles")
-        return self
-
-
-class SubcentreSettings(StrictModel):
-    """Township sub-centres (县域医疗卫生次中心): how many, which the plan names, the radius."""
-
-    count: int = Field(ge=0, le=10_000)
-    named_facility_ids: list[str] = Field(default_factory=list)
-    honour_named: Flag = True
-    radius_km: Km
-    min_beds: int = Field(
-        ge=0, le=100_000, description="beds an upgraded sub-centre must have (tier-2 general hospital)"
-    )
-    max_beds: int = Field(
-        ge=0, le=100_000, description="cap on an upgraded sub-centre's beds, replacing its township cap"
-    )
-    beds_source: Citation
-    upgrade_cost_cny: Amount
-    source: Citation
-    decision: str
-
-    @model_validator(mode="after")
-    def _named_fit(self) -> SubcentreSettings:
-        if len(self.named_facility_ids) > self.count:
-            raise ValueError(f"{len(self.named_facility_ids)} named sub-centres exceed `count` = {self.count}")
-        if self.min_beds > self.max_beds:
-            raise ValueError(f"min_beds {self.min_beds} is above max_beds {self.max_beds}; make min_beds ≤ max_beds")
-        return self
-
-
-class HierarchySettings(StrictModel):
-    """The service hierarchy as hard rules (off unless the block is given).
-
-    Nodes are facilities: the top tier (county hospital, county emergency centre) and the middle tier
-    (existing central township health centres of `middle_levels`) are always open; the sub-centres the
-    model opens join the middle tier. Three rules, each on when its number is given:
-
-    * assignment: every town assigned to one open node within `assignment_radius_km` (straight line):
-      the sub-centre serves the towns around it, the county hospital its own surroundings;
-    * referral: every open middle node within `referral_limit_min` of a top node (travel minutes from
-      the middle node's town);
-    * network: every town of `network_applies_to` within `network_radius_km` of an open node of any tier:
-      the three-tier rural emergency network (county emergency centre → central THC → THC, 10–20 km).
-    """
-
-    top_levels: list[FacilityLevel] = Field(min_length=1)
-    middle_levels: list[FacilityLevel] = Field(default_factory=list)
-    assignment_radius_km: Amount | None = None
-    referral_limit_min: Amount | None = None
-    network_radius_km: Amount | None = None
-    network_applies_to: Literal["rural", "all"] = "rural"
-    decision: str
-
-    @model_validator(mode="after")
-    def _some_rule(self) -> HierarchySettings:
-        if self.assignment_radius_km is None and self.referral_limit_min is None and self.network_radius_km is None:
-            raise ValueError(
-                "no rule is given: set assignment_radius_km, referral_limit_min or network_radius_km, "
-                "or remove the [hierarchy] block"
-            )
-        for name in ("assignment_radius_km", "network_radius_km", "referral_limit_min"):
-            amount = getattr(self, name)
-            ceiling = MAX_MIN if name.endswith("_min") else MAX_KM
-            if amount is not None and not 0 < amount.value <= ceiling:
-                raise ValueError(f"{name}.value {amount.value:g} must be positive and at most {ceiling:g}")
-        overlap = sorted(set(self.top_levels) & set(self.middle_levels))
-        if overlap:
-            raise ValueError(f"levels {overlap} are both top_levels and middle_levels; a level belongs to one tier")
-        return self
-
-
 class BudgetSettings(StrictModel):
     """Capital budget for additions over the base year (no plan states one: an estimate)."""
 
@@ -364,6 +283,9 @@ class Scenario(StrictModel):
     solver: SolverSettings = Field(default_factory=SolverSettings)
     settlement_class_overrides: dict[str, Literal["urban", "rural"]] = Field(default_factory=dict)
     out_of_scope: list[OutOfScopeTarget] = Field(default_factory=list)
+    facility_standards: FacilityStandards | None = None
+    facility_grades: list[FacilityGrade] = Field(default_factory=list)
+    facility_sizes: list[FacilitySize] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -393,6 +315,15 @@ class Scenario(StrictModel):
         for rule_id, resource in rule_resources:
             if resource not in names:
                 problems.append(f"{rule_id}: unknown resource '{resource}'")
+        rule_resources += [(r.id, r.resource) for r in self.facility_sizes]
+        graded = [g.facility_id for g in self.facility_grades]
+        problems += [f"facility_grades: {f} is named twice" for f in sorted(set(graded)) if graded.count(f) > 1]
+        known_grades = set(self.facility_standards.grades) if self.facility_standards else set()
+        problems += [
+            f"facility_grades.{g.facility_id}: unknown grade '{g.grade}' (known: {', '.join(sorted(known_grades))})"
+            for g in self.facility_grades
+            if g.grade not in known_grades
+        ]
         if self.staff_per_bed and "beds" not in names:
             problems.append("staff_per_bed: declare a `beds` resource first")
         if self.bed_categories and "beds" not in names:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from optimizer.errors import Problem, ScenarioError
 from optimizer.inputs.scenario import Scenario
 
-STANDALONE_DEFAULTS = frozenset({"travel", "solver", "objective"})
+STANDALONE_DEFAULTS = frozenset({"travel", "solver", "objective", "facility_standards"})
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -36,15 +36,18 @@ def load_scenario(path: Path) -> Scenario:
     """
     path = Path(path)
     raw = _read_toml(path)
+    _anchor_standards(raw, path)
     base_name = raw.pop("extends", None)
     if base_name is not None:
         if not isinstance(base_name, str):
             raise ScenarioError([Problem(path, "extends", "must be the path of a defaults .toml file")])
         base_path = resolve(path, Path(base_name))
         defaults = _read_toml(base_path)
+        _anchor_standards(defaults, base_path)
         # An optional block (ambulances, sub-centres) takes defaults only when the scenario declares it.
         defaults = {k: v for k, v in defaults.items() if k in raw or k in STANDALONE_DEFAULTS}
         raw = _merge(defaults, raw)
+    _load_standards(raw, path)
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -59,6 +62,33 @@ def load_scenario(path: Path) -> Scenario:
                 )
             ]
         ) from None
+
+
+def _anchor_standards(raw: dict[str, object], path: Path) -> None:
+    """Make `[facility_standards] file` absolute, relative to the file that names it (scenario or defaults)."""
+    block = raw.get("facility_standards")
+    if isinstance(block, dict) and isinstance(block.get("file"), str):
+        block["file"] = str(resolve(path, Path(block["file"])))
+
+
+def _load_standards(raw: dict[str, object], path: Path) -> None:
+    """Read the standards file named by `[facility_standards] file` into the block (grades, standards)."""
+    block = raw.get("facility_standards")
+    if not isinstance(block, dict) or not isinstance(block.get("file"), str):
+        return
+    standards_path = Path(block["file"])
+    if not standards_path.is_file():
+        raise ScenarioError(
+            [Problem(path, "facility_standards.file", f"{standards_path} does not exist; give the standards TOML")]
+        )
+    content = _read_toml(standards_path)
+    unknown = sorted(set(content) - {"grades", "standards"})
+    if unknown:
+        raise ScenarioError(
+            [Problem(standards_path, ", ".join(unknown), "a standards file holds only [grades.*] and [[standards]]")]
+        )
+    block.setdefault("grades", content.get("grades", {}))
+    block.setdefault("standards", content.get("standards", []))
 
 
 def _read_toml(path: Path) -> dict[str, object]:

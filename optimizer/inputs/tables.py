@@ -4,7 +4,8 @@
 a hint when they are GBK/GB18030), NUL bytes, a column name given twice, required columns missing.
 A byte-order mark is accepted, and id and code columns are kept as text. The cell validators
 (`read_flags`, `as_number`, `check_point`) and `numbered_rows` (file line numbers for messages) are
-shared by every table; which columns a table has and how tables agree is `optimizer.inputs.datasets`.
+shared by every table; which columns a table has is `optimizer.inputs.datasets`, what its rows must
+hold and how tables agree is `optimizer.inputs.dataset_checks`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import csv
 import io
 import math
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -127,4 +129,5 @@ def as_number(value: object) -> float | None:
 
 def numbered_rows(frame: pd.DataFrame) -> list[tuple[int, pd.Series]]:
     """Rows with their 1-based line number in the file (header is line 1)."""
-    return [(int(index) + 2, row) for index, row in frame.iterrows()]
+    # iterrows types a label as Hashable; a table read from a file keeps its 0-based integer row labels
+    return [(int(cast(int, index)) + 2, row) for index, row in frame.iterrows()]

@@ -17,7 +17,7 @@ from models.planner.plan import PlanHierarchy
 from optimizer.errors import DataError
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
-from optimizer.inputs.scenario import HierarchySettings
+from optimizer.inputs.network_schema import HierarchySettings
 
 TOP = "top"
 MIDDLE = "middle"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +30,11 @@ from models.tolerances import ROUNDING_GUARD
 from optimizer.errors import Problem, ScenarioError
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets, check_references
-from optimizer.inputs.scenario import AmbulanceSettings, RatioTarget, Scenario, SubcentreSettings
+from optimizer.inputs.facility_stock import counted_other_stock, modelled_baseline, unplaced_stock
+from optimizer.inputs.network_schema import AmbulanceSettings, SubcentreSettings
+from optimizer.inputs.scenario import RatioTarget, Scenario
 from optimizer.instance.hierarchy_rules import hierarchy_rules
+from optimizer.instance.institution_rules import kept_maximum, standard_limits, standard_ratios
 
 POPULATION_COLUMNS = {"residents": "population", "children_0_14": "children_0_14", "aged_65_plus": "aged_65_plus"}
 BUDGET_TARGET_ID = "budget"
@@ -69,6 +73,7 @@ def build_plan_inputs(
     towns = tuple(data.townships["code"])
     population = dict(zip(towns, data.townships["population"].astype(float), strict=True))
     access = matrix.pairs_within(scenario.travel.max_access_min)
+    resources = _resources(scenario, data)
     allocation = AllocationInputs(
         towns=towns,
         population=population,
@@ -81,16 +86,17 @@ def build_plan_inputs(
         },
         access_min=access,
         access_limit_min=scenario.travel.max_access_min,
-        resources=_resources(scenario, data),
+        resources=resources,
         targets=tuple(_target(scenario, data, t) for t in scenario.targets),
-        limits=_limits(scenario, data),
+        limits=_limits(scenario, data, resources),
         staff_per_bed=tuple(
             StaffPerBedInputs(
                 rule.id, rule.resource, facility, rule.min_per_bed, rule.hard, scenario.objective.expected_shortfall
             )
             for rule in scenario.staff_per_bed
             for facility in facilities_of_levels(data, rule.levels)
-        ),
+        )
+        + tuple(standard_ratios(scenario, data)),
         bed_categories=_bed_categories(scenario, data),
     )
     weights = scenario.objective
@@ -134,17 +140,21 @@ def _resources(scenario: Scenario, data: Datasets) -> tuple[ResourceInputs, ...]
             default=0.0,
         )
         baseline = spec.baseline_modelled.value if spec.baseline_modelled else None
+        eligible = facilities_of_levels(data, spec.eligible_levels)
+        stock = data.stock.of(key)
         resources.append(
             ResourceInputs(
                 name=key,
-                eligible=facilities_of_levels(data, spec.eligible_levels),
+                eligible=eligible,
                 subset_of=spec.subset_of,
-                baseline_modelled=baseline,
-                other_stock=spec.other_stock.value if spec.other_stock else 0.0,
+                baseline_modelled=modelled_baseline(scenario, data.stock, key),
+                other_stock=counted_other_stock(scenario, data.stock, key),
                 unit_cost_cny=spec.unit_cost_cny.value,
                 allow_reduction=spec.allow_reduction,
                 demand_driven=spec.demand_driven,
                 reference_total=max(reference, baseline or 0.0, 1.0),
+                base_stock={f: stock.get(f, 0) for f in eligible} if stock else {},
+                max_reduction_share=spec.reduction_share,
             )
         )
     return tuple(resources)
@@ -168,7 +178,8 @@ def _target(scenario: Scenario, data: Datasets, target: RatioTarget) -> TargetIn
         denominator_eligible = set(facilities_of_levels(data, spec.eligible_levels))
         denominator_facilities = tuple(f for f in facilities_of_levels(data, levels) if f in denominator_eligible)
         base = (spec.baseline_modelled.value if spec.baseline_modelled else 0.0) + (
-            spec.other_stock.value if spec.other_stock else 0.0
+            counted_other_stock(scenario, data.stock, target.denominator_resource)
+            - unplaced_stock(scenario, data.stock, target.denominator_resource)
         )
         scale = target.value * max(base, 1.0)
     weights = scenario.objective
@@ -192,7 +203,7 @@ def _selected(data: Datasets, levels: Iterable[str], facility_ids: Iterable[str]
     return tuple(sorted(set(facilities_of_levels(data, levels)) | set(facility_ids)))
 
 
-def _limits(scenario: Scenario, data: Datasets) -> tuple[LimitInputs, ...]:
+def _limits(scenario: Scenario, data: Datasets, resources: tuple[ResourceInputs, ...]) -> tuple[LimitInputs, ...]:
     town_population = dict(zip(data.townships["code"], data.townships["population"], strict=True))
     facility_town = dict(zip(data.facilities["facility_id"], data.facilities["town_code"], strict=True))
     # Named sub-centres are candidates even when the table does not flag them (a plain THC the plan names):
@@ -200,6 +211,7 @@ def _limits(scenario: Scenario, data: Datasets) -> tuple[LimitInputs, ...]:
     candidates = set(_subcentre_candidates(scenario, data))
     subcentre = scenario.subcentres
     weights = scenario.objective
+    kept = {(r.name, f): r.floor_at(f) for r in resources if r.per_facility for f in r.eligible}
     limits: list[LimitInputs] = []
     for rule in scenario.facility_limits:
         for facility in _selected(data, rule.levels, rule.facility_ids):
@@ -213,7 +225,7 @@ def _limits(scenario: Scenario, data: Datasets) -> tuple[LimitInputs, ...]:
                     resource=rule.resource,
                     facility=facility,
                     min_value=rule.min_value,
-                    max_value=upper,
+                    max_value=kept_maximum(upper, kept.get((rule.resource, facility), 0)),
                     min_if_subcentre=None,
                     max_if_subcentre=float(subcentre.max_beds)
                     if upgraded and subcentre and upper is not None
@@ -222,6 +234,11 @@ def _limits(scenario: Scenario, data: Datasets) -> tuple[LimitInputs, ...]:
                     violation_weight=weights.expected_shortfall,
                 )
             )
+    for limit in standard_limits(scenario, data, kept):
+        upgraded = subcentre is not None and limit.facility in candidates and limit.resource == "beds"
+        if upgraded and subcentre is not None and limit.max_value is not None:
+            limit = replace(limit, max_if_subcentre=float(max(subcentre.max_beds, limit.max_value)))
+        limits.append(limit)
     if subcentre is not None and "beds" in scenario.resources:
         limits.extend(
             LimitInputs(
@@ -291,11 +308,26 @@ def _ambulances(
         fleet_shortfall_weight=(
             scenario.objective.binding_shortfall if settings.fleet_binding else scenario.objective.expected_shortfall
         ),
-        existing_fleet=int(settings.existing_fleet.value) if settings.existing_fleet else 0,
+        existing_fleet=existing_fleet(settings, data),
         max_per_base=settings.max_per_base,
         unit_cost_cny=settings.unit_cost_cny.value,
         target_id=FLEET_TARGET_ID,
+        existing_at={f: n for f, n in data.stock.of("ambulances").items() if f in bases},
+        named_stations=named_stations(data, bases),
     )
+
+
+def existing_fleet(settings: AmbulanceSettings, data: Datasets) -> int:
+    """Vehicles in service: the scenario's figure, else the sum of the facility stock, else 0."""
+    if settings.existing_fleet is not None:
+        return int(settings.existing_fleet.value)
+    return sum(data.stock.of("ambulances").values())
+
+
+def named_stations(data: Datasets, bases: set[str]) -> tuple[str, ...]:
+    """The 120 stations the plan names (`named_emergency_station`) that may station vehicles, sorted."""
+    flags = data.facilities["named_emergency_station"].astype(str).str.lower() == "true"
+    return tuple(sorted(set(data.facilities.loc[flags, "facility_id"]) & bases))
 
 
 def _subcentre_candidates(scenario: Scenario, data: Datasets) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
 """Outputs: the safe, staged, locked output folder every command writes through (`folders`), atomic file
-writers (`files`), the report and tables of a run (`report`), coverage layers and maps (`geo_report`,
-`maps`), the comparison and diff tables (`compare`, `diff`) and the trade-off chart (`tradeoff`).
+writers (`files`), the report and tables of a run (`report`), coverage layers and maps (`geo_report`; what
+the maps show, `maps`; drawn by `map_html` and `map_png`), the comparison and diff tables (`compare`, `diff`)
+and the trade-off chart (`tradeoff`).
 """

@@ -7,8 +7,8 @@ Files (each written atomically into the run folder):
     equity.json        Gini of access per resource, worst-served towns, catchment and weights used
     coverage.gpkg      layers towns, facilities, subcentres, ambulance_bases, service_areas, boundary
                        (all EPSG:4326)
-    map.html           interactive offline Leaflet map (see maps.py)
-    map.png            static map with legend, scale bar and north arrow
+    map.html           interactive offline Leaflet map (map_html.py)
+    map.png            static map with legend, scale bar and north arrow (map_png.py)
 
 The road graph for the isochrones is the one the run's travel matrix used (`PreparedScenario.road`),
 never loaded again here. `optimizer map RESULT_DIR` re-renders these files from a finished run folder
@@ -23,21 +23,15 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
 from optimizer.analysis.accessibility import WeightKind, accessibility_table, equity_summary
-from optimizer.analysis.coverage import (
-    CoverageAnalysis,
-    Standard,
-    analyse_coverage,
-    site_masks,
-    standards_for,
-    status_zh,
-)
+from optimizer.analysis.coverage_check import CoverageAnalysis, analyse_coverage, site_masks, status_zh
+from optimizer.analysis.service_standards import Standard, standards_for
 from optimizer.geography.boundaries import (
     WGS84,
     area_metric_crs,
@@ -55,9 +49,7 @@ from optimizer.outputs.files import (
     atomic_write_json,
     atomic_write_text,
 )
-
-if TYPE_CHECKING:  # maps.py pulls in folium and matplotlib: imported when a map is drawn, not at CLI start
-    from optimizer.outputs.maps import MapLayers
+from optimizer.outputs.maps import MapLayers, town_status
 
 logger = logging.getLogger(__name__)
 
@@ -113,8 +105,6 @@ def map_layers(
     inputs: GeoInputs, coverage: CoverageAnalysis, access: pd.DataFrame, standards: tuple[Standard, ...]
 ) -> MapLayers:
     """The layers of the maps and the GeoPackage, all in EPSG:4326."""
-    from optimizer.outputs.maps import MapLayers, town_status
-
     data, allocation = inputs.data, inputs.allocation
     boundary = data.boundary.to_crs(WGS84)
     metric = area_metric_crs(boundary)
@@ -224,7 +214,9 @@ def gpkg_layers(layers: MapLayers) -> dict[str, gpd.GeoDataFrame]:
 
 def write_geo_outputs(inputs: GeoInputs, out_dir: Path) -> list[Path]:
     """Analyse the plan and write every geographic output into `out_dir`; returns the paths written."""
-    from optimizer.outputs.maps import render_html, render_png
+    # The renderers pull in folium and matplotlib: imported when a map is drawn, not at CLI start.
+    from optimizer.outputs.map_html import render_html
+    from optimizer.outputs.map_png import render_png
 
     analysis = analyse(inputs)
     atomic_write_csv(out_dir / "coverage.csv", analysis.coverage.summary_table())

@@ -18,8 +18,9 @@ from models.planner import PlanModel
 from models.tolerances import FEASIBILITY_TOL
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
+from optimizer.inputs.facility_stock import counted_other_stock
 from optimizer.inputs.scenario import RatioTarget, Scenario
-from optimizer.instance.plan_inputs import ambulance_standard, fleet_required, population_of
+from optimizer.instance.plan_inputs import ambulance_standard, existing_fleet, fleet_required, population_of
 from optimizer.solving.solve import SolveReport
 
 
@@ -36,6 +37,8 @@ class PlanResult:
     budget_cny: float
     travel_source: str
     free_choice_subcentres: tuple[str, ...] | None = None
+    facility_rules: pd.DataFrame | None = None
+    """Every rule at one facility, met or missed (`optimizer.analysis.facility_checks`), set by the pipeline."""
 
     @property
     def total_cost_cny(self) -> float:
@@ -68,7 +71,7 @@ def extract(
         assigned = {t: str(node[1]) for (t, node), var in model.hierarchy.assign.items() if _integer(var) == 1}
         towns["hierarchy_node"] = towns["code"].map(assigned)
     targets = target_table(allocation, scenario, data)
-    cost = _cost(allocation, scenario)
+    cost = _cost(allocation, scenario, data)
     return PlanResult(
         scenario_id=scenario.scenario.id,
         solve=report,
@@ -92,8 +95,9 @@ def _allocation(model: PlanModel, scenario: Scenario, data: Datasets) -> pd.Data
     frame["ambulances"] = [_integer(vehicles.get(f)) for f in ids]
     is_open = model.subcentres.is_open if model.subcentres else {}
     frame["is_subcentre"] = [_integer(is_open.get(f)) == 1 for f in ids]
-    for resource in sorted(scenario.resources):
-        frame[f"existing_{resource}"] = pd.NA
+    for resource in [*sorted(scenario.resources), "ambulances"]:
+        known = data.stock.known(resource)
+        frame[f"existing_{resource}"] = [data.stock.value(resource, f) if known else pd.NA for f in ids]
     return frame.reset_index(drop=True)
 
 
@@ -137,7 +141,12 @@ def coverage_by_town(
 
 
 def achieved_amount(
-    allocation: pd.DataFrame, scenario: Scenario, resource: str, levels: Sequence[str] | None, include_other: bool
+    allocation: pd.DataFrame,
+    scenario: Scenario,
+    data: Datasets,
+    resource: str,
+    levels: Sequence[str] | None,
+    include_other: bool,
 ) -> float:
     """Target-year amount of `resource` counted by a target (facilities of `levels`, plus other stock)."""
     spec = scenario.resources[resource]
@@ -145,20 +154,22 @@ def achieved_amount(
         spec.eligible_levels
     )
     amount = float(allocation.loc[rows, resource].sum())
-    if include_other and spec.other_stock is not None:
-        amount += spec.other_stock.value
+    if include_other:
+        amount += counted_other_stock(scenario, data.stock, resource)
     return amount
 
 
 def achieved_value(allocation: pd.DataFrame, scenario: Scenario, data: Datasets, target: RatioTarget) -> float:
     """The target's indicator as the plan states it (per 1,000, nurses per physician, count)."""
-    amount = achieved_amount(allocation, scenario, target.resource, target.facility_levels, target.include_other_stock)
+    amount = achieved_amount(
+        allocation, scenario, data, target.resource, target.facility_levels, target.include_other_stock
+    )
     if target.kind == "per_population" and target.denominator_population and target.denominator_size:
         return amount / population_of(data, target.denominator_population) * target.denominator_size
     if target.kind == "per_resource" and target.denominator_resource:
         levels = target.denominator_facility_levels or target.facility_levels
         denominator = achieved_amount(
-            allocation, scenario, target.denominator_resource, levels, target.include_other_stock
+            allocation, scenario, data, target.denominator_resource, levels, target.include_other_stock
         )
         return amount / denominator if denominator > 0 else math.inf
     return amount
@@ -206,7 +217,9 @@ def target_table(allocation: pd.DataFrame, scenario: Scenario, data: Datasets) -
                 "indicator": "救护车数量",
                 "unit": "vehicles",
                 "bound": ">=",
-                "baseline": settings.existing_fleet.value if settings.existing_fleet else None,
+                "baseline": existing_fleet(settings, data)
+                if settings.existing_fleet is not None or data.stock.known("ambulances")
+                else None,
                 "target": required,
                 "achieved": fleet,
                 "met": fleet >= required,
@@ -237,15 +250,24 @@ def target_table(allocation: pd.DataFrame, scenario: Scenario, data: Datasets) -
     return pd.DataFrame(rows)
 
 
-def _cost(allocation: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
+def added_units(allocation: pd.DataFrame, scenario: Scenario, data: Datasets, resource: str) -> float:
+    """Units of `resource` added over the base year: facility by facility where the stock is known per
+    facility (a unit moved between hospitals is an addition), else over the pooled base-year total."""
+    if data.stock.known(resource):
+        existing = allocation["facility_id"].map(lambda f: data.stock.value(resource, f)).to_numpy(float)
+        return float(np.maximum(allocation[resource].to_numpy(float) - existing, 0.0).sum())
+    spec = scenario.resources[resource]
+    baseline = spec.baseline_modelled.value if spec.baseline_modelled else 0.0
+    return max(float(allocation[resource].sum()) - baseline, 0.0)
+
+
+def _cost(allocation: pd.DataFrame, scenario: Scenario, data: Datasets) -> dict[str, float]:
     """Cost of additions by item: resources over their base-year stock, vehicles, sub-centre upgrades."""
     cost: dict[str, float] = {}
     for resource, spec in sorted(scenario.resources.items()):
-        baseline = spec.baseline_modelled.value if spec.baseline_modelled else 0.0
-        added = max(float(allocation[resource].sum()) - baseline, 0.0)
-        cost[resource] = added * spec.unit_cost_cny.value
+        cost[resource] = added_units(allocation, scenario, data, resource) * spec.unit_cost_cny.value
     if scenario.ambulances is not None:
-        existing = scenario.ambulances.existing_fleet.value if scenario.ambulances.existing_fleet else 0.0
+        existing = existing_fleet(scenario.ambulances, data)
         cost["ambulances"] = max(float(allocation["ambulances"].sum()) - existing, 0.0) * (
             scenario.ambulances.unit_cost_cny.value
         )

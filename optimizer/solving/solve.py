@@ -42,6 +42,8 @@ OPTIMAL_REL_GAP = 1e-3
 """Largest relative gap |objective − bound| / |objective| still reported as OPTIMAL (0.1 %)."""
 LOOSE_REL_GAP = 0.05
 """A `solver.mip_rel_gap` above this (5 %) is almost always a percentage typed as a fraction: warned."""
+_DISTRIBUTIONS: dict[SolverName, str] = {"highs": "highspy", "cbc": "cbcbox"}
+"""The package whose version each solver reports (HiGHS through highspy, CBC from the cbcbox wheel)."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,8 @@ def classify_gap(
         return outcome
     if objective is None or bound is None or not (math.isfinite(objective) and math.isfinite(bound)):
         return outcome if bound is None else SolveOutcome.FEASIBLE_GAP
-    difference = abs(objective - bound)
-    if difference <= abs_tol or difference <= OPTIMAL_REL_GAP * max(abs(objective), DIVISION_FLOOR):
+    difference, scale = _gap(objective, bound)
+    if difference <= abs_tol or difference <= OPTIMAL_REL_GAP * scale:
         return SolveOutcome.OPTIMAL
     return SolveOutcome.FEASIBLE_GAP
 
@@ -255,18 +257,7 @@ def _solve_highs(problem: pulp.LpProblem, settings: SolverSettings, *, warm_star
         bound = sign * float(info.mip_dual_bound) + constant if outcome.has_solution else None
     else:
         bound = objective
-    return SolveReport(
-        outcome=outcome,
-        objective=objective,
-        bound=bound,
-        gap=_relative_gap(objective, bound, problem.sense),
-        solver="highs",
-        solver_version=importlib.metadata.version("highspy"),
-        seconds=0.0,
-        pulp_status=pulp.LpStatus[problem.status],
-        pulp_sol_status=problem.sol_status,
-        detail=model_status,
-    )
+    return _report(problem, "highs", outcome, objective, bound, detail=model_status)
 
 
 def _cbc_path() -> str | None:
@@ -310,18 +301,7 @@ def _solve_cbc(problem: pulp.LpProblem, settings: SolverSettings, *, warm_start:
         match = _CBC_BOUND.search(log)
         constant = float(problem.objective.constant) if problem.objective is not None else 0.0
         bound = float(match.group(1)) + constant if match else (objective if outcome is SolveOutcome.OPTIMAL else None)
-    return SolveReport(
-        outcome=outcome,
-        objective=objective,
-        bound=bound,
-        gap=_relative_gap(objective, bound, problem.sense),
-        solver="cbc",
-        solver_version=importlib.metadata.version("cbcbox"),
-        seconds=0.0,
-        pulp_status=pulp.LpStatus[problem.status],
-        pulp_sol_status=problem.sol_status,
-        detail=_cbc_result_line(log),
-    )
+    return _report(problem, "cbc", outcome, objective, bound, detail=_cbc_result_line(log))
 
 
 def _cbc_result_line(log: str) -> str:
@@ -338,9 +318,47 @@ def _objective(problem: pulp.LpProblem, outcome: SolveOutcome) -> float | None:
     return float(value) if value is not None else 0.0
 
 
+def _report(
+    problem: pulp.LpProblem,
+    solver: SolverName,
+    outcome: SolveOutcome,
+    objective: float | None,
+    bound: float | None,
+    *,
+    detail: str,
+) -> SolveReport:
+    """The report of one solver run, before `solve` adds the wall time and re-classifies by the gap."""
+    return SolveReport(
+        outcome=outcome,
+        objective=objective,
+        bound=bound,
+        gap=_relative_gap(objective, bound, problem.sense),
+        solver=solver,
+        solver_version=importlib.metadata.version(_DISTRIBUTIONS[solver]),
+        seconds=0.0,
+        pulp_status=pulp.LpStatus[problem.status],
+        pulp_sol_status=problem.sol_status,
+        detail=detail,
+    )
+
+
+def _gap(objective: float, bound: float) -> tuple[float, float]:
+    """|objective − bound| and the scale it is relative to, max(|objective|, DIVISION_FLOOR).
+
+    The one gap computation: `_relative_gap` reports their ratio, `classify_gap` tests them against
+    `mip_abs_gap` and `OPTIMAL_REL_GAP`.
+    """
+    return abs(objective - bound), max(abs(objective), DIVISION_FLOOR)
+
+
 def _relative_gap(objective: float | None, bound: float | None, sense: int) -> float | None:
-    """Relative gap |objective − bound| / max(|objective|, DIVISION_FLOOR), in the solver's convention."""
+    """Relative gap |objective − bound| / max(|objective|, DIVISION_FLOOR), in the solver's convention.
+
+    The difference counts as 0 when the bound is not on the solver's side of the objective (not below
+    it when minimising, not above it when maximising), as when rounding makes it cross the objective.
+    """
     if objective is None or bound is None:
         return None
-    difference = objective - bound if sense == pulp.LpMinimize else bound - objective
-    return max(0.0, difference) / max(abs(objective), DIVISION_FLOOR)
+    difference, scale = _gap(objective, bound)
+    behind = bound < objective if sense == pulp.LpMinimize else bound > objective
+    return (difference if behind else 0.0) / scale

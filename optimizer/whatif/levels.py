@@ -37,8 +37,11 @@ class SweepSpec:
 
     parameter: str
     values: tuple[float, ...]
+    """The levels in the parameter's own unit (CNY for the budget), ascending."""
     integer: bool
+    """True when the parameter takes whole numbers (a count of sub-centres): levels are rounded."""
     baseline: float
+    """The scenario's own value, marked in the tables and the trade-off chart."""
 
     @property
     def is_budget(self) -> bool:
@@ -51,6 +54,7 @@ class Level:
     """One level of a sweep: its position and the value of the swept parameter."""
 
     index: int
+    """Position in the sweep (0 = the lowest level); results are sorted by it."""
     parameter: str
     value: float
 

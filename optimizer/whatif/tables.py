@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, SupportsFloat, cast
 
 import numpy as np
 import pandas as pd
@@ -37,8 +37,9 @@ def plan_row(result: PlanResult) -> dict[str, Any]:
     row["targets_met"] = int(targets["met"].sum())
     row["targets_total"] = len(targets)
     for target in targets.itertuples(index=False):
-        row[f"target_{target.id}_achieved"] = float(target.achieved)
-        row[f"target_{target.id}_shortfall"] = float(target.gap)
+        # itertuples types a field as any scalar (dates, None, ...); achieved and gap are numeric columns
+        row[f"target_{target.id}_achieved"] = float(cast(SupportsFloat, target.achieved))
+        row[f"target_{target.id}_shortfall"] = float(cast(SupportsFloat, target.gap))
     allocation = result.allocation
     skip = {"facility_id", "name", "town_code", "level", "lon", "lat", "location_estimated", "is_subcentre"}
     for column in allocation.columns:

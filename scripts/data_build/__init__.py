@@ -8,7 +8,9 @@ One module per step, in build order:
 - ``townships``: township points and settlement class; ``population``: census allocation;
 - ``specs``: the hand-entered facility specifications in ``specs/*.csv``; ``seeds``: their citations
   checked against the seed plans, and Lu County's Table 2; ``facilities``: facilities.csv rows;
-- ``tables``, ``boundaries``, ``provenance`` and ``provenance_text``: the output files;
+- ``stock_specs``: the grade and stock specifications; ``grades``: each facility's base grade;
+  ``allocation``: bounded proportional shares; ``facility_stock``: facility_stock.csv rows;
+- ``tables``, ``boundaries``, ``provenance``, ``stock_provenance`` and ``provenance_text``: the output files;
 - ``build``: runs the steps in order.
 
 The methods are stated in the header of ``scripts/build_data.py``.

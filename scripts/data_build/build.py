@@ -1,4 +1,4 @@
-"""Run the build steps in order, from data-raw, the seed plans and the specs to the eight files of ``data/``."""
+"""Run the build steps in order, from data-raw, the seed plans and the specs to the nine files of ``data/``."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ from pathlib import Path
 
 from data_build.boundaries import BOUNDARIES_PROVENANCE, boundaries_geojson
 from data_build.config import LU, PLAN_AREAS, SEED_LU, STUDY_COUNTIES, XIUSHAN
-from data_build.facilities import FACILITY_COLUMNS, facility_rows
+from data_build.facilities import FACILITY_COLUMNS, facility_rows, place_by_address
+from data_build.facility_stock import STOCK_COLUMNS, stock_facilities, stock_rows
 from data_build.geo import Point
+from data_build.grades import add_grade_columns
 from data_build.population import allocate_county, allocate_xiushan, assign_units
 from data_build.provenance import facilities_provenance, population_provenance
-from data_build.raw import read_adcode, read_counties, read_geonames, read_townships, read_xiushan
+from data_build.raw import read_adcode, read_counties, read_fever_clinics, read_geonames, read_townships, read_xiushan
 from data_build.records import BuildLog, FacilitySpec, Town2016, Township
 from data_build.seeds import check_citation, lu_specs, read_seed
 from data_build.specs import load_specs
+from data_build.stock_specs import check_stock_citations, load_stock_specs
 from data_build.tables import COUNTY_COLUMNS, TOWNSHIP_COLUMNS, county_row, township_row
 from data_build.tabular import write_atomic, write_csv
 from data_build.townships import classify, locate, match_2016, seat_township
@@ -28,6 +31,7 @@ BEDS_COLUMNS = ("county_code", "facility_id", "name", "plan_beds", "year", "sour
 def build(raw: Path, seeds: Path, out: Path) -> None:
     """Run the whole build from ``raw``, ``seeds`` and the spec files in ``specs/`` into ``out``."""
     specs = load_specs()
+    stock_specs = load_stock_specs()
     log = BuildLog()
     townships = read_townships(raw)
     geonames = read_geonames(raw)
@@ -57,12 +61,17 @@ def build(raw: Path, seeds: Path, out: Path) -> None:
     specs_by_seed[SEED_LU] = lu
     for spec in specs.named_facilities:
         specs_by_seed[spec.seed].append(spec)
+    seed_lines = {seed: read_seed(seeds, seed) for seed in PLAN_AREAS}
     for seed, seed_specs in specs_by_seed.items():
-        lines = read_seed(seeds, seed)
         for spec in seed_specs:
-            check_citation(lines, spec.line, spec.needle, seed)
+            check_citation(seed_lines[seed], spec.line, spec.needle, seed)
+    check_stock_citations(stock_specs, seed_lines)
+    specs_by_seed, moves = place_by_address(specs_by_seed, read_fever_clinics(raw), townships)
     by_code = {t.code: t for t in townships}
     facilities = facility_rows(specs_by_seed, specs.rule_citations, by_code, counties, seat_towns)
+    facilities = add_grade_columns(facilities, stock_specs.grades)
+    planned = {(LU, name): (n, f"{SEED_LU}:L{line}") for name, n, line in table2}
+    stock, stock_uses = stock_rows(stock_facilities(facilities, by_code, planned), counties, stock_specs)
     ids = {row[1]: row[0] for row in facilities if row[2] == LU}
     beds = sorted([LU, ids[name], name, str(n), "2025", f"{SEED_LU}:L{line}"] for name, n, line in table2)
 
@@ -74,14 +83,18 @@ def build(raw: Path, seeds: Path, out: Path) -> None:
     )
     write_csv(out / "facilities" / "facilities.csv", FACILITY_COLUMNS, facilities)
     write_csv(out / "facilities" / "plan_reference_beds.csv", BEDS_COLUMNS, beds)
+    write_csv(out / "facilities" / "facility_stock.csv", STOCK_COLUMNS, stock)
     write_atomic(out / "boundaries" / "counties.geojson", boundaries_geojson(raw))
     write_atomic(out / "population" / "PROVENANCE.md", population_provenance(townships, log))
-    write_atomic(out / "facilities" / "PROVENANCE.md", facilities_provenance(facilities))
+    write_atomic(
+        out / "facilities" / "PROVENANCE.md", facilities_provenance(facilities, moves, stock, stock_uses, stock_specs)
+    )
     write_atomic(out / "boundaries" / "PROVENANCE.md", BOUNDARIES_PROVENANCE)
     logger.info(
-        "wrote %d townships, %d facilities, %d bed rows to %s",
+        "wrote %d townships, %d facilities, %d bed rows, %d stock rows to %s",
         len(townships),
         len(facilities),
         len(beds),
+        len(stock),
         out,
     )

@@ -58,3 +58,36 @@ LEVEL_CODES = {
     "chc": "CH",
 }
 """Facility level → the two-letter code used in facility ids (order is the provenance table's)."""
+
+BASE_YEAR = 2020
+"""Base year of the facility stock: the year every scenario's `baseline_modelled` describes."""
+
+STOCK_RESOURCES = (
+    "beds", "physicians", "nurses", "gps", "pharmacists", "tcm_physicians", "pediatric_beds",
+    "pediatric_physicians", "psychiatrists", "nursing_beds", "hospice_beds", "rehab_nursing_beds",
+    "public_health_staff", "ambulances",
+)  # fmt: skip
+"""Resources of facility_stock.csv, in the order rows are written for a facility."""
+
+ALLOCATION_ORDER = ("beds", "physicians", "nurses", "pharmacists", "gps", "tcm_physicians", "public_health_staff")
+"""Order in which area totals are allocated: staff weights read a facility's beds and physicians."""
+
+PHYSICIAN_SUBSETS = frozenset({"gps", "tcm_physicians", "pediatric_physicians", "psychiatrists"})
+"""Physician kinds: at a facility they never exceed its physicians."""
+
+BASE_GRADES = (
+    "general_tier1", "general_tier2", "general_tier3", "tcm_tier2", "tcm_tier3", "mch_tier2", "mch_tier3",
+    "specialty_tier2", "oncology_tier2", "psychiatric_tier2", "central_thc", "thc", "chc",
+)  # fmt: skip
+"""Base-year grade ids (facilities.csv `base_grade`)."""
+
+DEFAULT_GRADES = {
+    "county_general_hospital": "general_tier2",
+    "county_tcm_hospital": "tcm_tier2",
+    "mch_center": "mch_tier2",
+    "specialty_hospital": "specialty_tier2",
+    "central_thc": "central_thc",
+    "thc": "thc",
+    "chc": "chc",
+}
+"""Grade of a level when no plan states one; a specialty hospital named 精神 is psychiatric_tier2."""

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 from data_build.config import LEVEL_CODES, STUDY_COUNTIES
+from data_build.facility_stock import TotalUse
 from data_build.geo import Point, great_circle_km
 from data_build.provenance_text import (
     COUNTY_COLUMN_DOCS,
@@ -20,6 +21,8 @@ from data_build.provenance_text import (
     TOWNSHIP_COLUMN_DOCS,
 )
 from data_build.records import BuildLog, Township
+from data_build.stock_provenance import stock_provenance
+from data_build.stock_specs import StockSpecs
 
 LOCATION_KEYS = ("adcode2016_gcj02_converted", "geonames_wgs84", "county_seat_approximate", "missing")
 
@@ -81,8 +84,10 @@ def population_provenance(towns: list[Township], log: BuildLog) -> str:
     )
 
 
-def facilities_provenance(rows: list[list[str]]) -> str:
-    """PROVENANCE.md of data/facilities, with counts per county and level."""
+def facilities_provenance(
+    rows: list[list[str]], moves: list[str], stock: list[list[str]], uses: list[TotalUse], specs: StockSpecs
+) -> str:
+    """PROVENANCE.md of data/facilities: counts per county and level, base grades, moves, base-year stock."""
     per_county: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
         per_county[row[2]][row[4]] += 1
@@ -95,10 +100,23 @@ def facilities_provenance(rows: list[list[str]]) -> str:
         ],
     )
     unplaced = [f"{r[0]} {r[1]}" for r in rows if r[13] == "missing"]
+    grades: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        grades[row[4]][row[15]] += 1
+    grade_table = markdown_table(
+        ("level", "base grades (facilities)"),
+        [[lv, ", ".join(f"{g} {n}" for g, n in sorted(grades[lv].items()))] for lv in levels if grades[lv]],
+    )
+    stated = sum(not r[16].startswith("rule") for r in rows)
     return FACILITIES_PROVENANCE.format(
         count=len(rows),
         columns=markdown_table(FACILITY_COLUMN_DOCS[0], FACILITY_COLUMN_DOCS[1:]),
         table=table,
         rule=sum(r[10].startswith("rule") for r in rows),
         unplaced=", ".join(unplaced) or "none",
+        moves="\n".join(f"  - {m}" for m in moves) or "  - none",
+        stated=stated,
+        default=len(rows) - stated,
+        grade_table=grade_table,
+        stock=stock_provenance(stock, uses, specs, {r[0]: r[2] for r in rows}, {r[0]: r[1] for r in rows}),
     )

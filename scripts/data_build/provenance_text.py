@@ -118,7 +118,8 @@ FACILITY_COLUMN_DOCS = (
     (
         "county_code, town_code",
         "NBS codes; county-level hospitals get the county-seat township (own point nearest the seat "
-        "among 街道, or among all units without 街道; lowest code when none has its own point)",
+        "among 街道, or among all units without 街道; lowest code when none has its own point), unless "
+        "their published address names another township of the county (data-raw fever-clinic list)",
     ),
     ("level", ", ".join(LEVEL_CODES)),
     ("ownership", "public (all are government facilities)"),
@@ -136,15 +137,25 @@ FACILITY_COLUMN_DOCS = (
     (
         "source",
         "`seed:line` for named facilities (the build checks the name occurs on that line); "
-        "`rule: …` for rule-based ones",
+        "`rule: …` for rule-based ones; `; town: data-raw/…` where an address gives the town",
     ),
     (
         "lon, lat",
-        "township point of townships.csv; county-level hospitals at the county seat point; "
-        "empty when the township has no point",
+        "township point of townships.csv; county-level hospitals at the county seat point (at their "
+        "township's point when their address places them there); empty when the township has no point",
     ),
     ("location_source", "township_seat_approximate, county_seat_approximate or missing"),
     ("location_estimated", "always true: no facility has its own coordinates"),
+    (
+        "base_grade",
+        "base-year grade: general_tier1/2/3, tcm_tier2/3, mch_tier2/3, specialty_tier2, oncology_tier2, "
+        "psychiatric_tier2, central_thc, thc, chc — the grade a plan states for 2020 (`specs/base_grades.csv`), "
+        "else the default of the level: county general hospital general_tier2, TCM hospital tcm_tier2, "
+        "MCH centre mch_tier2, "
+        "specialty hospital specialty_tier2 (psychiatric_tier2 when its name says 精神, oncology_tier2 when it says "
+        "肿瘤), THCs and CHCs their level",
+    ),
+    ("base_grade_source", "`seed:line` of the stated grade, else `rule: default for level`"),
 )
 
 POPULATION_PROVENANCE = """\
@@ -269,9 +280,148 @@ Rule-based facilities: {rule}. Facilities without a point (their township has no
   county-level; 平武 names none. 安州区妇女儿童医院 is a planned new build (L2152).
   三台县应急医院 is classed specialty_hospital (its type is not stated).
 - 510704400 (劳动教育管理所) gets no THC: it is not a 乡/镇/街道.
+- County-level hospitals placed in a township other than the county seat by their published
+  address (data-raw/wuhan2020map-fever-clinics-2020, 泸州市卫健委 list of 2020-01-21):
+{moves}
+
+### Base grades
+A plan states the base-year grade of {stated} facilities (specs/base_grades.csv, each line
+checked against the seed): Mianyang's 专栏4—2, whose first grade column is 2020 (002 L1473–L1501);
+Xiushan's review of the 13th plan, where 县人民医院、县中医医院、县妇幼保健院 became 二甲 (004 L147);
+Lu's review, where the county MCH institution reached 二级乙等 (003 L127). The other {default}
+facilities carry the default grade of their level. Grades per level:
+
+{grade_table}
+
+Not stated by any plan, so left at the default: 泸县人民医院 (the plan sends it to 三级甲等,
+003 L581, and sizes it at 800 beds for 2025, L384, which suggests it is tier 3 already; a plan line
+stating its current grade would change it to general_tier3); 江油市人民医院; the three TCM
+hospitals of Mianyang (the city has 4 tier-3 TCM hospitals, 3 of them 三甲, 002 L110, not named);
+the oncology hospitals of 游仙 and 盐亭 are oncology_tier2 (二级肿瘤医院 of the 1994 standard; 盐亭's
+二级甲等 is stated, 002 L1501).
+
+{stock}
 
 ## plan_reference_beds.csv (25 rows)
 Lu County's Table 2 (003 L379–L460): the planners' own 2025 establishment beds per
 facility, total 3,439 (the build fails if the rows or the total differ). **For comparison
 only, never a model input.** No other seed gives per-facility bed numbers.
+"""
+
+STOCK_COLUMN_DOCS = (
+    ("column", "meaning"),
+    ("facility_id", "facility of facilities.csv"),
+    (
+        "resource",
+        "beds, physicians, nurses, gps, pharmacists, tcm_physicians, public_health_staff "
+        "(the resources with an area total)",
+    ),
+    ("base_year", "2020, the base year of every scenario"),
+    ("value", "whole number of beds or staff at the facility in the base year"),
+    ("estimated", "false for a value a plan gives for the facility; true otherwise"),
+    ("method", "how the value was found (table below)"),
+    ("source", "the seed line and basis, or the total and the grade weight the estimate used"),
+)
+
+METHOD_DOCS = {
+    "seed": "a figure the plan states for the facility (estimated = false)",
+    "seed_ratio_per_1000": "a per-1,000 ratio of the plan that concerns this facility alone × the county's census "
+    "population, half up (estimated = true: the ratio is rounded to 2 decimals)",
+    "planned_new_build": "a facility the plan builds new: no base-year stock, 0 (estimated = false)",
+    "area_total_by_grade_weight": "the area total (less the plan-given values) shared by the grade weight, "
+    "inside the bounds",
+    "area_total_by_grade_weight_at_max": "as above, held at the upper bound (the grade's bed band, or the "
+    "physicians of the facility for a physician kind)",
+    "area_total_by_grade_weight_at_min": "as above, held at a lower bound (a staff minimum of the grade)",
+}
+
+NO_TOTAL_NOTES = {
+    "pediatric_beds": "targets only: Lu 2.5 per 1,000 children by 2025 (003 L700), Pingchang 2.8 by 2027 (000 L23), "
+    "Xiushan 200 paediatric beds by 2025 (004 L1938); no plan gives a 2020 figure",
+    "pediatric_physicians": "targets only: Lu 0.87 per 1,000 children (003 L700), Pingchang 0.9 (000 L23)",
+    "psychiatrists": "targets only: Pingchang 4.5 per 100,000 by 2027 (000 L41), Mianyang 4 (002 L986), "
+    "Xiushan 6 (004 L1480)",
+    "nursing_beds": "targets only: shares of primary beds, Mianyang ≥ 30 % (002 L2010), Xiushan ≥ 20 % (004 L1274)",
+    "hospice_beds": "target only: Mianyang 400 hospice beds by 2025 (002 L2042)",
+    "rehab_nursing_beds": "target only: Pingchang, 20 % of primary beds by 2027 (000 L33)",
+    "ambulances": "no plan states its base-year fleet: Lu (003 L477), Renhe (001 L150) and Mianyang "
+    "(002 L820–L824) give the 1-per-30,000 rule, Mianyang replaces 10 % of 现有救护车 a year without "
+    "their number (002 L826), Xiushan asks "
+    "配齐乡镇卫生院救护车辆 (004 L726); no defensible basis for a per-facility estimate, so no rows",
+}
+
+AREA_GAP_NOTES = {
+    (
+        "lu_county",
+        "public_health_staff",
+    ): "the plan's 6 per 10,000 专业公共卫生人员 (003 L127) work in the CDC and other "
+    "public-health institutions, which are not in facilities.csv (the scenario lists them out of scope)",
+    ("mianyang", "public_health_staff"): "6.24 per 10,000 专业公共卫生机构人员 (002 L126): staff of public-health "
+    "institutions, not in facilities.csv",
+    ("mianyang", "tcm_physicians"): "only the 2025 target, 4,000 in the whole city (002 L2585)",
+}
+
+RESIDUAL_REASONS = {
+    "mianyang": "the city-level (市) hospitals of 涪城 and 游仙 and the private hospitals (37.78 % of the city's "
+    "institutions, 002 L160), which facilities.csv does not list",
+    "pingchang": "the county people's hospital and MCH centre (no plan names them, so facilities.csv lacks them) "
+    "and private hospitals",
+    "renhe": "hospitals run by the city (攀枝花) or enterprises and private hospitals in the district, which "
+    "facilities.csv does not list",
+}
+
+STOCK_PROVENANCE = """\
+## facility_stock.csv ({count} rows)
+
+Base-year (2020) stock per facility, long form. Built by `data_build/facility_stock.py` from the
+specs `base_year_totals.csv`, `grade_beds.csv`, `grade_staff.csv`, `stock_eligibility.csv` and
+`facility_seed_values.csv` (see specs/README.md). Deterministic: exact fractions, integers by largest
+remainder with ties by facility id.
+
+{columns}
+
+### Methods
+
+{methods}
+
+**Which values are real.** No plan states a base-year bed or staff figure for a single facility
+(searched: 张, 床, 人, 名, 辆, 现有, 编制床位, 实有床位 near every facility name in the five seeds; the
+only per-facility bed numbers are Lu's 2025 Table 2, a plan, not the base year). What the plans give:
+{real}.
+Every other value is an **estimate**.
+
+**How the estimates are made.** For each area and resource the total of `base_year_totals.csv` (the
+scenario's `baseline_modelled`, with its seed line where the plan publishes it) less the plan-given
+values is shared over the area's facilities that can hold the resource (`stock_eligibility.csv`):
+- beds in proportion to the prior size of the facility's grade (`grade_beds.csv`), for THCs and CHCs
+  × (1/2 + 1/2 × township population / mean township population of the area's THCs and CHCs),
+  inside the grade's bed band (general tier 2 100–499, tier 3 ≥ 500, TCM tier 2 80–299, MCH tier 2
+  20–49, specialty 100–299, psychiatric 70–299, central THC 20–99, THC 20–99, CHC 0–50);
+- staff in proportion to the facility's beds (physicians, nurses) or physicians (pharmacists, GPs,
+  TCM physicians, public-health staff) × the grade's weight (`grade_staff.csv`), at least the grade's
+  minimum (nurses ≥ 0.4 per bed in every hospital; CHC ≥ 9 nurses, ≥ 6 GPs, ≥ 1 nurse per physician;
+  central THC ≥ 3 physicians, ≥ 5 nurses; TCM hospital ≥ 60 % TCM physicians), a physician kind at most
+  the facility's physicians (TCM physicians at most 85 % in a TCM hospital, 50 % in a THC/CHC).
+The scale that makes the bounded shares sum to the total is found exactly; when the bounds cannot hold
+the total, every facility sits at its bound and the rest is **not placed** (last columns below).
+
+### Area totals used and how they were placed
+
+{totals}
+
+"capacity" = the sum of the bed bands' upper bounds (beds only). "at max" = facilities held at their
+upper bound.
+
+### Values per area: from the plans and estimated
+
+{counts}
+
+### Read before using the beds
+{warnings}
+
+### Resources without a base-year figure (no rows)
+{no_total}
+
+Resources an area's plan gives no total for (no rows in that area):
+{gaps}
 """

@@ -106,3 +106,14 @@ def read_xiushan(raw: Path) -> dict[str, int]:
         raise ValueError(f"清溪场街道 + 龙凤坝镇 should share {XIUSHAN_SHARED_POP}, bulletin gives {shared}")
     values["shared"] = shared
     return values
+
+
+FEVER_CLINICS = "wuhan2020map-fever-clinics-2020/fever_clinics_luxian_xiushan_2020.csv"
+
+
+def read_fever_clinics(raw: Path) -> list[dict[str, str]]:
+    """The 2020 fever-clinic hospitals (county_code, name, address; address empty for 秀山)."""
+    rows = read_csv(raw / FEVER_CLINICS)
+    if not rows or not {"county_code", "name", "address"} <= set(rows[0]):
+        raise ValueError(f"{FEVER_CLINICS}: expected columns county_code, name, address")
+    return rows

@@ -18,6 +18,7 @@ class Town2016:
     code: str
     name: str
     point: Point | None
+    """GCJ-02 converted to WGS-84; None when the source has no point for the unit."""
     unit_codes: tuple[str, ...]
 
 
@@ -29,6 +30,7 @@ class County:
     name: str
     prefecture_code: str
     population: int
+    """Census 2020 resident population (persons)."""
     urban: int
     rural: int
     share_0_14: str
@@ -85,6 +87,8 @@ class FacilitySpec:
     town_code: str | None = None
     named_subcentre: bool = False
     named_emergency_station: bool = False
+    town_source: str = ""
+    """Where the town of a county-level hospital comes from when it is not the county seat."""
 
 
 @dataclass

@@ -47,7 +47,7 @@ class Specs:
     """County code → its 2016 → current merger crosswalk."""
 
 
-class _Problems:
+class Problems:
     """Problems found across all spec files, raised together."""
 
     def __init__(self) -> None:
@@ -72,7 +72,9 @@ class _Problems:
         return value
 
 
-def _rows(folder: Path, name: str, columns: tuple[str, ...], problems: _Problems) -> list[tuple[str, dict[str, str]]]:
+def spec_rows(
+    folder: Path, name: str, columns: tuple[str, ...], problems: Problems
+) -> list[tuple[str, dict[str, str]]]:
     """Rows of ``folder/name`` with their ``file:row`` label; a problem if the header differs."""
     rows = read_csv(folder / name)
     header = tuple(rows[0]) if rows else ()
@@ -82,13 +84,13 @@ def _rows(folder: Path, name: str, columns: tuple[str, ...], problems: _Problems
     return [(f"{name}:{index}", row) for index, row in enumerate(rows, start=2)]
 
 
-def _named_facilities(folder: Path, problems: _Problems) -> list[FacilitySpec]:
+def _named_facilities(folder: Path, problems: Problems) -> list[FacilitySpec]:
     columns = (
         "county_code", "name", "level", "seed", "line", "needle", "plan_role", "town_code",
         "named_subcentre", "named_emergency_station",
     )  # fmt: skip
     specs = []
-    for where, row in _rows(folder, "named_facilities.csv", columns, problems):
+    for where, row in spec_rows(folder, "named_facilities.csv", columns, problems):
         county = problems.choice(where, row, "county_code", STUDY_COUNTIES)
         town = row["town_code"] or None
         if town is not None and not town.startswith(county):
@@ -116,11 +118,13 @@ def _named_facilities(folder: Path, problems: _Problems) -> list[FacilitySpec]:
 
 def load_specs(folder: Path = SPECS_DIR) -> Specs:
     """Read every spec file in ``folder``; raise ``ValueError`` listing all problems found."""
-    problems = _Problems()
+    problems = Problems()
     named = _named_facilities(folder, problems)
     hospitals = {
         row["name"]: (problems.choice(where, row, "level", LEVEL_CODES), row["plan_role"])
-        for where, row in _rows(folder, "lu_county_hospitals.csv", ("name", "level", "plan_role", "source"), problems)
+        for where, row in spec_rows(
+            folder, "lu_county_hospitals.csv", ("name", "level", "plan_role", "source"), problems
+        )
     }
     roles_columns = ("stem", "plan_role", "named_subcentre", "named_emergency_station", "source")
     roles = {
@@ -129,17 +133,17 @@ def load_specs(folder: Path = SPECS_DIR) -> Specs:
             named_subcentre=problems.flag(where, row, "named_subcentre"),
             named_emergency_station=problems.flag(where, row, "named_emergency_station"),
         )
-        for where, row in _rows(folder, "lu_town_roles.csv", roles_columns, problems)
+        for where, row in spec_rows(folder, "lu_town_roles.csv", roles_columns, problems)
     }
     citations = {
         problems.choice(where, row, "seed", PLAN_AREAS): row["citation"]
-        for where, row in _rows(folder, "rule_facilities.csv", ("seed", "citation"), problems)
+        for where, row in spec_rows(folder, "rule_facilities.csv", ("seed", "citation"), problems)
     }
     for seed in sorted(set(PLAN_AREAS) - set(citations)):
         problems.add("rule_facilities.csv", "seed", f"no row for {seed}; add its rule citation")
     mergers: dict[str, Mergers] = {}
     merger_columns = ("county_code", "name_2016", "name_current", "citation")
-    for where, row in _rows(folder, "mergers_2019.csv", merger_columns, problems):
+    for where, row in spec_rows(folder, "mergers_2019.csv", merger_columns, problems):
         county = problems.choice(where, row, "county_code", STUDY_COUNTIES)
         mergers.setdefault(county, {})[row["name_2016"]] = (row["name_current"], row["citation"])
     if problems.messages:

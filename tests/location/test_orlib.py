@@ -13,16 +13,14 @@ from benchmarks.workloads.orlib import (
     PMED_DIR,
     PMEDCAP_DIR,
     benchmarks_folder,
+    capacitated_inputs,
     load_pmed,
     load_pmed_optima,
     load_pmedcap,
+    p_median_inputs,
     parse_pmed_graph,
 )
-from models.location.capacitated_p_median import (
-    CapacitatedPMedianInputs,
-    build_capacitated_p_median_model,
-    capacitated_cost,
-)
+from models.location.capacitated_p_median import build_capacitated_p_median_model, capacitated_cost
 from models.location.exact import greedy_interchange, lagrangian_fixing
 from models.location.p_median import PMedianInputs, build_p_median_model, p_median_cost
 from models.outcome import SolveOutcome
@@ -119,10 +117,7 @@ def test_pmed_optima_table_is_complete() -> None:
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_pmed1_full_radius_formulation_reaches_the_known_optimum(solver: str) -> None:
     instance = load_pmed("pmed1", ORLIB)
-    ids = tuple(range(1, instance.n + 1))
-    inputs = PMedianInputs(
-        ids, ids, np.ones(instance.n), instance.distance.astype(float), instance.p, formulation="radius"
-    )
+    inputs = p_median_inputs(instance, formulation="radius")
     model = build_p_median_model(inputs)
     report = solve(model.problem, settings(solver))
     assert report.outcome is SolveOutcome.OPTIMAL
@@ -135,8 +130,7 @@ def test_pmed1_full_radius_formulation_reaches_the_known_optimum(solver: str) ->
 @pytest.mark.parametrize("name", ["pmed1", "pmed2", "pmed5"])
 def test_reduced_solver_reaches_known_pmed_optima(solver: str, name: str) -> None:
     instance = load_pmed(name, ORLIB)
-    ids = tuple(range(1, instance.n + 1))
-    inputs = PMedianInputs(ids, ids, np.ones(instance.n), instance.distance.astype(float), instance.p)
+    inputs = p_median_inputs(instance)
     result = solve_p_median_planner(inputs, settings(solver))
     assert result.outcome is SolveOutcome.OPTIMAL
     assert result.objective == pytest.approx(instance.known_optimum, abs=TOL)
@@ -148,15 +142,7 @@ def test_reduced_solver_reaches_known_pmed_optima(solver: str, name: str) -> Non
 @pytest.mark.parametrize("name", ["pmedcap01", "pmedcap02"])
 def test_pmedcap_reaches_the_known_optimum(solver: str, name: str) -> None:
     instance = load_pmedcap(name, ORLIB)
-    ids = tuple(range(1, instance.n + 1))
-    inputs = CapacitatedPMedianInputs(
-        ids,
-        ids,
-        instance.distance.astype(float),
-        instance.demand.astype(float),
-        np.full(instance.n, float(instance.capacity)),
-        instance.p,
-    )
+    inputs = capacitated_inputs(instance)
     model = build_capacitated_p_median_model(inputs)
     report = solve(model.problem, settings(solver))
     assert report.outcome is SolveOutcome.OPTIMAL

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchmarks.workloads.mip import solve_p_median_planner
-from benchmarks.workloads.orlib import PMED_DIR, benchmarks_folder, load_pmed
+from benchmarks.workloads.orlib import PMED_DIR, benchmarks_folder, load_pmed, p_median_inputs
 from models.location.exact import SolveOutcome
 from models.location.exact.p_median_lagrangian import (
     Restriction,
@@ -125,8 +125,7 @@ def test_hard_pmed_instances_reach_the_known_optimum_through_the_tree(name: str)
     # pmed6: p = 5, LP bound 0.5 % below the optimum (the radius MIP took 21 s); pmed10: p = 67, where
     # the root leaves a gap of a few units that the tree closes
     instance = load_pmed(name, ORLIB)
-    ids = tuple(range(1, instance.n + 1))
-    inputs = PMedianInputs(ids, ids, np.ones(instance.n), instance.distance.astype(float), instance.p)
+    inputs = p_median_inputs(instance)
     result = solve_p_median_planner(inputs, settings())
     assert result.outcome is SolveOutcome.OPTIMAL
     assert result.objective == instance.known_optimum

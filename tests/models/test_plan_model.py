@@ -13,20 +13,10 @@ import pulp
 import pytest
 
 from models.outcome import SolveOutcome
-from models.planner import (
-    AllocationInputs,
-    AmbulanceInputs,
-    LimitInputs,
-    PlanInputs,
-    PlanWeights,
-    ResourceInputs,
-    SubcentreInputs,
-    TargetInputs,
-    build_plan_model,
-)
+from models.planner import AmbulanceInputs, LimitInputs, PlanInputs, SubcentreInputs, build_plan_model
 from models.planner.subcentres import build_subcentre_model
 from optimizer.solving.solve import solve
-from tests.support import TOL, exact
+from tests.support import TOL, beds_allocation, exact, plan_weights, tiny_plan
 
 TOWNS = ("A", "B", "C", "D")
 POPULATION = {"A": 40.0, "B": 30.0, "C": 20.0, "D": 10.0}
@@ -47,9 +37,7 @@ MINUTES = {
     ("D", "F2"): 20.0,
     ("D", "F3"): 12.0,
 }
-WEIGHTS = PlanWeights(
-    ambulance_coverage=10, ambulance_backup=2, subcentre_coverage=10, subcentre_travel=1, access_travel=1, cost=0.1
-)
+WEIGHTS = plan_weights()
 LIMIT_MIN = 60.0
 BEDS_REQUIRED = 10.0
 BED_COST, AMBULANCE_COST, UPGRADE_COST = 1.0, 2.0, 3.0
@@ -57,31 +45,6 @@ BED_COST, AMBULANCE_COST, UPGRADE_COST = 1.0, 2.0, 3.0
 
 def _instance(budget: float) -> PlanInputs:
     """Beds at three facilities, one sub-centre out of F2/F3, a fleet of 2 over three bases."""
-    beds = ResourceInputs(
-        name="beds",
-        eligible=FACILITIES,
-        subset_of=None,
-        baseline_modelled=None,
-        other_stock=0.0,
-        unit_cost_cny=BED_COST,
-        allow_reduction=True,
-        demand_driven=False,
-        reference_total=BEDS_REQUIRED,
-    )
-    target = TargetInputs(
-        id="beds_total",
-        resource="beds",
-        kind="count",
-        bound=">=",
-        required=BEDS_REQUIRED,
-        facilities=FACILITIES,
-        include_other_stock=False,
-        denominator_resource=None,
-        denominator_facilities=(),
-        hard=False,
-        shortfall_weight=100.0,
-        scale=BEDS_REQUIRED,
-    )
     limits = (
         LimitInputs("hospital", "beds", "F1", None, 6.0, None, None, True, 1.0),
         LimitInputs("primary", "beds", "F2", None, 3.0, None, 8.0, True, 1.0),
@@ -89,18 +52,15 @@ def _instance(budget: float) -> PlanInputs:
         LimitInputs("subcentre_beds", "beds", "F2", None, None, 4.0, None, True, 1.0),
         LimitInputs("subcentre_beds", "beds", "F3", None, None, 4.0, None, True, 1.0),
     )
-    allocation = AllocationInputs(
-        towns=TOWNS,
-        population=POPULATION,
-        facilities=FACILITIES,
-        facility_site=SITE,
-        access_min=MINUTES,
-        access_limit_min=LIMIT_MIN,
-        resources=(beds,),
-        targets=(target,),
+    allocation = beds_allocation(
+        POPULATION,
+        SITE,
+        MINUTES,
+        required_beds=BEDS_REQUIRED,
+        target_id="beds_total",
         limits=limits,
-        staff_per_bed=(),
-        bed_categories=(),
+        bed_cost_cny=BED_COST,
+        access_limit_min=LIMIT_MIN,
     )
     ambulances = AmbulanceInputs(
         towns=TOWNS,
@@ -128,14 +88,8 @@ def _instance(budget: float) -> PlanInputs:
         upgrade_cost_cny=UPGRADE_COST,
         target_id="subcentres",
     )
-    return PlanInputs(
-        name="tiny",
-        allocation=allocation,
-        ambulances=ambulances,
-        subcentres=subcentres,
-        budget_cny=budget,
-        budget_target_id="budget",
-        weights=WEIGHTS,
+    return tiny_plan(
+        "tiny", allocation, budget_cny=budget, weights=WEIGHTS, ambulances=ambulances, subcentres=subcentres
     )
 
 
@@ -236,55 +190,16 @@ def test_access_flows_follow_residents_to_the_nearest_capacity() -> None:
     F2 in B, 10 minutes apart. Minimum travel puts 3 beds in F1 and 7 in F2 (no travel at all); the
     cost term (equal unit costs) does not change that. Objective: cost 10 × 0.1 / budget 100 = 0.01.
     """
-    beds = ResourceInputs(
-        name="beds",
-        eligible=("F1", "F2"),
-        subset_of=None,
-        baseline_modelled=None,
-        other_stock=0.0,
-        unit_cost_cny=1.0,
-        allow_reduction=True,
-        demand_driven=True,
-        reference_total=10.0,
-    )
-    target = TargetInputs(
-        id="beds",
-        resource="beds",
-        kind="count",
-        bound=">=",
-        required=10.0,
-        facilities=("F1", "F2"),
-        include_other_stock=False,
-        denominator_resource=None,
-        denominator_facilities=(),
+    allocation = beds_allocation(
+        {"A": 30.0, "B": 70.0},
+        {"F1": "a", "F2": "b"},
+        {("A", "F1"): 0.0, ("A", "F2"): 10.0, ("B", "F1"): 10.0, ("B", "F2"): 0.0},
+        required_beds=10.0,
         hard=True,
-        shortfall_weight=100.0,
-        scale=10.0,
-    )
-    allocation = AllocationInputs(
-        towns=("A", "B"),
-        population={"A": 30.0, "B": 70.0},
-        facilities=("F1", "F2"),
-        facility_site={"F1": "a", "F2": "b"},
-        access_min={("A", "F1"): 0.0, ("A", "F2"): 10.0, ("B", "F1"): 10.0, ("B", "F2"): 0.0},
-        access_limit_min=60.0,
-        resources=(beds,),
-        targets=(target,),
+        demand_driven=True,
         limits=(LimitInputs("cap", "beds", "F1", None, 6.0, None, None, True, 1.0),),
-        staff_per_bed=(),
-        bed_categories=(),
     )
-    model = build_plan_model(
-        PlanInputs(
-            name="access",
-            allocation=allocation,
-            ambulances=None,
-            subcentres=None,
-            budget_cny=100.0,
-            budget_target_id="budget",
-            weights=WEIGHTS,
-        )
-    )
+    model = build_plan_model(tiny_plan("access", allocation, budget_cny=100.0, weights=WEIGHTS))
     report = solve(model.problem, exact("highs"))
     amounts = {f: round(v.varValue) for (_, f), v in model.allocation.amount.items()}
     assert amounts == {"F1": 3, "F2": 7}

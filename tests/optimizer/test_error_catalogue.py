@@ -476,19 +476,19 @@ CASES = [
     ),
     Case(
         "budget_huge",
-        text(SCENARIO, "budget_cny = { value = 600000000,", "budget_cny = { value = 1e308,"),
+        text(SCENARIO, "budget_cny = { value = 765000000,", "budget_cny = { value = 1e308,"),
         SCENARIO,
         "budget.budget_cny.value: Input should be less than or equal to 10000000000000",
     ),
     Case(
         "budget_nan",
-        text(SCENARIO, "budget_cny = { value = 600000000,", "budget_cny = { value = nan,"),
+        text(SCENARIO, "budget_cny = { value = 765000000,", "budget_cny = { value = nan,"),
         SCENARIO,
         "budget.budget_cny.value: Input should be a finite number: got nan; give a finite number",
     ),
     Case(
         "budget_inf",
-        text(SCENARIO, "budget_cny = { value = 600000000,", "budget_cny = { value = inf,"),
+        text(SCENARIO, "budget_cny = { value = 765000000,", "budget_cny = { value = inf,"),
         SCENARIO,
         "budget.budget_cny.value: Input should be a finite number",
     ),
@@ -565,7 +565,7 @@ CASES = [
     # plans that cannot be met
     Case(
         "budget_below_mandatory",
-        text(SCENARIO, "budget_cny = { value = 600000000,", "budget_cny = { value = 1000,"),
+        text(SCENARIO, "budget_cny = { value = 765000000,", "budget_cny = { value = 1000,"),
         SCENARIO,
         "these hard rules cannot all hold together: spend at most 1,000 CNY",
     ),

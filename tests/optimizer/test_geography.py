@@ -14,7 +14,7 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import Point, box
 
-from optimizer.analysis.coverage import NATIONAL_STANDARDS
+from optimizer.analysis.service_standards import NATIONAL_STANDARDS
 from optimizer.geography.boundaries import (
     ProjectionError,
     area_metric_crs,

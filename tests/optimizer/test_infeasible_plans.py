@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from optimizer.analysis.diagnose import InfeasibilityReport
+from optimizer.analysis.facility_checks import kept_stock
 from optimizer.errors import InfeasiblePlanError
 from optimizer.pipeline import plan_scenario, prepare
 from tests.support import lu_variant
@@ -44,16 +45,24 @@ def test_fleet_rule_against_base_capacity(tmp_path: Path) -> None:
 
 
 def test_hard_target_against_the_budget(tmp_path: Path) -> None:
-    """Physicians ≥ 2.9 per 1,000 made hard, with a budget of 1 M CNY: needs 268 more physicians."""
+    """Physicians ≥ 2.9 per 1,000 made hard, with a budget of 1 M CNY: needs 268 more physicians.
+
+    Beds and vehicles are made free here, so the beds the grade bands force onto the base-year stock and
+    the vehicles of the named 120 stations cost nothing and only the physicians compete for the budget."""
     path = lu_variant(
         tmp_path,
+        ("unit_cost_cny = { value = 385000,", "unit_cost_cny = { value = 0,"),
+        (
+            "base_multiplier = 1.0\n",
+            'base_multiplier = 1.0\nunit_cost_cny = { value = 0, source = { basis = "test" } }\n',
+        ),
         (
             'value = 2.9\nunit = "physicians per 1,000 residents"\ndenominator_size = 1000\n'
             'denominator_population = "residents"\nbinding = false\nhard = false',
             'value = 2.9\nunit = "physicians per 1,000 residents"\ndenominator_size = 1000\n'
             'denominator_population = "residents"\nbinding = false\nhard = true',
         ),
-        ("budget_cny = { value = 600000000,", "budget_cny = { value = 1000000,"),
+        ("budget_cny = { value = 765000000,", "budget_cny = { value = 1000000,"),
         (
             "honour_named = true\n",
             'honour_named = true\nupgrade_cost_cny = { value = 0, source = { basis = "test" } }\n',
@@ -90,9 +99,21 @@ source = { basis = "crafted for a test" }
 """,
     )
     report = _explain(path)
-    assert _keys(report) == {("target", "beds_cap"), ("stock_floor", "beds")}
+    assert ("target", "beds_cap") in _keys(report) and ("stock_floor", "beds") in _keys(report)
+    # The least the plan can hold: the beds outside the modelled facilities (1,915, 003 L127) plus, in the
+    # modelled ones, the larger of their 2020 total (it may not fall) and the sum of what each facility must
+    # hold: what it keeps of its stock (90 %, max_reduction_share) or the hard band's minimum (county
+    # general hospitals 600–1000, the 三甲 TCM hospital ≥ 300, the four named sub-centres ≥ 100).
+    prepared = prepare(path)
+    data = prepared.data
+    floors = {"泸县人民医院": 600, "泸县第二人民医院": 600, "泸县中医医院": 300}
+    floors |= {f"泸县{town}中心卫生院": 100 for town in ("潮河", "喻寺", "云龙", "兆雅")}
+    held = 0
+    for facility, name in zip(data.facilities["facility_id"], data.facilities["name"], strict=True):
+        held += max(kept_stock(prepared.scenario, data, "beds", facility), floors.get(name, 0))
+    least = 1915 + max(sum(data.stock.of("beds").values()), held)
     single = {r.group.family: r.amount for r in report.single}
-    assert single["target"] == pytest.approx(5385 - 5.0 * 764.362, abs=1.0)
+    assert single["target"] == pytest.approx(least - 5.0 * 764.362, abs=1.0)
 
 
 def test_infectious_beds_against_a_facility_cap(tmp_path: Path) -> None:
@@ -103,7 +124,7 @@ def test_infectious_beds_against_a_facility_cap(tmp_path: Path) -> None:
 [[facility_limits]]
 id = "tcm_cap"
 resource = "beds"
-facility_ids = ["510521001-TC1"]
+facility_ids = ["510521114-TC1"]
 max_value = 10
 hard = true
 source = { basis = "crafted for a test" }
@@ -111,20 +132,26 @@ source = { basis = "crafted for a test" }
     )
     report = _explain(path)
     assert ("facility_limit", "tcm_cap") in _keys(report)
-    assert ("bed_category", "infectious") in _keys(report) or ("facility_limit", "inpatient_minimum") in _keys(report)
+    others = {("bed_category", "infectious"), ("facility_limit", "inpatient_minimum")}
+    others |= {("facility_limit", "tcm_tier3_beds"), ("stock_floor", "beds")}  # 三甲 ≥ 300 beds; its 2020 beds
+    assert _keys(report) & others
 
 
 def test_named_subcentres_against_a_central_bed_cap(tmp_path: Path) -> None:
-    """Four named sub-centres need ≥ 100 beds each, but central THCs are capped at 300 beds in total."""
+    """Four named sub-centres need ≥ 100 beds each, but central THCs are capped at what they keep of their
+    base-year beds plus 2, so keeping the stock fits and upgrading the four named centres does not."""
+    probe = prepare(lu_variant(tmp_path / "probe"))
+    central = probe.data.facilities.loc[probe.data.facilities["level"] == "central_thc", "facility_id"]
+    cap = sum(kept_stock(probe.scenario, probe.data, "beds", f) for f in central) + 2  # what they keep, + 2
     path = lu_variant(
         tmp_path,
-        append="""
+        append=f"""
 [[targets]]
 id = "central_cap"
 indicator_zh = "中心卫生院床位上限（测试）"
 resource = "beds"
 kind = "count"
-value = 300
+value = {cap}
 unit = "beds"
 bound = "<="
 facility_levels = ["central_thc"]
@@ -132,7 +159,7 @@ include_other_stock = false
 binding = true
 hard = true
 target_year = 2025
-source = { basis = "crafted for a test" }
+source = {{ basis = "crafted for a test" }}
 """,
     )
     report = _explain(path)

@@ -21,6 +21,7 @@ INPUT_MODULES = (
     "optimizer.inputs.scenario_loading",
     "optimizer.inputs.tables",
     "optimizer.inputs.boundaries",
+    "optimizer.inputs.dataset_checks",
     "optimizer.inputs.datasets",
     "optimizer.inputs.run_inputs",
 )

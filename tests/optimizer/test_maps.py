@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from optimizer.cli.commands import app
 from optimizer.outputs.geo_report import GEO_FILES
 from optimizer.outputs.maps import STATUS_COLOURS
-from tests.support import LU_SCENARIO
+from tests.support import LU_SCENARIO, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -52,10 +52,7 @@ TOWN = "玉蟾街道"  # Lu County's urban 街道, population 67,292 (census 202
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("lu_maps") / "out"
-    outcome = CliRunner().invoke(app, ["run", str(LU_SCENARIO), "--out", str(out)])
-    assert outcome.exit_code == 0, outcome.output
-    return out
+    return run_cli(LU_SCENARIO, tmp_path_factory.mktemp("lu_maps") / "out")
 
 
 def test_run_writes_the_geographic_outputs_and_lists_them(run_dir: Path) -> None:

@@ -149,9 +149,13 @@ def test_xiushan_facility_rules_and_regional_centres() -> None:
     icu = next(c for c in plan.bed_categories if c.id == "icu")
     assert (icu.min_share, icu.max_share, icu.hard) == (0.02, 0.05, False)
     assert_cited(seed, icu.source.line, "2%-5%", "重症监护")
-    mch = next(rule for rule in plan.facility_limits if rule.id == "mch_hospital_beds")
-    assert mch.min_value == 300 and mch.facility_ids == ["500241001-MC1"]
+    mch = next(size for size in plan.facility_sizes if size.id == "mch_hospital_beds")
+    assert (mch.value, mch.facility_id, mch.band, mch.hard) == (300, "500241001-MC1", (270, 330), True)
     assert_cited(seed, mch.source.line, "300张")
+    grades = {g.facility_id: g.grade for g in plan.facility_grades}
+    assert grades == {"500241001-GH1": "general_tier3", "500241001-TC1": "tcm_tier3", "500241001-MC1": "mch_tier3"}
+    for grade in plan.facility_grades:
+        assert_cited(seed, grade.source.line, "三级")
     paediatric = target("xiushan", "pediatric_beds_total")
     assert (paediatric.kind, paediatric.value) == ("count", 200)
     assert_cited(seed, paediatric.source.line, "200张")

@@ -11,12 +11,10 @@ from typing import Any
 import pandas as pd
 import pyogrio
 import pytest
-from typer.testing import CliRunner
 
 import optimizer.geography.network
-from optimizer.cli.commands import app
 from optimizer.geography.network import RoadGraph
-from tests.support import DATA, lu_variant
+from tests.support import DATA, lu_variant, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -58,9 +56,7 @@ def test_a_run_loads_the_road_graph_once(tmp_path: Path, monkeypatch: pytest.Mon
     for module in list(sys.modules.values()):
         if getattr(module, "load_road_graph", None) is original:
             monkeypatch.setattr(module, "load_road_graph", counting)
-    out = tmp_path / "out"
-    outcome = CliRunner().invoke(app, ["run", str(scenario), "--out", str(out)])
-    assert outcome.exit_code == 0, outcome.output
+    out = run_cli(scenario, tmp_path / "out")
     assert loads == [roads]
     methods = set(pyogrio.read_dataframe(out / "coverage.gpkg", layer="service_areas")["method"])
     assert "isochrone" in methods  # the minute standards were drawn on the one road graph

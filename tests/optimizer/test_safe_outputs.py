@@ -185,6 +185,7 @@ def _split_project(tmp_path: Path) -> Path:
     shutil.copytree(DATA, tmp_path / "tables")
     (tmp_path / "base").mkdir()
     shutil.copy(ROOT / "scenarios" / "defaults" / "national.toml", tmp_path / "base" / "national.toml")
+    shutil.copy(ROOT / "scenarios" / "defaults" / "facility_standards.toml", tmp_path / "base")
     text = LU_SCENARIO.read_text(encoding="utf-8")
     text = text.replace('extends = "defaults/national.toml"', 'extends = "../base/national.toml"', 1)
     text = text.replace('"../data/', '"../tables/').replace("[data]\n", "[data]\nallow_outside_project = true\n", 1)
@@ -198,7 +199,9 @@ def test_inputs_are_the_extends_chain_and_every_data_file(tmp_path: Path) -> Non
     scenario = _split_project(tmp_path)
     inputs = scenario_inputs(scenario)
     assert tmp_path / "base" / "national.toml" in inputs.files
+    assert tmp_path / "base" / "facility_standards.toml" in inputs.files  # named by national.toml
     assert tmp_path / "tables" / "population" / "townships.csv" in inputs.files
+    assert tmp_path / "tables" / "facilities" / "facility_stock.csv" in inputs.files
     assert {
         tmp_path / "base",
         tmp_path / "plans",

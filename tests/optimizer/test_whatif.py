@@ -1,6 +1,6 @@
 """What-if sweeps: option parsing, marginal value by hand, greedy baseline, Dask = sequential, monotonicity.
 
-The Lu County sweeps use four budgets around the plan's own (585–630 M CNY), where each level is
+The Lu County sweeps use four budgets around the scenario's own (750–795 M CNY), where each level is
 proven optimal within the scenario's gap in a few seconds.
 """
 
@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from models.outcome import SolveOutcome
-from models.planner import AllocationInputs, PlanInputs, PlanWeights, ResourceInputs, TargetInputs, build_plan_model
+from models.planner import PlanInputs, build_plan_model
 from optimizer.cli.commands import app
 from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.solving.solve import solve
@@ -23,7 +23,7 @@ from optimizer.whatif.levels import SweepOptionError, budget_levels, param_level
 from optimizer.whatif.marginal import budget_duals, finite_differences, next_yuan
 from optimizer.whatif.sweep import SweepResult, run_sweep
 from optimizer.whatif.tables import compare_sweeps
-from tests.support import LU_SCENARIO, TOL, exact
+from tests.support import LU_SCENARIO, TOL, beds_allocation, exact, plan_weights, tiny_plan
 
 # ---------------------------------------------------------------- option parsing
 
@@ -80,7 +80,7 @@ def test_cli_reports_a_bad_budget_in_one_line(tmp_path: Path) -> None:
 
 BED_COST = 1.0
 REQUIRED = 10.0
-WEIGHT = 100.0
+WEIGHT = 100.0  # the shortfall weight `beds_allocation` gives its target
 COST_WEIGHT = 0.1
 
 
@@ -92,61 +92,10 @@ def _beds_only(budget: float) -> PlanInputs:
     LP dual with beds continuous: stationarity of min 10 (10 − x) + (0.1 / B) x s.t. x / B ≤ 1 gives
     ∂objective/∂B = −(10 − 0.1 / B) per CNY (the cost term's normalisation held fixed).
     """
-    beds = ResourceInputs(
-        name="beds",
-        eligible=("F1",),
-        subset_of=None,
-        baseline_modelled=None,
-        other_stock=0.0,
-        unit_cost_cny=BED_COST,
-        allow_reduction=True,
-        demand_driven=False,
-        reference_total=REQUIRED,
+    allocation = beds_allocation(
+        {"A": 100.0}, {"F1": "a"}, {("A", "F1"): 0.0}, required_beds=REQUIRED, bed_cost_cny=BED_COST
     )
-    target = TargetInputs(
-        id="beds",
-        resource="beds",
-        kind="count",
-        bound=">=",
-        required=REQUIRED,
-        facilities=("F1",),
-        include_other_stock=False,
-        denominator_resource=None,
-        denominator_facilities=(),
-        hard=False,
-        shortfall_weight=WEIGHT,
-        scale=REQUIRED,
-    )
-    allocation = AllocationInputs(
-        towns=("A",),
-        population={"A": 100.0},
-        facilities=("F1",),
-        facility_site={"F1": "a"},
-        access_min={("A", "F1"): 0.0},
-        access_limit_min=60.0,
-        resources=(beds,),
-        targets=(target,),
-        limits=(),
-        staff_per_bed=(),
-        bed_categories=(),
-    )
-    weights = PlanWeights(
-        ambulance_coverage=10,
-        ambulance_backup=2,
-        subcentre_coverage=10,
-        subcentre_travel=1,
-        access_travel=1,
-        cost=COST_WEIGHT,
-    )
-    return PlanInputs(
-        name="beds_only",
-        allocation=allocation,
-        ambulances=None,
-        subcentres=None,
-        budget_cny=budget,
-        budget_target_id="budget",
-        weights=weights,
-    )
+    return tiny_plan("beds_only", allocation, budget_cny=budget, weights=plan_weights(cost=COST_WEIGHT))
 
 
 @pytest.mark.parametrize("budget", [4.0, 6.0])
@@ -193,7 +142,7 @@ def test_greedy_takes_the_big_middle_site_and_misses_the_optimum() -> None:
 
 # ---------------------------------------------------------------- sweeps on Lu County
 
-LU_BUDGETS = "585e6..630e6"
+LU_BUDGETS = "750e6..795e6"
 
 
 @pytest.fixture(scope="module")
@@ -249,7 +198,7 @@ def test_warm_start_keeps_the_optimum_within_the_gap(lu_sweeps: dict[str, SweepR
 @pytest.mark.slow
 def test_sweep_table_has_one_row_per_level_with_every_column(lu_sweeps: dict[str, SweepResult]) -> None:
     table = lu_sweeps["dask"].table
-    assert table["budget_cny"].tolist() == pytest.approx([585e6, 600e6, 615e6, 630e6])
+    assert table["budget_cny"].tolist() == pytest.approx([750e6, 765e6, 780e6, 795e6])
     for column in (
         "covered_population",
         "population_covered_subcentre_radius",
@@ -279,7 +228,7 @@ def test_whatif_cli_writes_the_table_and_the_plot(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "sweep.csv", encoding="utf-8-sig")
     assert len(table) == 2
-    assert table["budget_cny"].tolist() == pytest.approx([600e6, 660e6])
+    assert table["budget_cny"].tolist() == pytest.approx([765e6, 841.5e6])
     assert {"objective", "gap", "covered_population"} <= set(table.columns)
     assert pd.read_parquet(out / "sweep.parquet")["objective"].tolist() == pytest.approx(table["objective"].tolist())
     assert (out / "tradeoff.png").stat().st_size > 10_000

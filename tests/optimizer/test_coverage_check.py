@@ -11,14 +11,8 @@ import pandas as pd
 import pytest
 from pyproj import CRS, Transformer
 
-from optimizer.analysis.coverage import (
-    NATIONAL_STANDARDS,
-    Standard,
-    StandardCoverage,
-    analyse_coverage,
-    evaluate_standard,
-    standards_for,
-)
+from optimizer.analysis.coverage_check import StandardCoverage, analyse_coverage, evaluate_standard
+from optimizer.analysis.service_standards import NATIONAL_STANDARDS, Standard, standards_for
 from optimizer.geography.network import RoadGraph
 from optimizer.geography.travel_times import TravelMatrix, road_matrix
 from optimizer.inputs.scenario import TravelSettings

@@ -45,8 +45,8 @@ def facility_rules_section(result: PlanResult) -> list[str]:
     if not above.empty:
         lines += [
             "",
-            f"{len(above)} facilities hold more base-year stock than their grade band or size limit allows; the plan "
-            "keeps it (no facility is forced below its stock) but adds none there:",
+            f"{len(above)} facility row(s) hold more base-year stock than the grade band or size limit allows; the "
+            "plan keeps that stock (no facility is forced below it) but adds none there:",
             "",
             "| 机构 | facility_id | rule | 资源 | 上限 | 保留存量 |",
             "|---|---|---|---|---|---|",

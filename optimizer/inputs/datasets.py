@@ -251,6 +251,19 @@ def check_references(scenario: Scenario, facilities: pd.DataFrame, path: Path, p
     references += [(f"facility_sizes.{size.id}.facility_id", [size.facility_id]) for size in scenario.facility_sizes]
     if scenario.subcentres is not None:
         references.append(("subcentres.named_facility_ids", scenario.subcentres.named_facility_ids))
+    levels = dict(zip(facilities["facility_id"], facilities["level"], strict=True))
+    for size in scenario.facility_sizes:
+        spec = scenario.resources.get(size.resource)
+        level = levels.get(size.facility_id)
+        if spec is not None and level is not None and level not in spec.eligible_levels:
+            problems.append(
+                Problem(
+                    path,
+                    f"facility_sizes.{size.id}",
+                    f"{size.facility_id} is a {level}, where the scenario allocates no {size.resource}; "
+                    f"add '{level}' to resources.{size.resource}.eligible_levels or fix the facility id",
+                )
+            )
     for where, ids in references:
         for facility_id in ids:
             if facility_id not in known:

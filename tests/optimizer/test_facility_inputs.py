@@ -95,3 +95,16 @@ def test_missing_stock_column_is_named(tmp_path: Path) -> None:
     path.write_text("facility_id,resource,value\nF1,beds,3\n", encoding="utf-8")
     with pytest.raises(DataError, match="base_year"):
         read_facility_stock(path, ["F1"], ["F1"], ["beds"])
+
+
+def test_a_stated_size_at_a_facility_without_the_resource_is_refused(tmp_path: Path) -> None:
+    size = """
+[[facility_sizes]]
+id = "thc_pediatric"
+facility_id = "510521100-TH1"
+resource = "pediatric_beds"
+value = 10
+source = { basis = "crafted for a test" }
+"""
+    with pytest.raises(DataError, match="facility_sizes.thc_pediatric.*eligible_levels"):
+        prepare(lu_variant(tmp_path, append=size))

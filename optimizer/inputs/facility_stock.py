@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from optimizer.errors import DataError, Problem
 from optimizer.inputs.scenario import Scenario
+from optimizer.inputs.tables import as_number
 
 STOCK_COLUMNS = ("facility_id", "resource", "base_year", "value", "estimated", "method", "source")
 
@@ -37,9 +39,17 @@ class FacilityStock:
     entries: dict[tuple[str, str], StockEntry] = field(default_factory=dict)
     base_year: int | None = None
 
+    @cached_property
+    def _by_resource(self) -> dict[str, dict[str, int]]:
+        """Resource → facility id → amount, built once: the model, results and verifier ask per resource."""
+        index: dict[str, dict[str, int]] = {}
+        for (resource, facility), entry in self.entries.items():
+            index.setdefault(resource, {})[facility] = entry.value
+        return index
+
     def of(self, resource: str) -> dict[str, int]:
         """Facility id → base-year amount of `resource` (only facilities with a row)."""
-        return {f: e.value for (r, f), e in self.entries.items() if r == resource}
+        return dict(self._by_resource.get(resource, {}))
 
     def value(self, resource: str, facility: str) -> int:
         """The base-year amount, 0 when the facility has no row for the resource."""
@@ -48,12 +58,7 @@ class FacilityStock:
 
     def known(self, resource: str) -> bool:
         """True when any facility has a row for `resource` (the stock is then known per facility)."""
-        return any(r == resource for r, _ in self.entries)
-
-    @property
-    def resources(self) -> tuple[str, ...]:
-        """The resources with per-facility rows, sorted."""
-        return tuple(sorted({r for r, _ in self.entries}))
+        return resource in self._by_resource
 
 
 def read_facility_stock(
@@ -113,11 +118,9 @@ def read_facility_stock(
 
 
 def _whole(text: str) -> int | None:
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    if number < 0 or number != int(number) or number > 1e7:
+    """A cell as a whole number ≥ 0 (at most 1e7), else None."""
+    number = as_number(text)
+    if number is None or number < 0 or number != int(number) or number > 1e7:
         return None
     return int(number)
 

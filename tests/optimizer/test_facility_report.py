@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pandas as pd
+import pytest
 
 from optimizer.analysis.facility_checks import COLUMNS
 from optimizer.outputs.facility_report import facility_rules_section, stock_changes
 from optimizer.pipeline import ViolationPolicy, prepare, solve_plan
+from optimizer.solving.results import PlanResult
 from tests.support import LU_SCENARIO
 
 
@@ -20,8 +22,13 @@ def _row(**values: object) -> dict[str, object]:
     return row | values
 
 
-def test_missed_soft_rules_and_kept_stock_are_listed_with_their_gap_and_source() -> None:
-    plan = solve_plan(prepare(LU_SCENARIO), on_violation=ViolationPolicy.RAISE).plan
+@pytest.fixture(scope="module")
+def plan() -> PlanResult:
+    """Lu's verified plan, solved once for the module."""
+    return solve_plan(prepare(LU_SCENARIO), on_violation=ViolationPolicy.RAISE).plan
+
+
+def test_missed_soft_rules_and_kept_stock_are_listed_with_their_gap_and_source(plan: PlanResult) -> None:
     table = pd.DataFrame(
         [
             _row(
@@ -56,8 +63,7 @@ def test_missed_soft_rules_and_kept_stock_are_listed_with_their_gap_and_source()
     assert "1 facility rules are missed" in text
 
 
-def test_changes_from_the_stock_are_counted_per_facility() -> None:
-    plan = solve_plan(prepare(LU_SCENARIO), on_violation=ViolationPolicy.RAISE).plan
+def test_changes_from_the_stock_are_counted_per_facility(plan: PlanResult) -> None:
     changes = stock_changes(plan, ["beds"])
     allocation = plan.allocation.set_index("facility_id")
     for row in changes.itertuples(index=False):

@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.isolation import run_isolated  # noqa: E402
-from benchmarks.rows import fmt, peak_mb, row_line, write_rows_csv  # noqa: E402
+from benchmarks.rows import SOLVE_COLUMNS, fmt, peak_mb, row_line, write_rows_csv  # noqa: E402
 
 COLUMNS = [
     "instance",
@@ -34,10 +34,7 @@ COLUMNS = [
     "p",
     "solver",
     "formulation",
-    "outcome",
-    "objective",
-    "bound",
-    "gap",
+    *SOLVE_COLUMNS,
     "known_optimum",
     "match",
     "root_bound",
@@ -63,37 +60,41 @@ def orlib_folder() -> Path:
 def run_row(instance: str, solver: str, formulation: str, time_limit: float, threads: int) -> dict[str, Any]:
     """Load, build and solve one (instance, solver, formulation); runs inside a child process."""
     from benchmarks.workloads.mip import solve_p_median_planner
-    from benchmarks.workloads.orlib import capacitated_inputs, load_pmed, load_pmedcap, p_median_inputs
+    from benchmarks.workloads.orlib import (
+        CapacitatedInstance,
+        capacitated_inputs,
+        load_pmed,
+        load_pmedcap,
+        p_median_inputs,
+    )
     from models.location.capacitated_p_median import build_capacitated_p_median_model, capacitated_cost
     from optimizer.inputs.solver_settings import SolverSettings
     from optimizer.solving.solve import solve
 
     settings = SolverSettings(name=solver, time_limit_s=time_limit, mip_rel_gap=1e-6, threads=threads, fallback=False)  # type: ignore[arg-type]
     row: dict[str, Any] = {"instance": instance, "solver": solver, "formulation": formulation}
-    if instance.startswith("pmedcap"):
-        cap = load_pmedcap(instance, orlib_folder())
+    folder = orlib_folder()
+    loaded = load_pmedcap(instance, folder) if instance.startswith("pmedcap") else load_pmed(instance, folder)
+    row.update(n=loaded.n, p=loaded.p, known_optimum=loaded.known_optimum)
+    if isinstance(loaded, CapacitatedInstance):
         started = time.perf_counter()
-        inputs = capacitated_inputs(cap)
+        inputs = capacitated_inputs(loaded)
         model = build_capacitated_p_median_model(inputs)
         build = time.perf_counter() - started
         report = solve(model.problem, settings)
         objective = capacitated_cost(inputs, model.assignment()) if report.outcome.has_solution else None
         row.update(
-            n=cap.n,
-            p=cap.p,
             outcome=report.outcome.value,
             objective=objective,
             bound=report.bound,
             gap=report.gap,
-            known_optimum=cap.known_optimum,
             build_seconds=build,
             seconds=time.perf_counter() - started,
             detail=report.detail,
         )
     else:
-        inst = load_pmed(instance, orlib_folder())
         inputs_p = p_median_inputs(
-            inst,
+            loaded,
             formulation="radius" if formulation == "reduced" else formulation,  # type: ignore[arg-type]
         )
         result = solve_p_median_planner(inputs_p, settings, reduce=formulation == "reduced")
@@ -111,13 +112,10 @@ def run_row(instance: str, solver: str, formulation: str, time_limit: float, thr
                 tree_nodes=result.tree_nodes,
             )
         row.update(
-            n=inst.n,
-            p=inst.p,
             outcome=result.outcome.value,
             objective=result.objective,
             bound=result.bound,
             gap=result.gap,
-            known_optimum=inst.known_optimum,
             build_seconds=result.build_seconds,
             seconds=result.seconds,
             detail=detail,

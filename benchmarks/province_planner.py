@@ -28,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.isolation import run_isolated  # noqa: E402
-from benchmarks.rows import add_solve_options, peak_mb, stream_rows  # noqa: E402
+from benchmarks.rows import SOLVE_COLUMNS, add_solve_options, peak_mb, stream_rows  # noqa: E402
 
 COLUMNS = [
     "towns",
@@ -44,10 +44,7 @@ COLUMNS = [
     "lp_gap",
     "solve_s",
     "total_s",
-    "outcome",
-    "objective",
-    "bound",
-    "gap",
+    *SOLVE_COLUMNS,
     "violations",
     "peak_mb",
     "detail",

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 Row = dict[str, Any]
+SOLVE_COLUMNS = ("outcome", "objective", "bound", "gap")
+"""What every benchmark row says of a solve: the solver's outcome, its objective, proven bound and gap."""
 
 
 def fmt(value: Any) -> str:

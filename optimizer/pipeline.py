@@ -21,7 +21,9 @@ from models.planner import PlanInputs, PlanModel, build_plan_model
 from models.planner.subcentres import build_subcentre_model
 from optimizer.analysis.diagnose import explain_scenario
 from optimizer.analysis.facility_checks import facility_rule_table
-from optimizer.analysis.verify import Violation, check
+from optimizer.analysis.plan_entry_status import plan_entry_table
+from optimizer.analysis.verify import check
+from optimizer.analysis.violations import Violation
 from optimizer.errors import InfeasiblePlanError, SolverError, VerificationError
 from optimizer.geography.network import RoadGraph, load_road_graph
 from optimizer.geography.travel_times import TravelMatrix, fallback_matrix, road_matrix
@@ -31,7 +33,7 @@ from optimizer.inputs.scenario_loading import load_scenario, resolve
 from optimizer.inputs.solver_settings import SolverSettings
 from optimizer.instance.plan_inputs import build_plan_inputs
 from optimizer.solving.plan_start import PlanStart, set_lp_rounded_start
-from optimizer.solving.results import PlanResult, extract
+from optimizer.solving.results import PlanResult, extract, with_facility_rules
 from optimizer.solving.solve import SolveReport, solve
 
 logger = logging.getLogger(__name__)
@@ -213,7 +215,11 @@ def solve_plan(
             )
         return PlanSolve(inputs, model, report, None, (), warm, lp_start, seconds)
     result = extract(model, report, scenario, data, matrix)
-    result = replace(result, facility_rules=facility_rule_table(result.allocation, scenario, data))
+    result = with_facility_rules(result, facility_rule_table(result.allocation, scenario, data), scenario, data)
+    if data.plan_entries:
+        result = replace(
+            result, plan_entries=plan_entry_table(data.plan_entries, scenario, result.targets, result.facility_rules)
+        )
     violations = check(result, scenario, data, matrix, honour_named=honour_named)
     if raising and violations:
         raise VerificationError(violations)

@@ -2,10 +2,11 @@
 
 Usage::
 
-    python scripts/build_data.py [--raw PATH] [--seeds PATH] [--out PATH]
+    python scripts/build_data.py [--raw PATH] [--seeds PATH] [--plan-targets FILE] [--out PATH]
 
 ``--raw`` defaults to ``$SHARED_DATA_RAW`` or ``../shared/data-raw`` (relative to the repository root),
-``--seeds`` to ``$SHARED_SEEDS`` or ``../shared/seeds``, ``--out`` to the repository's ``data/``.
+``--seeds`` to ``$SHARED_SEEDS`` or ``../shared/seeds``, ``--plan-targets`` to ``$SHARED_PLAN_TARGETS`` or
+``../shared/plan-targets/targets.yaml``, ``--out`` to the repository's ``data/``.
 The steps live in the ``data_build`` package beside this script, one module per step. The build is
 deterministic: rows are sorted, lon/lat have 6 decimals, people are integers, and every file is written
 to a temporary file in its folder and then moved into place with ``os.replace``.
@@ -95,10 +96,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--raw", type=Path, default=default_path("SHARED_DATA_RAW", "../shared/data-raw"))
     parser.add_argument("--seeds", type=Path, default=default_path("SHARED_SEEDS", "../shared/seeds"))
+    parser.add_argument(
+        "--plan-targets",
+        type=Path,
+        default=default_path("SHARED_PLAN_TARGETS", "../shared/plan-targets/targets.yaml"),
+        help="the plan entries extracted from the seeds (targets.yaml)",
+    )
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "data")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    build(args.raw, args.seeds, args.out)
+    build(args.raw, args.seeds, args.plan_targets, args.out)
 
 
 if __name__ == "__main__":

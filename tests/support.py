@@ -8,6 +8,7 @@ The package modules are imported inside the helpers, so the constants import wit
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from models.planner import (
         AllocationInputs,
         AmbulanceInputs,
+        FeatureInputs,
         LimitInputs,
         PlanInputs,
         PlanWeights,
@@ -30,6 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
 """The repository root."""
 DATA = ROOT / "data"
 LU_SCENARIO = ROOT / "scenarios" / "lu_county.toml"
+_LU_BUDGET = re.search(r"budget_cny = \{ value = (\d+),", LU_SCENARIO.read_text(encoding="utf-8"))
+assert _LU_BUDGET is not None, "lu_county.toml: no `budget_cny = { value = N,` line"
+LU_BUDGET_CNY = int(_LU_BUDGET.group(1))
+"""Lu's budget as its scenario states it (an estimate that moves when the plan's content does)."""
+LU_BUDGET_TEXT = f"budget_cny = {{ value = {LU_BUDGET_CNY},"
+"""The text of that line up to the value, for tests that edit the budget of a Lu copy."""
 
 SOLVERS = ("highs", "cbc")
 """Every solver the project supports; tests run against each."""
@@ -44,11 +52,14 @@ def exact(name: str) -> SolverSettings:
     return SolverSettings(name=name, mip_rel_gap=0.0, time_limit_s=60.0, threads=1)  # type: ignore[arg-type]
 
 
-def lu_variant(tmp_path: Path, *edits: tuple[str, str], append: str = "") -> Path:
-    """A copy of the Lu scenario (data paths kept valid) with text edits applied and `append` added."""
+def lu_variant(tmp_path: Path, *edits: tuple[str, str], append: str = "", drop: tuple[str, ...] = ()) -> Path:
+    """A copy of the Lu scenario (data paths kept valid) with text edits applied, the array-of-tables
+    blocks named in `drop` removed (e.g. `("features", "feature_targets")`) and `append` added."""
     (tmp_path / "scenarios").mkdir(parents=True)
     shutil.copytree(ROOT / "scenarios" / "defaults", tmp_path / "scenarios" / "defaults")
     text = LU_SCENARIO.read_text(encoding="utf-8").replace('"../data/', f'"{DATA}/')
+    for block in drop:  # a block runs from its header to the next header or comment rule
+        text = re.sub(rf"^\[\[{block}\]\]\n(?:(?!\[|# -).*\n)*", "", text, flags=re.MULTILINE)
     for old, new in edits:
         assert old in text, old
         text = text.replace(old, new, 1)
@@ -176,6 +187,7 @@ def tiny_plan(
     weights: PlanWeights,
     ambulances: AmbulanceInputs | None = None,
     subcentres: SubcentreInputs | None = None,
+    features: FeatureInputs | None = None,
 ) -> PlanInputs:
     """A plan of the given blocks under one budget (its target id `budget`)."""
     from models.planner import PlanInputs
@@ -188,4 +200,5 @@ def tiny_plan(
         budget_cny=budget_cny,
         budget_target_id="budget",
         weights=weights,
+        features=features,
     )

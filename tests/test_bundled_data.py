@@ -25,6 +25,9 @@ from tests.support import ROOT as REPO_ROOT
 
 RAW = Path(os.environ.get("SHARED_DATA_RAW") or REPO_ROOT / "../shared/data-raw").resolve()
 SEEDS = Path(os.environ.get("SHARED_SEEDS") or REPO_ROOT / "../shared/seeds").resolve()
+PLAN_TARGETS = Path(
+    os.environ.get("SHARED_PLAN_TARGETS") or REPO_ROOT / "../shared/plan-targets/targets.yaml"
+).resolve()
 
 XIUSHAN = "500241"
 LU = "510521"
@@ -214,17 +217,18 @@ def test_settlement_class_rule(townships: list[dict[str, str]]) -> None:
 
 
 @pytest.mark.skipif(
-    not (RAW.is_dir() and SEEDS.is_dir()),
-    reason=f"shared raw data ({RAW}) or seeds ({SEEDS}) not available; set SHARED_DATA_RAW / SHARED_SEEDS",
+    not (RAW.is_dir() and SEEDS.is_dir() and PLAN_TARGETS.is_file()),
+    reason=f"shared raw data ({RAW}), seeds ({SEEDS}) or plan entries ({PLAN_TARGETS}) not available; "
+    "set SHARED_DATA_RAW / SHARED_SEEDS / SHARED_PLAN_TARGETS",
 )
 def test_rebuild_is_byte_identical(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(REPO_ROOT / "scripts" / "build_data.py"),
-         "--raw", str(RAW), "--seeds", str(SEEDS), "--out", str(tmp_path)],
+         "--raw", str(RAW), "--seeds", str(SEEDS), "--plan-targets", str(PLAN_TARGETS), "--out", str(tmp_path)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert len(built) == 9
+    assert len(built) == 11
     for relative in built:
         assert (tmp_path / relative).read_bytes() == (DATA / relative).read_bytes(), relative

@@ -62,14 +62,8 @@ def _fleet_problems(inputs: _Fleet, coverages: dict[str, Mapping[common.Key, tup
             problems.append(
                 f"the sites hold {sum(capacity)} ambulances in total but p = {p}; raise site_capacity or lower p"
             )
-    sites, demands = set(site_ids), set(demand_ids)
     for label, coverage in coverages.items():
-        bad_sites = common.sorted_ids(set(coverage) - sites)
-        if bad_sites:
-            problems.append(f"{label} names sites {bad_sites[:5]} that are not in site_ids")
-        bad_demand = common.sorted_ids({d for ds in coverage.values() for d in ds} - demands)
-        if bad_demand:
-            problems.append(f"{label} names demand ids {bad_demand[:5]} that are not in demand_ids")
+        problems += common.coverage_problems(label, coverage, demand_ids, site_ids)
     return problems
 
 
@@ -283,18 +277,12 @@ class MEXCLPInputs:
 
     Attributes
     ----------
-    demand_ids, site_ids
-        Demand points and candidate stations.
-    weight
-        Demand of each point (calls/year), aligned with `demand_ids`.
+    demand_ids, site_ids, weight, p, site_capacity
+        As in `DSMInputs`: demand points, stations, demand per point, ambulances, most per station.
     coverage
         Site → demand ids within the response standard (km or min).
-    p
-        Ambulances to station.
     busy_fraction
         q, the probability that an ambulance is busy (0 ≤ q < 1).
-    site_capacity
-        Most ambulances per station (default p).
     """
 
     demand_ids: tuple[common.Key, ...]

@@ -23,15 +23,11 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
-class CapacitatedPMedianInputs:
-    """Inputs of the capacitated p-median model.
+class CapacitatedPMedianInputs(common.DistanceInputs):
+    """Inputs of the capacitated p-median model (demand_ids, site_ids and distance as in `DistanceInputs`).
 
     Attributes
     ----------
-    demand_ids, site_ids
-        Rows and columns of `distance`.
-    distance
-        Demand × site distance (km) or travel time (min).
     demand
         Load each demand puts on its median (persons, beds), shape (n_demand,).
     capacity
@@ -44,9 +40,6 @@ class CapacitatedPMedianInputs:
         Only pairs with d_ij ≤ this are modelled (default: all pairs).
     """
 
-    demand_ids: tuple[common.Key, ...]
-    site_ids: tuple[common.Key, ...]
-    distance: common.FloatArray
     demand: common.FloatArray
     capacity: common.FloatArray
     p: int
@@ -56,9 +49,8 @@ class CapacitatedPMedianInputs:
     def __post_init__(self) -> None:
         """Collect every input problem (including obvious infeasibility), then raise once."""
         n, m = len(self.demand_ids), len(self.site_ids)
-        problems = common.id_problems("demand_ids", self.demand_ids) + common.id_problems("site_ids", self.site_ids)
+        problems = common.distance_problems(self.demand_ids, self.site_ids, self.distance)
         dist = np.asarray(self.distance, dtype=float)
-        problems += common.matrix_problems("distance", dist, (n, m))
         demand, capacity = np.asarray(self.demand, dtype=float), np.asarray(self.capacity, dtype=float)
         if demand.shape != (n,) or np.any(demand < 0):
             problems.append(f"demand must have shape ({n},) and be ≥ 0 (got shape {demand.shape})")
@@ -86,20 +78,12 @@ class CapacitatedPMedianInputs:
 
 
 @dataclass(frozen=True, eq=False)
-class CapacitatedPMedianModel:
-    """The built capacitated p-median model and typed handles."""
+class CapacitatedPMedianModel(common.SiteModel[CapacitatedPMedianInputs]):
+    """The built capacitated p-median model and typed handles (the medians are the open sites)."""
 
-    problem: pulp.LpProblem
-    inputs: CapacitatedPMedianInputs
-    open: dict[common.Key, pulp.LpVariable]
-    """y[site]."""
     assign: dict[tuple[common.Key, common.Key], pulp.LpVariable]
     """x[demand, site] — 1 when the demand is served by the site (only modelled pairs)."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
-
-    def open_sites(self) -> list[common.Key]:
-        """The opened medians, sorted."""
-        return [s for s, v in self.open.items() if common.is_on(v)]
 
     def assignment(self) -> dict[common.Key, common.Key]:
         """Demand → the median serving it."""

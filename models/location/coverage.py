@@ -57,13 +57,8 @@ class CoverageInputs:
     def __post_init__(self) -> None:
         """Collect every input problem (including uncoverable demand for LSCP), then raise once."""
         problems = common.id_problems("demand_ids", self.demand_ids) + common.id_problems("site_ids", self.site_ids)
+        problems += common.coverage_problems("coverage", self.coverage, self.demand_ids, self.site_ids)
         sites, demands = set(self.site_ids), set(self.demand_ids)
-        unknown_sites = common.sorted_ids(set(self.coverage) - sites)
-        if unknown_sites:
-            problems.append(f"coverage names sites {unknown_sites[:5]} that are not in site_ids")
-        unknown_demand = common.sorted_ids({d for ds in self.coverage.values() for d in ds} - demands)
-        if unknown_demand:
-            problems.append(f"coverage names demand ids {unknown_demand[:5]} that are not in demand_ids")
         if self.kind not in ("lscp", "mclp"):
             problems.append(f"kind was {self.kind!r} but is expected to be in {{'lscp', 'mclp'}}")
         if self.kind == "lscp":
@@ -92,21 +87,13 @@ class CoverageInputs:
 
 
 @dataclass(frozen=True, eq=False)
-class CoverageModel:
+class CoverageModel(common.SiteModel[CoverageInputs]):
     """The built covering model and typed handles."""
 
-    problem: pulp.LpProblem
-    inputs: CoverageInputs
-    open: dict[common.Key, pulp.LpVariable]
-    """y[site] — 1 when the site is opened."""
     covered: dict[common.Key, pulp.LpVariable] = field(default_factory=dict)
     """MCLP: demand → u — 1 when covered; points with the same sites in reach share one variable
     (demand with no covering site has none)."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
-
-    def open_sites(self) -> list[common.Key]:
-        """The opened sites, sorted."""
-        return [s for s, v in self.open.items() if common.is_on(v)]
 
 
 def covered_demand(inputs: CoverageInputs, open_sites: list[common.Key]) -> set[common.Key]:
@@ -120,6 +107,13 @@ def _group_by_reach(reach: dict[common.Key, list[common.Key]]) -> list[tuple[tup
     for d, near in reach.items():
         groups.setdefault(tuple(near), []).append(d)
     return list(groups.items())
+
+
+def _group_tag(
+    family: LocationFamily, members: list[common.Key], rule: str, number: int
+) -> ConstraintTag[LocationFamily]:
+    """The tag of the row a group of demand points with the same reach shares, keyed by its first point."""
+    return ConstraintTag(family, None, str(members[0]), None, f"{rule}; {len(members)} point(s) share it ({number})")
 
 
 def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
@@ -167,13 +161,7 @@ def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
                 problem,
                 common.constraint(common.affine((open_vars[s], 1.0) for s in near), pulp.LpConstraintGE, 1.0),
                 name("cover", members[0]),
-                ConstraintTag(
-                    LocationFamily.COVER,
-                    None,
-                    str(members[0]),
-                    None,
-                    f"every demand point within the radius of a site; {len(members)} point(s) share it (1)",
-                ),
+                _group_tag(LocationFamily.COVER, members, "every demand point within the radius of a site", 1),
             )
     else:
         weight = dict(zip(inputs.demand_ids, inputs.weight or (), strict=True))
@@ -190,13 +178,7 @@ def build_coverage_model(inputs: CoverageInputs) -> CoverageModel:
                 problem,
                 common.constraint(common.affine(terms), pulp.LpConstraintLE, 0.0),
                 name("covered", members[0]),
-                ConstraintTag(
-                    LocationFamily.COVERED,
-                    None,
-                    str(members[0]),
-                    None,
-                    f"covered only by an open site in reach; {len(members)} point(s) share it (2)",
-                ),
+                _group_tag(LocationFamily.COVERED, members, "covered only by an open site in reach", 2),
             )
         problem += common.affine(objective)
         registry.add(

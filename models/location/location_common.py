@@ -8,7 +8,8 @@ are ever turned into Python objects.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import TypeAlias
+from dataclasses import dataclass
+from typing import Generic, TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +19,40 @@ Key: TypeAlias = Hashable
 """A demand or site id (a division code, an integer node number, …)."""
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class DistanceInputs:
+    """What the distance-based models (p-center, capacitated p-median) start from; each adds its own fields.
+
+    Attributes
+    ----------
+    demand_ids, site_ids
+        Rows and columns of `distance`.
+    distance
+        Demand × site distance (km) or travel time (min).
+    """
+
+    demand_ids: tuple[Key, ...]
+    site_ids: tuple[Key, ...]
+    distance: FloatArray
+
+
+InputsT = TypeVar("InputsT")
+
+
+@dataclass(frozen=True, eq=False)
+class SiteModel(Generic[InputsT]):
+    """What a built siting model holds first: the problem, its inputs and the site variables."""
+
+    problem: pulp.LpProblem
+    inputs: InputsT
+    open: dict[Key, pulp.LpVariable]
+    """y[site] — 1 when the site is opened."""
+
+    def open_sites(self) -> list[Key]:
+        """The opened sites, sorted."""
+        return opened(self.open)
 
 
 class LocationInputError(ValueError):
@@ -68,6 +103,27 @@ def matrix_problems(label: str, matrix: FloatArray, shape: tuple[int, int]) -> l
         problems.append(f"{label} has NaN or infinite entries; use a large finite value for 'unreachable'")
     elif np.any(matrix < 0):
         problems.append(f"{label} has negative entries; distances and times must be ≥ 0")
+    return problems
+
+
+def distance_problems(demand_ids: Sequence[Key], site_ids: Sequence[Key], distance: FloatArray) -> list[str]:
+    """Problems with the demand and site ids and with their demand × site `distance` matrix."""
+    problems = id_problems("demand_ids", demand_ids) + id_problems("site_ids", site_ids)
+    shape = (len(demand_ids), len(site_ids))
+    return problems + matrix_problems("distance", np.asarray(distance, dtype=float), shape)
+
+
+def coverage_problems(
+    label: str, coverage: Mapping[Key, Sequence[Key]], demand_ids: Sequence[Key], site_ids: Sequence[Key]
+) -> list[str]:
+    """Problems with a coverage set (site → demand ids): sites or demand ids it names that do not exist."""
+    problems = []
+    unknown_sites = sorted_ids(set(coverage) - set(site_ids))
+    if unknown_sites:
+        problems.append(f"{label} names sites {unknown_sites[:5]} that are not in site_ids")
+    unknown_demand = sorted_ids({d for ds in coverage.values() for d in ds} - set(demand_ids))
+    if unknown_demand:
+        problems.append(f"{label} names demand ids {unknown_demand[:5]} that are not in demand_ids")
     return problems
 
 
@@ -132,6 +188,11 @@ def affine(terms: Iterable[tuple[pulp.LpVariable, float]], constant: float = 0.0
 def constraint(expression: pulp.LpAffineExpression, sense: int, rhs: float) -> pulp.LpConstraint:
     """`expression (sense) rhs` without building intermediate expressions."""
     return pulp.LpConstraint(expression, sense=sense, rhs=rhs)
+
+
+def opened(site_vars: Mapping[Key, pulp.LpVariable]) -> list[Key]:
+    """The sites whose binary variable is on, in the (sorted) order the variables were made."""
+    return [site for site, variable in site_vars.items() if is_on(variable)]
 
 
 def is_on(variable: pulp.LpVariable) -> bool:

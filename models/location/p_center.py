@@ -24,46 +24,36 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
-class PCenterInputs:
-    """Inputs of the p-center model.
+class PCenterInputs(common.DistanceInputs):
+    """Inputs of the p-center model (demand_ids, site_ids and distance as in `DistanceInputs`).
+
+    Round `distance` (e.g. to 0.1 km or 1 min) when its values are continuous: the model has one
+    variable per distinct value in the search window.
 
     Attributes
     ----------
-    demand_ids, site_ids
-        Rows and columns of `distance`.
-    distance
-        Demand × site distance (km) or travel time (min). Round it (e.g. to 0.1 km or 1 min) when the
-        values are continuous: the model has one variable per distinct value in the search window.
     p
         Number of sites to open.
     upper_bound
         A known achievable radius; default: the farthest-first heuristic's radius.
     """
 
-    demand_ids: tuple[common.Key, ...]
-    site_ids: tuple[common.Key, ...]
-    distance: common.FloatArray
     p: int
     upper_bound: float | None = None
 
     def __post_init__(self) -> None:
         """Collect every input problem, then raise once."""
-        n, m = len(self.demand_ids), len(self.site_ids)
-        problems = common.id_problems("demand_ids", self.demand_ids) + common.id_problems("site_ids", self.site_ids)
-        problems += common.matrix_problems("distance", np.asarray(self.distance, dtype=float), (n, m))
+        problems = common.distance_problems(self.demand_ids, self.site_ids, self.distance)
+        m = len(self.site_ids)
         if not 1 <= self.p <= m:
             problems.append(f"p was {self.p} but is expected to be in 1..{m} (the number of sites)")
         common.raise_if("p-center", problems)
 
 
 @dataclass(frozen=True, eq=False)
-class PCenterModel:
+class PCenterModel(common.SiteModel[PCenterInputs]):
     """The built p-center model and typed handles."""
 
-    problem: pulp.LpProblem
-    inputs: PCenterInputs
-    open: dict[common.Key, pulp.LpVariable]
-    """y[site]."""
     radius: pulp.LpVariable
     """r — the radius (km or min)."""
     step: dict[int, pulp.LpVariable]
@@ -71,10 +61,6 @@ class PCenterModel:
     levels: tuple[float, ...]
     """D^0 < D^1 < … < D^K, the distinct distances in the search window."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
-
-    def open_sites(self) -> list[common.Key]:
-        """The opened sites, sorted."""
-        return [s for s, v in self.open.items() if common.is_on(v)]
 
 
 def p_center_radius(inputs: PCenterInputs, open_sites: Sequence[common.Key]) -> float:

@@ -77,8 +77,7 @@ class PMedianInputs:
     def __post_init__(self) -> None:
         """Collect every input problem, then raise once."""
         n, m = len(self.demand_ids), len(self.site_ids)
-        problems = common.id_problems("demand_ids", self.demand_ids) + common.id_problems("site_ids", self.site_ids)
-        problems += common.matrix_problems("distance", np.asarray(self.distance, dtype=float), (n, m))
+        problems = common.distance_problems(self.demand_ids, self.site_ids, self.distance)
         weight = np.asarray(self.weight, dtype=float)
         if weight.shape != (n,):
             problems.append(f"weight has shape {weight.shape} but is expected to be ({n},)")
@@ -133,7 +132,7 @@ class PMedianModel:
 
     def open_sites(self) -> list[common.Key]:
         """The opened sites (sorted), read from the site variables."""
-        return [site for site, var in self.open.items() if common.is_on(var)]
+        return common.opened(self.open)
 
     def set_start(self, open_sites: Sequence[common.Key]) -> None:
         """Give every variable its value in the solution that opens `open_sites` (a MIP start).

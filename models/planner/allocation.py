@@ -79,6 +79,7 @@ from models.planner.allocation_inputs import (
     TargetKind,
     allocation_tag,
 )
+from models.planner.allocation_rows import AllocationRows, Side, WeightedTerms
 from models.planner.facility_rules import add_bed_categories, add_limits, add_staff_per_bed
 from models.planner.families import PlanFamily
 from models.tolerances import DIVISION_FLOOR
@@ -127,7 +128,7 @@ class StockHandles:
     added: dict[str, pulp.LpAffineExpression]
     added_at: dict[tuple[str, str], pulp.LpVariable]
     reduced_at: dict[tuple[str, str], pulp.LpVariable]
-    stability: list[tuple[pulp.LpVariable, float]]
+    stability: WeightedTerms
 
 
 def add_allocation(
@@ -143,13 +144,15 @@ def add_allocation(
         for r in inputs.resources
         for f in r.eligible
     }
+    rows = AllocationRows(problem, registry, amount)
     stock = {r.name: pulp.LpAffineExpression([(amount[r.name, f], 1.0) for f in r.eligible]) for r in inputs.resources}
-    flow, unserved, access_pairs = _add_access(problem, inputs, registry, amount)
-    stock_handles = _add_stock_rules(problem, inputs, registry, amount, stock)
-    shortfall, excess, shortfall_pairs = _add_targets(problem, inputs, registry, amount, resources)
-    limit_slack, limit_pairs = add_limits(problem, inputs, registry, amount, subcentre_open)
-    limit_pairs += add_staff_per_bed(problem, inputs, registry, amount, limit_slack)
-    category_beds, category_pairs = add_bed_categories(problem, inputs, registry, amount, limit_slack)
+    flow, unserved, access_pairs = _add_access(rows, inputs)
+    stock_handles = _add_stock_rules(rows, inputs, stock)
+    shortfall, excess = _add_targets(rows, inputs, resources)
+    limit_slack = add_limits(rows, inputs.limits, subcentre_open)
+    limit_slack |= add_staff_per_bed(rows, inputs.staff_per_bed)
+    category_beds, category_slack = add_bed_categories(rows, inputs.bed_categories)
+    limit_slack |= category_slack
     cost = pulp.LpAffineExpression()
     for r in inputs.resources:
         cost.addInPlace(stock_handles.added[r.name] * r.unit_cost_cny)
@@ -170,28 +173,22 @@ def add_allocation(
         reduced_at=stock_handles.reduced_at,
         category_beds=category_beds,
         limit_slack=limit_slack,
-        shortfall_term=pulp.LpAffineExpression(shortfall_pairs + limit_pairs + category_pairs),
+        shortfall_term=pulp.LpAffineExpression(rows.penalties),
         access_term=pulp.LpAffineExpression(access_pairs + parsimony),
         cost=cost,
     )
 
 
 def _add_access(
-    problem: pulp.LpProblem,
-    inputs: AllocationInputs,
-    registry: ConstraintRegistry[PlanFamily],
-    amount: Mapping[tuple[str, str], pulp.LpVariable],
-) -> tuple[
-    dict[tuple[str, str, str], pulp.LpVariable],
-    dict[tuple[str, str], pulp.LpVariable],
-    list[tuple[pulp.LpVariable, float]],
-]:
+    rows: AllocationRows, inputs: AllocationInputs
+) -> tuple[dict[tuple[str, str, str], pulp.LpVariable], dict[tuple[str, str], pulp.LpVariable], WeightedTerms]:
     """Flows per (resource, town, site): co-located facilities share one site, which removes the
     symmetry between, say, two hospitals in the county seat without changing the optimum.
 
     Only the pairs in `access_min` get a flow, and they are found from that sparse table, not by
     testing every town against every site: at province scale (3,000 towns × 3,000 sites) the dense
-    scan, not the model, was the cost. Rows are built as affine expressions from lists."""
+    scan, not the model, was the cost. Rows are built as affine expressions from lists. Returns the
+    flows, the unserved demand and the access-time pairs of the objective."""
     total_population = sum(inputs.population[t] for t in inputs.towns) or 1.0
     driven = [r for r in inputs.resources if r.demand_driven]
     reaching: dict[str, list[tuple[str, float]]] = {}
@@ -199,7 +196,7 @@ def _add_access(
         reaching.setdefault(f, []).append((t, minutes))
     flow: dict[tuple[str, str, str], pulp.LpVariable] = {}
     unserved: dict[tuple[str, str], pulp.LpVariable] = {}
-    pairs: list[tuple[pulp.LpVariable, float]] = []
+    pairs: WeightedTerms = []
     limit = inputs.access_limit_min
     for resource in driven:
         r = resource.name
@@ -217,25 +214,23 @@ def _add_access(
         for t in inputs.towns:
             options = []
             for site, minutes in reach[t]:
-                var = problem.add_variable(name("flow", r, t, site), 0)
+                var = rows.variable(name("flow", r, t, site))
                 flow[r, t, site] = var
                 options.append((var, 1.0))
                 by_site[site].append((var, 1.0))
                 pairs.append((var, minutes / scale))
-            unserved[r, t] = problem.add_variable(name("unserved", r, t), 0)
+            unserved[r, t] = rows.variable(name("unserved", r, t))
             options.append((unserved[r, t], 1.0))
             pairs.append((unserved[r, t], 2.0 * limit / scale))
             share = inputs.population[t] / total_population
-            registry.add(
-                problem,
+            rows.add(
                 pulp.LpAffineExpression(options) == share * resource.reference_total,
                 name("access_demand", r, t),
                 allocation_tag(PlanFamily.ACCESS, None, r, f"{r} demand of town {t} follows its residents"),
             )
         for site, members in sites.items():
-            served = by_site[site] + [(amount[r, f], -1.0) for f in members]
-            registry.add(
-                problem,
+            served = by_site[site] + [(rows.amount[r, f], -1.0) for f in members]
+            rows.add(
                 pulp.LpAffineExpression(served) <= 0,
                 name("access_capacity", r, site),
                 allocation_tag(PlanFamily.ACCESS, None, r, f"{r} at site {site} serves residents within reach"),
@@ -244,11 +239,7 @@ def _add_access(
 
 
 def _add_stock_rules(
-    problem: pulp.LpProblem,
-    inputs: AllocationInputs,
-    registry: ConstraintRegistry[PlanFamily],
-    amount: Mapping[tuple[str, str], pulp.LpVariable],
-    stock: Mapping[str, pulp.LpAffineExpression],
+    rows: AllocationRows, inputs: AllocationInputs, stock: Mapping[str, pulp.LpAffineExpression]
 ) -> StockHandles:
     """(R3)–(R7): what the base year leaves, what is added (and costed), what is taken away."""
     handles = StockHandles({}, {}, {}, [])
@@ -256,42 +247,30 @@ def _add_stock_rules(
         r = resource.name
         baseline = resource.baseline_modelled
         if baseline is not None and not resource.allow_reduction:
-            registry.add(
-                problem,
+            rows.add(
                 stock[r] >= baseline,
                 name("stock_floor", r),
                 allocation_tag(PlanFamily.STOCK_FLOOR, None, r, f"keep the base-year {r} ({baseline:g})"),
             )
         if resource.per_facility:
-            _add_facility_stock(problem, resource, registry, amount, handles)
+            _add_facility_stock(rows, resource, handles)
         else:
-            added = problem.add_variable(name("added", r), 0)
-            handles.added[r] = pulp.LpAffineExpression([(added, 1.0)])
-            registry.add(
-                problem,
-                added >= stock[r] - (baseline or 0.0),
-                name("added", r),
-                allocation_tag(PlanFamily.COST, None, r, f"{r} added over the base year"),
+            added = _positive_part(
+                rows, name("added", r), stock[r] - (baseline or 0.0), r, f"{r} added over the base year"
             )
+            handles.added[r] = pulp.LpAffineExpression([(added, 1.0)])
         if resource.subset_of is not None:
             for f in resource.eligible:
-                if (resource.subset_of, f) in amount:
-                    registry.add(
-                        problem,
-                        amount[r, f] <= amount[resource.subset_of, f],
+                if (resource.subset_of, f) in rows.amount:
+                    rows.add(
+                        rows.amount[r, f] <= rows.amount[resource.subset_of, f],
                         name("subset", r, f),
                         allocation_tag(PlanFamily.SUBSET, None, r, f"{r} are counted among {resource.subset_of}"),
                     )
     return handles
 
 
-def _add_facility_stock(
-    problem: pulp.LpProblem,
-    resource: ResourceInputs,
-    registry: ConstraintRegistry[PlanFamily],
-    amount: Mapping[tuple[str, str], pulp.LpVariable],
-    handles: StockHandles,
-) -> None:
+def _add_facility_stock(rows: AllocationRows, resource: ResourceInputs, handles: StockHandles) -> None:
     """(R6)–(R7) for a resource whose base-year stock is known per facility: each facility keeps at
     least its stock less the allowed reduction; additions are costed where they happen, so moving a
     unit from one hospital to another is an addition (costed) plus a reduction, never free."""
@@ -301,56 +280,53 @@ def _add_facility_stock(
     for f in resource.eligible:
         base = resource.base_stock.get(f, 0)
         floor = resource.floor_at(f)
-        x = amount[r, f]
+        x = rows.amount[r, f]
         if floor > 0:
-            registry.add(
-                problem,
+            rows.add(
                 x >= floor,
                 name("stock_floor", r, f),
                 allocation_tag(PlanFamily.STOCK_FLOOR, None, r, f"{f} keeps at least {floor} of its {base} {r}"),
             )
-        added = _positive_part(problem, registry, name("added", r, f), x - base, r, f"{r} added at {f}")
+        added = _positive_part(rows, name("added", r, f), x - base, r, f"{r} added at {f}")
         handles.added_at[r, f] = added
         total.append((added, 1.0))
         handles.stability.append((added, weight))
         if base > 0:
-            reduced = _positive_part(problem, registry, name("reduced", r, f), base - x, r, f"{r} taken from {f}")
+            reduced = _positive_part(rows, name("reduced", r, f), base - x, r, f"{r} taken from {f}")
             handles.reduced_at[r, f] = reduced
             handles.stability.append((reduced, weight))
     handles.added[r] = pulp.LpAffineExpression(total)
 
 
 def _positive_part(
-    problem: pulp.LpProblem,
-    registry: ConstraintRegistry[PlanFamily],
-    key: str,
-    difference: pulp.LpAffineExpression,
-    resource: str,
-    description: str,
+    rows: AllocationRows, key: str, difference: pulp.LpAffineExpression, resource: str, description: str
 ) -> pulp.LpVariable:
     """A variable v ≥ max(difference, 0) named `key`, with its cost-accounting row `key`."""
-    variable = problem.add_variable(key, 0)
-    registry.add(problem, variable >= difference, key, allocation_tag(PlanFamily.COST, None, resource, description))
+    variable = rows.variable(key)
+    rows.add(variable >= difference, key, allocation_tag(PlanFamily.COST, None, resource, description))
     return variable
 
 
+_TARGET_SIDES: tuple[tuple[Side, tuple[str, ...], str], ...] = (
+    ("min", (">=", "="), "shortfall"),
+    ("max", ("<=", "="), "excess"),
+)
+"""A target's rows: its side, the target bounds that give that row, and the name of its slack."""
+
+
 def _add_targets(
-    problem: pulp.LpProblem,
-    inputs: AllocationInputs,
-    registry: ConstraintRegistry[PlanFamily],
-    amount: Mapping[tuple[str, str], pulp.LpVariable],
-    resources: Mapping[str, ResourceInputs],
-) -> tuple[dict[str, pulp.LpVariable], dict[str, pulp.LpVariable], list[tuple[pulp.LpVariable, float]]]:
-    shortfall: dict[str, pulp.LpVariable] = {}
-    excess: dict[str, pulp.LpVariable] = {}
-    pairs: list[tuple[pulp.LpVariable, float]] = []
+    rows: AllocationRows, inputs: AllocationInputs, resources: Mapping[str, ResourceInputs]
+) -> tuple[dict[str, pulp.LpVariable], dict[str, pulp.LpVariable]]:
+    """(T1): each target's minimum and/or maximum row; a soft target's shortfall / excess variables
+    (by target id) are penalised in `rows.penalties`."""
+    slacks: dict[Side, dict[str, pulp.LpVariable]] = {"min": {}, "max": {}}
     for target in inputs.targets:
-        numerator = _counted(amount, resources[target.resource], target.facilities, target.include_other_stock)
+        numerator = _counted(rows.amount, resources[target.resource], target.facilities, target.include_other_stock)
         if target.kind == "per_resource":
             if target.denominator_resource is None:
                 raise ValueError(f"per-resource target {target.id} has no denominator resource")
             denominator = _counted(
-                amount,
+                rows.amount,
                 resources[target.denominator_resource],
                 target.denominator_facilities,
                 target.include_other_stock,
@@ -359,32 +335,15 @@ def _add_targets(
         else:
             requirement = target.required
         description = f"target {target.id}: {target.resource} {target.bound} {target.required:g}"
-        weight = target.shortfall_weight / max(target.scale, DIVISION_FLOOR)
-        if target.bound in (">=", "="):
-            lhs = numerator
-            if not target.hard:
-                shortfall[target.id] = problem.add_variable(name("shortfall", target.id), 0)
-                pairs.append((shortfall[target.id], weight))
-                lhs = numerator + shortfall[target.id]
-            registry.add(
-                problem,
-                lhs >= requirement,
-                name("target_min", target.id),
-                allocation_tag(PlanFamily.TARGET, target.id, target.resource, description),
-            )
-        if target.bound in ("<=", "="):
-            lhs = numerator
-            if not target.hard:
-                excess[target.id] = problem.add_variable(name("excess", target.id), 0)
-                pairs.append((excess[target.id], weight))
-                lhs = numerator - excess[target.id]
-            registry.add(
-                problem,
-                lhs <= requirement,
-                name("target_max", target.id),
-                allocation_tag(PlanFamily.TARGET, target.id, target.resource, description),
-            )
-    return shortfall, excess, pairs
+        tag = allocation_tag(PlanFamily.TARGET, target.id, target.resource, description)
+        weight = None if target.hard else target.shortfall_weight / max(target.scale, DIVISION_FLOOR)
+        for side, bounds, slack_family in _TARGET_SIDES:
+            if target.bound in bounds:
+                key, slack_key = name(f"target_{side}", target.id), name(slack_family, target.id)
+                slack = rows.bounded(numerator, side, requirement, key, tag, soft_weight=weight, slack_key=slack_key)
+                if slack is not None:
+                    slacks[side][target.id] = slack
+    return slacks["min"], slacks["max"]
 
 
 def _counted(

@@ -7,27 +7,25 @@ Each adds its rows to the plan model with a `PlanFamily` tag; a soft rule gets a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
 import pulp
 
-from models.naming import ConstraintRegistry, ConstraintTag, name
-from models.planner.allocation_inputs import AllocationInputs, allocation_tag
+from models.naming import name
+from models.planner.allocation_inputs import BedCategoryInputs, LimitInputs, StaffPerBedInputs, allocation_tag
+from models.planner.allocation_rows import AllocationRows, Side
 from models.planner.families import PlanFamily
+
+RuleSlack = dict[str, pulp.LpVariable]
+"""The slack of each soft facility rule, by the name of its row."""
 
 
 def add_limits(
-    problem: pulp.LpProblem,
-    inputs: AllocationInputs,
-    registry: ConstraintRegistry[PlanFamily],
-    amount: Mapping[tuple[str, str], pulp.LpVariable],
-    subcentre_open: Mapping[str, pulp.LpVariable],
-) -> tuple[dict[str, pulp.LpVariable], list[tuple[pulp.LpVariable, float]]]:
+    rows: AllocationRows, limits: tuple[LimitInputs, ...], subcentre_open: Mapping[str, pulp.LpVariable]
+) -> RuleSlack:
     """(L1)–(L2): each size band on one resource at one facility; sub-centre values apply when o_f = 1."""
-    slack: dict[str, pulp.LpVariable] = {}
-    pairs: list[tuple[pulp.LpVariable, float]] = []
-    for limit in inputs.limits:
-        x = amount[limit.resource, limit.facility]
+    slack: RuleSlack = {}
+    for limit in limits:
+        x = rows.amount[limit.resource, limit.facility]
         upgrade = subcentre_open.get(limit.facility)
         tag = allocation_tag(
             PlanFamily.FACILITY_LIMIT, limit.id, limit.resource, f"{limit.resource} band at {limit.facility}"
@@ -38,119 +36,63 @@ def add_limits(
         upper: pulp.LpAffineExpression | float | None = limit.max_value
         if upgrade is not None and limit.max_if_subcentre is not None and limit.max_value is not None:
             upper = limit.max_value + (limit.max_if_subcentre - limit.max_value) * upgrade
-        weight = limit.violation_weight / max(limit.max_value or limit.min_value or 1.0, 1.0)
-        sides: tuple[tuple[Literal["min", "max"], pulp.LpAffineExpression | float | None], ...] = (
-            ("min", lower),
-            ("max", upper),
-        )
+        weight = None if limit.hard else limit.violation_weight / max(limit.max_value or limit.min_value or 1.0, 1.0)
+        sides: tuple[tuple[Side, pulp.LpAffineExpression | float | None], ...] = (("min", lower), ("max", upper))
         for side, bound in sides:
             if bound is not None:
-                _add_rule(
-                    problem,
-                    registry,
-                    x,
-                    side,
-                    bound,
-                    name(f"limit_{side}", limit.id, limit.facility),
-                    tag,
-                    soft_weight=None if limit.hard else weight,
-                    slack=slack,
-                    pairs=pairs,
-                )
-    return slack, pairs
+                key = name(f"limit_{side}", limit.id, limit.facility)
+                variable = rows.bounded(x, side, bound, key, tag, soft_weight=weight, slack_key=name("slack", key))
+                if variable is not None:
+                    slack[key] = variable
+    return slack
 
 
-def _add_rule(
-    problem: pulp.LpProblem,
-    registry: ConstraintRegistry[PlanFamily],
-    lhs: pulp.LpAffineExpression | pulp.LpVariable,
-    side: Literal["min", "max"],
-    bound: pulp.LpAffineExpression | float,
-    key: str,
-    tag: ConstraintTag[PlanFamily],
-    *,
-    soft_weight: float | None,
-    slack: dict[str, pulp.LpVariable],
-    pairs: list[tuple[pulp.LpVariable, float]],
-) -> None:
-    """Add `lhs ≥ bound` (side "min") or `lhs ≤ bound` ("max") as `key`; a soft rule (a weight given)
-    gets a named slack, recorded in `slack` and penalised per unit in `pairs`."""
-    if soft_weight is not None:
-        slack[key] = problem.add_variable(name("slack", key), 0)
-        pairs.append((slack[key], soft_weight))
-        lhs = lhs + slack[key] if side == "min" else lhs - slack[key]
-    registry.add(problem, lhs >= bound if side == "min" else lhs <= bound, key, tag)
-
-
-def add_staff_per_bed(
-    problem: pulp.LpProblem,
-    inputs: AllocationInputs,
-    registry: ConstraintRegistry[PlanFamily],
-    amount: Mapping[tuple[str, str], pulp.LpVariable],
-    slack: dict[str, pulp.LpVariable],
-) -> list[tuple[pulp.LpVariable, float]]:
-    """(P1): a resource at a facility follows another there (staff per bed, or a share of physicians);
-    soft slacks go into `slack`."""
-    pairs: list[tuple[pulp.LpVariable, float]] = []
-    for rule in inputs.staff_per_bed:
-        staff, beds = amount[rule.resource, rule.facility], amount[rule.per_resource, rule.facility]
+def add_staff_per_bed(rows: AllocationRows, rules: tuple[StaffPerBedInputs, ...]) -> RuleSlack:
+    """(P1): a resource at a facility follows another there (staff per bed, or a share of physicians)."""
+    slack: RuleSlack = {}
+    for rule in rules:
+        staff, beds = rows.amount[rule.resource, rule.facility], rows.amount[rule.per_resource, rule.facility]
         tag = allocation_tag(
             PlanFamily.STAFF_PER_BED,
             rule.id,
             rule.resource,
             f"{rule.resource} ≥ {rule.min_per_bed:g} per {rule.per_resource} at {rule.facility}",
         )
-        _add_rule(
-            problem,
-            registry,
-            staff,
-            "min",
-            rule.min_per_bed * beds,
-            name("staff_per_bed", rule.id, rule.facility),
-            tag,
-            soft_weight=None if rule.hard else rule.violation_weight / 100.0,
-            slack=slack,
-            pairs=pairs,
-        )
-    return pairs
+        key = name("staff_per_bed", rule.id, rule.facility)
+        weight = None if rule.hard else rule.violation_weight / 100.0
+        bound = rule.min_per_bed * beds
+        variable = rows.bounded(staff, "min", bound, key, tag, soft_weight=weight, slack_key=name("slack", key))
+        if variable is not None:
+            slack[key] = variable
+    return slack
 
 
 def add_bed_categories(
-    problem: pulp.LpProblem,
-    inputs: AllocationInputs,
-    registry: ConstraintRegistry[PlanFamily],
-    amount: Mapping[tuple[str, str], pulp.LpVariable],
-    slack: dict[str, pulp.LpVariable],
-) -> tuple[dict[tuple[str, str], pulp.LpVariable], list[tuple[pulp.LpVariable, float]]]:
-    """(C1)–(C4): beds of each category within, and at least / at most a share of, the facility's beds."""
+    rows: AllocationRows, categories: tuple[BedCategoryInputs, ...]
+) -> tuple[dict[tuple[str, str], pulp.LpVariable], RuleSlack]:
+    """(C1)–(C4): beds of each category within, and at least / at most a share of, the facility's beds.
+
+    Returns the category beds z_cf by (category, facility) and the slack of the soft minimums."""
     beds: dict[tuple[str, str], pulp.LpVariable] = {}
-    pairs: list[tuple[pulp.LpVariable, float]] = []
-    for category in inputs.bed_categories:
+    slack: RuleSlack = {}
+    for category in categories:
         c, f = category.id, category.facility
-        total = amount["beds", f]
-        z = problem.add_variable(name("category_beds", c, f), 0, cat=pulp.LpInteger)
+        total = rows.amount["beds", f]
+        z = rows.variable(name("category_beds", c, f), integer=True)
         beds[c, f] = z
         tag = allocation_tag(PlanFamily.BED_CATEGORY, c, "beds", f"{c} beds at {f}")
-        registry.add(problem, z <= total, name("category_within", c, f), tag)
+        rows.add(z <= total, name("category_within", c, f), tag)
         minimums: list[tuple[str, pulp.LpAffineExpression | float]] = []
         if category.min_beds is not None:
             minimums.append(("category_min", float(category.min_beds)))
         if category.min_share is not None:
             minimums.append(("category_share_min", category.min_share * total))
-        weight = category.violation_weight / max(category.min_beds or 1, 1)
+        weight = None if category.hard else category.violation_weight / max(category.min_beds or 1, 1)
         for family, bound in minimums:
-            _add_rule(
-                problem,
-                registry,
-                z,
-                "min",
-                bound,
-                name(family, c, f),
-                tag,
-                soft_weight=None if category.hard else weight,
-                slack=slack,
-                pairs=pairs,
-            )
+            key = name(family, c, f)
+            variable = rows.bounded(z, "min", bound, key, tag, soft_weight=weight, slack_key=name("slack", key))
+            if variable is not None:
+                slack[key] = variable
         if category.max_share is not None:
-            registry.add(problem, z <= category.max_share * total, name("category_share_max", c, f), tag)
-    return beds, pairs
+            rows.add(z <= category.max_share * total, name("category_share_max", c, f), tag)
+    return beds, slack

@@ -26,12 +26,16 @@ class PlanFamily(enum.StrEnum):
     STOCK_FLOOR = "stock_floor"
     AMBULANCE_FLEET = "ambulance_fleet"
     NAMED_STATION = "named_station"
+    AMBULANCE_RADIUS = "ambulance_radius"
+    AMBULANCE_RESPONSE_MEAN = "ambulance_response_mean"
     SUBCENTRE_COUNT = "subcentre_count"
     SUBCENTRE_NAMED = "subcentre_named"
     ASSIGN = "assign"
     COVER_NETWORK = "cover_network"
     COVER_PRIMARY = "cover_primary"
     LINK = "link"
+    FEATURE_TARGET = "feature_target"
+    FEATURE_REQUIREMENT = "feature_requirement"
     # Definitional rows (never relaxed).
     ACCESS = "access"
     COST = "cost"
@@ -99,6 +103,10 @@ _RULES: dict[PlanFamily, PlanRule] = {
     PlanFamily.STOCK_FLOOR: PlanRule(FACILITY_UNITS),
     PlanFamily.AMBULANCE_FLEET: PlanRule("vehicles"),
     PlanFamily.NAMED_STATION: PlanRule("vehicles", "the 120 stations the plan names (one vehicle each)"),
+    PlanFamily.AMBULANCE_RADIUS: PlanRule(
+        "towns", "the ambulance radius (every town within its class radius of a base holding a vehicle)"
+    ),
+    PlanFamily.AMBULANCE_RESPONSE_MEAN: PlanRule("minutes", "the mean 120 response time"),
     PlanFamily.SUBCENTRE_COUNT: PlanRule("sub-centres"),
     PlanFamily.SUBCENTRE_NAMED: PlanRule("named sub-centres", "the sub-centres the plan names"),
     PlanFamily.ASSIGN: PlanRule(
@@ -112,6 +120,10 @@ _RULES: dict[PlanFamily, PlanRule] = {
     ),
     PlanFamily.LINK: PlanRule(
         "middle-tier facilities", "the referral limit (every open middle-tier facility near a top-tier one)"
+    ),
+    PlanFamily.FEATURE_TARGET: PlanRule("facilities", "feature target '{key}' (facilities that must have it)"),
+    PlanFamily.FEATURE_REQUIREMENT: PlanRule(
+        FACILITY_UNITS, "what a facility with feature '{key}' must hold (beds, staff)"
     ),
 }
 

@@ -5,23 +5,25 @@ Formulation
 The blocks and their constraints are documented in their own modules:
     models/planner/allocation.py   (R1)–(R7), (T1), (L1)–(L2), (C1)–(C4)  beds and staff
                                    (inputs in allocation_inputs.py; (L), (P), (C) rows in facility_rules.py)
-    models/planner/ambulances.py   (A1)–(A6)                                fleet and stationing
+    models/planner/ambulances.py   (E1)–(E11)                               fleet, radius, stationing, response
     models/planner/subcentres.py   (S1)–(S5)                                sub-centre siting
     models/planner/hierarchy.py    (1)–(5)                                  service hierarchy (optional, hard)
+    models/planner/features.py     (F1)–(F3)                                departments, rooms, centres, grades
 This module adds the coupling:
-    (B1) budget:  Σ_r c_r g_r + Σ_r c_r Σ_f a_rf + c_amb δ + c_sub Σ_s o_s ≤ budget (CNY)
+    (B1) budget:  Σ_r c_r g_r + Σ_r c_r Σ_f a_rf + c_amb δ + c_sub Σ_s o_s + Σ_k c_k Σ_f h_kf ≤ budget (CNY)
                   (stated in units of the budget's power of ten, so its coefficients are O(1))
     (H)  hierarchy nodes: a sub-centre candidate's node is open exactly when o_s = 1; existing
          facilities' nodes are constants 1 (variables fixed at 1)
 and the objective, a weighted sum of normalised terms (each term lies in about [0, 1] per unit weight):
-    min   Σ_k w_k (s_k + e_k) / scale_k      (w_k = the binding or the expected weight; fleet shortfall too)
+    min   Σ_k w_k (s_k + e_k) / scale_k      (w_k = the binding or the expected weight; fleet and feature
+                                          shortfalls too)
         + W_amb  · (population share NOT covered by an ambulance within its standard)
         + W_bak  · (population share without a second, backup vehicle)
         + W_subc · (population share outside the sub-centre radius)
         + W_subt · (mean travel to the assigned sub-centre / access limit)
         + W_acc  · (mean travel of resource demand to its facility / access limit)
         + W_cost · (cost / budget)
-        + ε      · (units moved away from the base-year stock; tie-break, see (R7) and (A6))
+        + ε      · (units moved away from the base-year stock; tie-break, see (R7) and (E8))
 Every term is non-negative, so the objective is 0 for a plan that meets everything at no travel
 and no cost, and the relative gap the solver reports is meaningful. The default weights put any
 shortfall of a plan target far above coverage, coverage above travel, and travel above cost, so money
@@ -42,6 +44,7 @@ from models.naming import ConstraintRegistry, ConstraintTag, name
 from models.planner.allocation import AllocationHandles, AllocationInputs, add_allocation
 from models.planner.ambulances import AmbulanceHandles, AmbulanceInputs, add_ambulances
 from models.planner.families import PlanFamily
+from models.planner.features import FeatureHandles, FeatureInputs, add_features
 from models.planner.hierarchy import HierarchyHandles, HierarchyInputs, Node, add_hierarchy_constraints
 from models.planner.subcentres import SubcentreHandles, SubcentreInputs, add_subcentres
 
@@ -82,6 +85,7 @@ class PlanInputs:
     budget_target_id: str
     weights: PlanWeights
     hierarchy: PlanHierarchy | None = None
+    features: FeatureInputs | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class PlanModel:
     subcentres: SubcentreHandles | None
     cost: pulp.LpAffineExpression
     hierarchy: HierarchyHandles | None = None
+    features: FeatureHandles | None = None
 
 
 def build_plan_model(inputs: PlanInputs) -> PlanModel:
@@ -129,6 +134,7 @@ def _build(inputs: PlanInputs) -> PlanModel:
     allocation = add_allocation(problem, inputs.allocation, registry, subcentres.is_open if subcentres else {})
     ambulances = add_ambulances(problem, inputs.ambulances, registry) if inputs.ambulances else None
     hierarchy = _add_hierarchy(problem, registry, inputs.hierarchy, subcentres) if inputs.hierarchy else None
+    features = add_features(problem, inputs.features, registry, allocation.amount) if inputs.features else None
 
     cost = allocation.cost.copy()
     objective = allocation.shortfall_term + weights.access_travel * allocation.access_term
@@ -145,6 +151,9 @@ def _build(inputs: PlanInputs) -> PlanModel:
         objective += (
             weights.subcentre_travel * subcentres.travel_term + weights.subcentre_coverage * subcentres.uncovered_term
         )
+    if features is not None:
+        cost += features.cost
+        objective += features.shortfall_term
     budget_scale = max(inputs.budget_cny, 1.0)
     # (B1) is stated in units of the budget's power of ten (1e8 CNY for 600 M) so its coefficients are
     # O(1). Written in CNY (coefficients up to 3e7, right-hand side near 1e9), HiGHS 1.13's presolve
@@ -167,7 +176,7 @@ def _build(inputs: PlanInputs) -> PlanModel:
         ),
     )
     problem += objective + (weights.cost / budget_scale) * cost
-    return PlanModel(problem, registry, allocation, ambulances, subcentres, cost, hierarchy)
+    return PlanModel(problem, registry, allocation, ambulances, subcentres, cost, hierarchy, features)
 
 
 def _add_hierarchy(

@@ -38,6 +38,7 @@ import pulp
 
 from models.naming import ConstraintRegistry, ConstraintTag, name
 from models.planner.families import PlanFamily
+from models.planner.town_terms import population_shares, share_term, town_fractions
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,10 @@ def add_subcentres(
     problem: pulp.LpProblem, inputs: SubcentreInputs, registry: ConstraintRegistry[PlanFamily]
 ) -> SubcentreHandles:
     """Add variables and constraints (S1)–(S5) to `problem`; return handles and objective terms."""
-    total_population = sum(inputs.population[t] for t in inputs.towns) or 1.0
+    shares = population_shares(inputs.towns, inputs.population)
     is_open = {s: problem.add_variable(name("subcentre", s), cat=pulp.LpBinary) for s in inputs.candidates}
-    uncovered = {t: problem.add_variable(name("subcentre_uncovered", t), 0, 1) for t in inputs.towns}
-    unreachable = {t: problem.add_variable(name("subcentre_unreachable", t), 0, 1) for t in inputs.towns}
+    uncovered = town_fractions(problem, "subcentre_uncovered", inputs.towns)
+    unreachable = town_fractions(problem, "subcentre_unreachable", inputs.towns)
     reachable = _reachable(inputs)
     assigned = {
         (t, s): problem.add_variable(name("subcentre_assigned", t, s), 0, 1) for t in inputs.towns for s in reachable[t]
@@ -116,16 +117,11 @@ def add_subcentres(
     for (t, s), variable in assigned.items():
         registry.add(problem, variable <= is_open[s], name("subcentre_open", t, s), _with(tag, "assign to open"))
 
-    uncovered_term = pulp.LpAffineExpression(
-        [(uncovered[t], inputs.population[t] / total_population) for t in inputs.towns]
-    )
+    uncovered_term = share_term(uncovered, shares)
     limit = inputs.access_limit_min
-    travel_pairs = [
-        (var, inputs.population[t] * inputs.travel_min[t, s] / (total_population * limit))
-        for (t, s), var in assigned.items()
-    ]
-    travel_pairs += [(unreachable[t], inputs.population[t] / total_population) for t in inputs.towns]
-    travel_term = pulp.LpAffineExpression(travel_pairs)
+    travel_term = share_term(unreachable, shares) + pulp.LpAffineExpression(
+        [(var, shares[t] * inputs.travel_min[t, s] / limit) for (t, s), var in assigned.items()]
+    )
     cost = pulp.LpAffineExpression([(is_open[s], inputs.upgrade_cost_cny) for s in inputs.candidates])
     return SubcentreHandles(is_open, uncovered, assigned, unreachable, uncovered_term, travel_term, cost)
 

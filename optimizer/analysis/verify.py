@@ -9,31 +9,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import SupportsFloat, cast
 
 import numpy as np
 
-from models.tolerances import FEASIBILITY_TOL, INTEGRALITY_TOL, ROUNDING_GUARD
+from models.tolerances import FEASIBILITY_TOL, INTEGRALITY_TOL
 from optimizer.analysis.facility_checks import facility_rule_table
+from optimizer.analysis.feature_checks import feature_cost, feature_issues
+from optimizer.analysis.network_checks import (
+    fleet_issues,
+    radius_issues,
+    reported_row,
+    response_mean_issues,
+    within_standard,
+)
+from optimizer.analysis.violations import Violation
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
 from optimizer.inputs.facility_stock import counted_other_stock, modelled_baseline
 from optimizer.inputs.scenario import RatioTarget, Scenario
 from optimizer.solving.results import PlanResult
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: which rule, where, and by how much."""
-
-    rule: str
-    """The rule's id: a scenario rule, a standard or a check family (budget, stock_floor …)."""
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.rule} at {self.where}: {self.message}"
 
 
 def check(
@@ -44,10 +39,12 @@ def check(
     violations += _amounts(result, scenario, data)
     violations += _targets(result, scenario, data)
     violations += _facility_rules(result, scenario, data)
+    violations += _rule_rows(result, scenario, data)
     violations += _bed_categories(result, scenario)
     violations += _ambulances(result, scenario, data, matrix)
     violations += _subcentres(result, scenario, data, honour_named)
     violations += _hierarchy(result, scenario, data, matrix)
+    violations += _features(result, scenario, data)
     violations += _budget(result, scenario, data)
     return violations
 
@@ -83,24 +80,24 @@ def _amounts(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Vio
     return found
 
 
-def _counted(
-    result: PlanResult,
-    scenario: Scenario,
-    data: Datasets,
-    resource: str,
-    levels: Sequence[str] | None,
-    include_other: bool,
-) -> float:
-    spec = scenario.resources[resource]
-    mask = _level_mask(result, list(levels or spec.eligible_levels))
+def _counted(result: PlanResult, scenario: Scenario, data: Datasets, target: RatioTarget, *, of: str) -> float:
+    """The amount a target counts in its numerator (`of="numerator"`) or its denominator resource: the
+    allocation summed over the levels it names (the resource's eligible levels when it names none), plus
+    the stock outside the modelled facilities when the target includes it."""
+    if of == "numerator":
+        resource, levels = target.resource, target.facility_levels
+    else:
+        resource, levels = (
+            str(target.denominator_resource),
+            target.denominator_facility_levels or target.facility_levels,
+        )
+    mask = _level_mask(result, list(levels or scenario.resources[resource].eligible_levels))
     total = float(result.allocation.loc[mask, resource].sum())
-    if include_other:
-        total += counted_other_stock(scenario, data.stock, resource)
-    return total
+    return total + (counted_other_stock(scenario, data.stock, resource) if target.include_other_stock else 0.0)
 
 
 def _indicator(result: PlanResult, scenario: Scenario, data: Datasets, target: RatioTarget) -> float:
-    numerator = _counted(result, scenario, data, target.resource, target.facility_levels, target.include_other_stock)
+    numerator = _counted(result, scenario, data, target, of="numerator")
     if target.kind == "per_population":
         column = {"residents": "population", "children_0_14": "children_0_14", "aged_65_plus": "aged_65_plus"}[
             str(target.denominator_population)
@@ -108,14 +105,7 @@ def _indicator(result: PlanResult, scenario: Scenario, data: Datasets, target: R
         people = float(data.townships[column].sum())
         return numerator * float(target.denominator_size or 1) / people
     if target.kind == "per_resource":
-        denominator = _counted(
-            result,
-            scenario,
-            data,
-            str(target.denominator_resource),
-            target.denominator_facility_levels or target.facility_levels,
-            target.include_other_stock,
-        )
+        denominator = _counted(result, scenario, data, target, of="denominator")
         return numerator / denominator if denominator else math.inf
     return numerator
 
@@ -204,38 +194,73 @@ def _bed_categories(result: PlanResult, scenario: Scenario) -> list[Violation]:
     return found
 
 
+FACILITY_ROW_KINDS = frozenset(
+    {"facility_limit", "grade_standard", "staff_per_bed", "plan_size", "stock_floor", "named_station", "subcentre_beds"}
+)
+"""Rows of targets.csv aggregated from facility_rules.csv (unit `facilities`)."""
+
+
+def _rule_rows(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:
+    """The targets rows of the rules at facilities, the bed categories and the kept totals, recounted."""
+    issues: list[Violation] = []
+    targets = result.targets
+    rows = targets[targets["rule_kind"].isin(FACILITY_ROW_KINDS) & (targets["unit"] == "facilities")]
+    table = facility_rule_table(result.allocation, scenario, data)
+    missed = table[~table["met"].astype(bool)]
+    counted = (len(table), len(missed), float((missed["shortfall"] + missed["excess"]).sum()))
+    reported = (int(rows["target"].sum()), int(rows["gap"].sum()), float(rows["gap_units"].sum()))
+    differs = reported[:2] != counted[:2] or abs(reported[2] - counted[2]) > 1e-4 * max(1.0, counted[2])
+    if result.facility_rules is not None and differs:  # without the facility table the rows are not built
+        issues.append(
+            Violation(
+                "report",
+                "facility rules",
+                f"rows count (rules × facilities, missed, units) {reported}, recounted {counted}",
+            )
+        )
+    allocation = result.allocation.set_index("facility_id")
+    for category in scenario.bed_categories:
+        eligible = allocation.index[allocation["level"].isin(scenario.resources["beds"].eligible_levels)]
+        selected = (
+            set(allocation.index[allocation["level"].isin(category.levels)]) | set(category.facility_ids)
+        ) & set(eligible)
+        gaps = []
+        for facility in sorted(selected):
+            beds = float(cast(SupportsFloat, allocation.at[facility, "beds"]))
+            inner = float(cast(SupportsFloat, allocation.at[facility, f"beds_{category.id}"]))
+            low = max(float(category.min_beds or 0), (category.min_share or 0.0) * beds)
+            high = beds if category.max_share is None else category.max_share * beds
+            gap = max(low - inner, 0.0) + max(inner - high, 0.0)
+            if gap > FEASIBILITY_TOL * max(1.0, low, high):
+                gaps.append(gap)
+        issues += reported_row(result, category.id, float(len(selected) - len(gaps)), not gaps, float(sum(gaps)))
+    for resource, spec in sorted(scenario.resources.items()):
+        floor = modelled_baseline(scenario, data.stock, resource)
+        if floor is not None and not spec.allow_reduction:
+            total = float(result.allocation[resource].sum())
+            met = total >= floor - FEASIBILITY_TOL * max(1.0, floor)
+            issues += reported_row(result, f"stock_total_{resource}", total, met, max(floor - total, 0.0))
+    return issues
+
+
 def _ambulances(result: PlanResult, scenario: Scenario, data: Datasets, matrix: TravelMatrix) -> list[Violation]:
+    """Fleet rules (area, counties), bases, the radius, the mean response and the coverage per town
+    (recounted in `optimizer.analysis.network_checks`)."""
     settings = scenario.ambulances
     if settings is None:
         return []
     found = []
     table = result.allocation
-    people = float(data.townships["population"].sum())
-    required = math.ceil(settings.base_multiplier * people / settings.per_population - ROUNDING_GUARD)
-    required += settings.extra_special_vehicles
-    fleet = int(table["ambulances"].sum())
-    if settings.fleet_hard and fleet < required:
-        found.append(Violation("ambulance_fleet", "area", f"{fleet} vehicles < {required} required by the rule"))
     if (table["ambulances"] > settings.max_per_base).any():
         found.append(Violation("ambulance_base", "area", f"a base holds more than {settings.max_per_base} vehicles"))
     bases = table.loc[~table["level"].isin(settings.eligible_levels), "ambulances"]
     if (bases != 0).any():
         found.append(Violation("ambulance_base", "area", "vehicles at a facility level that may not station them"))
-    column = {f: j for j, f in enumerate(matrix.destinations)}
-    vehicles = {f: int(n) for f, n in zip(table["facility_id"], table["ambulances"], strict=True) if n > 0}
-    for i, (town, settlement) in enumerate(
-        zip(data.townships["code"], data.townships["settlement_class"], strict=True)
-    ):
-        radius = settings.urban_radius_km if settlement == "urban" else settings.rural_radius_km
-        reach = sum(
-            n
-            for f, n in vehicles.items()
-            if matrix.straight_km[i, column[f]] <= radius and matrix.minutes[i, column[f]] <= settings.response_max_min
-        )
-        reported = result.towns.loc[result.towns["code"] == town, "ambulances_within_standard"]
-        if reported.empty or int(reported.iloc[0]) != reach:
-            found.append(Violation("report", town, f"ambulances within standard recomputed as {reach}"))
-    return found
+    issues = fleet_issues(result, scenario, data)
+    issues += radius_issues(result, scenario, data, matrix)
+    issues += response_mean_issues(result, scenario, data, matrix)
+    issues += within_standard(result, scenario, data, matrix)
+    return found + issues
 
 
 def _subcentres(result: PlanResult, scenario: Scenario, data: Datasets, honour_named: bool | None) -> list[Violation]:
@@ -292,6 +317,15 @@ def _hierarchy(result: PlanResult, scenario: Scenario, data: Datasets, matrix: T
     return found
 
 
+def _features(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:
+    """Feature holders hold what the feature needs, hard feature targets are met (recounted from the tables)."""
+    if not scenario.features:
+        return []
+    if result.features is None:
+        return [Violation("report", "features", "the scenario has features but the result has no feature table")]
+    return feature_issues(result.features, result.allocation, scenario, data)
+
+
 def _budget(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:
     """Cost recomputed: additions facility by facility where the stock is known per facility, else over
     the pooled base-year total; vehicles over the existing fleet; sub-centre upgrades."""
@@ -314,10 +348,18 @@ def _budget(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Viol
         cost += max(float(table["ambulances"].sum()) - existing, 0.0) * scenario.ambulances.unit_cost_cny.value
     if scenario.subcentres is not None:
         cost += float(table["is_subcentre"].sum()) * scenario.subcentres.upgrade_cost_cny.value
+    if scenario.features and result.features is not None:
+        cost += feature_cost(result.features, scenario)
     found = []
     budget = scenario.budget.budget_cny.value
-    if cost > budget * (1 + FEASIBILITY_TOL) + FEASIBILITY_TOL:
-        found.append(Violation("budget", "area", f"cost {cost:,.0f} CNY exceeds the budget {budget:,.0f} CNY"))
+    over = cost > budget * (1 + FEASIBILITY_TOL) + FEASIBILITY_TOL
+    if over:
+        found.append(
+            Violation(
+                "budget", "area", f"cost {cost:,.0f} CNY exceeds the budget {budget:,.0f} CNY by {cost - budget:,.0f}"
+            )
+        )
+    found += reported_row(result, "budget", cost, not over, max(cost - budget, 0.0))
     if abs(cost - result.total_cost_cny) > FEASIBILITY_TOL * max(cost, 1.0):
         found.append(Violation("report", "cost", f"reported {result.total_cost_cny:,.0f}, recomputed {cost:,.0f}"))
     return found

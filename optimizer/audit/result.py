@@ -28,7 +28,8 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from optimizer.analysis.facility_checks import facility_rule_table
-from optimizer.analysis.verify import Violation, check
+from optimizer.analysis.verify import check
+from optimizer.analysis.violations import Violation
 from optimizer.audit.bed_table import BEDS, BedTable
 from optimizer.audit.solves import AuditSolves, solve_audit
 from optimizer.pipeline import PreparedScenario
@@ -102,7 +103,9 @@ def audit_result(prepared: PreparedScenario, table: BedTable, solves: AuditSolve
         allocation = compliant.allocation.copy()
         ids, beds = allocation["facility_id"], allocation[BEDS]
         allocation[BEDS] = [table.beds.get(f, b) for f, b in zip(ids, beds, strict=True)]
-        as_is = replace(compliant, allocation=allocation, targets=target_table(allocation, scenario, data))
+        rules = facility_rule_table(allocation, scenario, data)
+        targets = target_table(allocation, scenario, data, towns=compliant.towns, facility_rules=rules)
+        as_is = replace(compliant, allocation=allocation, targets=targets)
         basis = MIXED_BASIS
     table_rules = facility_rule_table(as_is.allocation, scenario, data)
     as_is = replace(as_is, facility_rules=table_rules)

@@ -20,11 +20,9 @@ from rich.table import Table
 
 from optimizer.audit import read_bed_table, run_audit, table_path
 from optimizer.cli.console import console
-from optimizer.cli.options import OutOption, ScenarioArg, check_time_limit, exit_not_proven
+from optimizer.cli.options import OutOption, ScenarioArg, SolverOption, TimeLimitOption, exit_not_proven, solver_for
 from optimizer.errors import PlannerError
 from optimizer.inputs.run_inputs import Inputs, scenario_inputs
-from optimizer.inputs.scenario_loading import load_scenario
-from optimizer.inputs.solver_settings import SolverName
 from optimizer.outputs.audit_report import write_audit
 from optimizer.outputs.folders import output_folder
 from optimizer.pipeline import prepare
@@ -44,11 +42,8 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
                 help="the plan's bed table (county_code, facility_id, plan_beds; default: data.plan_reference_beds)",
             ),
         ] = None,
-        solver: Annotated[SolverName | None, typer.Option(help="override the scenario's solver")] = None,
-        time_limit: Annotated[
-            float | None,
-            typer.Option("--time-limit", help="seconds per solve; overrides the scenario", callback=check_time_limit),
-        ] = None,
+        solver: SolverOption = None,
+        time_limit: TimeLimitOption = None,
     ) -> None:
         """What must change in the plan's bed table: the table as it stands, then the smallest compliant change.
 
@@ -56,9 +51,7 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
         Exits 0 when every solve is proven optimal, 3 when one is not (README.md).
         """
         try:
-            settings = load_scenario(scenario).solver
-            overrides = {k: v for k, v in {"name": solver, "time_limit_s": time_limit}.items() if v is not None}
-            prepared = prepare(scenario, solver=settings.model_copy(update=overrides))
+            prepared = prepare(scenario, solver=solver_for(scenario, solver, time_limit))
             path = table_path(scenario, prepared.scenario, table)
             beds = read_bed_table(path, prepared.scenario, prepared.data)
             inputs = scenario_inputs(scenario) | Inputs(files=frozenset({path.resolve()}))

@@ -18,11 +18,9 @@ from rich.text import Text
 from models.outcome import SolveOutcome
 from optimizer.cli.console import configure_logging, console, error_console
 from optimizer.cli.exit_codes import ExitCode, exit_code_for
-from optimizer.cli.options import OutOption, ScenarioArg, check_time_limit, exit_not_proven
+from optimizer.cli.options import OutOption, ScenarioArg, SolverOption, TimeLimitOption, exit_not_proven, solver_for
 from optimizer.errors import InputError, PlannerError
 from optimizer.inputs.run_inputs import Inputs, scenario_inputs
-from optimizer.inputs.scenario_loading import load_scenario
-from optimizer.inputs.solver_settings import SolverName
 from optimizer.outputs.compare import compare_plans
 from optimizer.outputs.compare import markdown as comparison_markdown
 from optimizer.outputs.files import atomic_write_csv, atomic_write_text
@@ -74,19 +72,15 @@ def check(scenario: ScenarioArg) -> None:
 def run(
     scenario: ScenarioArg,
     out: OutOption,
-    solver: Annotated[SolverName | None, typer.Option(help="override the scenario's solver")] = None,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="seconds; overrides the scenario", callback=check_time_limit)
-    ] = None,
+    solver: SolverOption = None,
+    time_limit: TimeLimitOption = None,
 ) -> None:
     """Solve a scenario, verify the result and write the outputs to --out.
 
     Exits 0 when the plan is proven optimal, 3 when it is written but not proven optimal (README.md).
     """
     try:
-        settings = load_scenario(scenario).solver
-        overrides = {k: v for k, v in {"name": solver, "time_limit_s": time_limit}.items() if v is not None}
-        prepared = prepare(scenario, solver=settings.model_copy(update=overrides))
+        prepared = prepare(scenario, solver=solver_for(scenario, solver, time_limit))
         with output_folder(out, scenario_inputs(scenario), command="run") as staging:  # checked and locked first
             with console.status(f"solving {prepared.scenario.scenario.id} …"):
                 result = plan_scenario(prepared)

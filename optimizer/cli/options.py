@@ -1,5 +1,5 @@
-"""Arguments, option checks and endings shared by the commands (`run`, `whatif`, `compare`, `audit`);
-typer names the option in its error."""
+"""Arguments, options, option checks and endings shared by the commands (`run`, `whatif`, `compare`,
+`audit`); typer names the option in its error."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from rich.text import Text
 
 from optimizer.cli.console import error_console
 from optimizer.cli.exit_codes import ExitCode
+from optimizer.inputs.scenario_loading import load_scenario
+from optimizer.inputs.solver_settings import SolverName, SolverSettings
 
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario .toml file", show_default=False)]
 OutOption = Annotated[Path, typer.Option("--out", help="output folder (not an input folder)")]
@@ -28,3 +30,18 @@ def check_time_limit(value: float | None) -> float | None:
     if value is not None and not (math.isfinite(value) and value > 0):
         raise typer.BadParameter(f"{value!r}: give a finite number of seconds above 0, e.g. --time-limit 60")
     return value
+
+
+SolverOption = Annotated[SolverName | None, typer.Option(help="override the scenario's solver")]
+TimeLimitOption = Annotated[
+    float | None,
+    typer.Option("--time-limit", help="seconds per solve; overrides the scenario", callback=check_time_limit),
+]
+"""`--time-limit`, checked by `check_time_limit` (a sweep solves each level once)."""
+
+
+def solver_for(scenario: Path, solver: SolverName | None, time_limit_s: float | None) -> SolverSettings:
+    """The scenario's solver settings with `--solver` and `--time-limit` applied where given: the CLI
+    option wins over the scenario file, which wins over the defaults."""
+    overrides = {k: v for k, v in {"name": solver, "time_limit_s": time_limit_s}.items() if v is not None}
+    return load_scenario(scenario).solver.model_copy(update=overrides)

@@ -22,11 +22,10 @@ from rich.text import Text
 from models.outcome import SolveOutcome
 from optimizer.cli.console import console, error_console
 from optimizer.cli.exit_codes import ExitCode
-from optimizer.cli.options import OutOption, ScenarioArg, check_time_limit
+from optimizer.cli.options import OutOption, ScenarioArg, SolverOption, TimeLimitOption, solver_for
 from optimizer.errors import PlannerError
 from optimizer.inputs.run_inputs import scenario_inputs
 from optimizer.inputs.scenario_loading import load_scenario
-from optimizer.inputs.solver_settings import SolverName
 from optimizer.outputs.diff import diff_inputs, diff_runs, is_diff_table, load_run
 from optimizer.outputs.files import csv_bytes
 from optimizer.outputs.folders import output_folder, write_output_file
@@ -81,11 +80,8 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
             int | None,
             typer.Option("--workers", min=1, help="local cluster workers (default: the CPU cores available)"),
         ] = None,
-        solver: Annotated[SolverName | None, typer.Option(help="override the scenario's solver")] = None,
-        time_limit: Annotated[
-            float | None,
-            typer.Option("--time-limit", help="seconds per level; overrides the scenario", callback=check_time_limit),
-        ] = None,
+        solver: SolverOption = None,
+        time_limit: TimeLimitOption = None,
         greedy: Annotated[bool, typer.Option("--greedy/--no-greedy", help="greedy siting baseline")] = True,
         duals: Annotated[bool, typer.Option("--duals/--no-duals", help="LP duals of the budget")] = True,
     ) -> None:
@@ -98,9 +94,7 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
         try:
             if budget is not None and param is not None:
                 raise SweepOptionError("--budget and --param: sweep one thing at a time; drop one of them")
-            settings = load_scenario(scenario).solver
-            overrides = {k: v for k, v in {"name": solver, "time_limit_s": time_limit}.items() if v is not None}
-            settings = settings.model_copy(update=overrides)
+            settings = solver_for(scenario, solver, time_limit)
             prepared = prepare(scenario, solver=settings)
             if param is not None:
                 spec = param_levels(param, steps=steps, scenario=prepared.scenario)

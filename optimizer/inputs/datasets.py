@@ -31,6 +31,8 @@ from optimizer.inputs.dataset_checks import (
     read_plan_reference,
 )
 from optimizer.inputs.facility_stock import FacilityStock, check_stock_eligibility, read_facility_stock
+from optimizer.inputs.feature_selection import check_feature_targets
+from optimizer.inputs.plan_entries import PlanEntry, check_entry_references, read_plan_entries
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.scenario_loading import resolve
 from optimizer.inputs.tables import read_flags, read_table
@@ -86,6 +88,7 @@ class Datasets:
     plan_reference_beds: pd.DataFrame | None
     paths: dict[str, Path]
     stock: FacilityStock = field(default_factory=FacilityStock)
+    plan_entries: tuple[PlanEntry, ...] = ()
 
     @property
     def total_population(self) -> float:
@@ -137,6 +140,8 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
         paths["plan_reference_beds"] = resolve(scenario_path, scenario.data.plan_reference_beds)
     if scenario.data.facility_stock is not None:
         paths["facility_stock"] = resolve(scenario_path, scenario.data.facility_stock)
+    if scenario.data.plan_entries is not None:
+        paths["plan_entries"] = resolve(scenario_path, scenario.data.plan_entries)
     problems: list[Problem] = []
     if not scenario.data.allow_outside_project:
         _check_inside_project(scenario_path, paths)
@@ -219,6 +224,11 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
                 facility_id,
                 paths["facilities"].name,
             )
+    entries: tuple[PlanEntry, ...] = ()
+    if "plan_entries" in paths:
+        entries = read_plan_entries(paths["plan_entries"], scenario.scenario.plan_seed, problems)
+        check_entry_references(scenario, entries, scenario_path, problems)
+    check_feature_targets(scenario, facilities, scenario_path, problems)
     if problems:
         raise DataError(problems)
     stock = FacilityStock()
@@ -234,6 +244,7 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
         plan_reference_beds=reference,
         paths=paths,
         stock=stock,
+        plan_entries=entries,
     )
 
 
@@ -249,6 +260,9 @@ def check_references(scenario: Scenario, facilities: pd.DataFrame, path: Path, p
     references += [(f"bed_categories.{rule.id}.facility_ids", rule.facility_ids) for rule in scenario.bed_categories]
     references += [(f"facility_grades.{g.grade}", [g.facility_id]) for g in scenario.facility_grades]
     references += [(f"facility_sizes.{size.id}.facility_id", [size.facility_id]) for size in scenario.facility_sizes]
+    references += [(f"features.{f.id}.facility_ids", f.facility_ids) for f in scenario.features]
+    references += [(f"features.{f.id}.existing_facility_ids", f.existing_facility_ids) for f in scenario.features]
+    references += [(f"feature_targets.{t.id}.facility_ids", t.facility_ids) for t in scenario.feature_targets]
     if scenario.subcentres is not None:
         references.append(("subcentres.named_facility_ids", scenario.subcentres.named_facility_ids))
     levels = dict(zip(facilities["facility_id"], facilities["level"], strict=True))

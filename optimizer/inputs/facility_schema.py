@@ -19,7 +19,17 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from models.tolerances import ROUNDING_GUARD
-from optimizer.inputs.schema_types import MAX_COUNT, Citation, Count, FacilityLevel, Flag, Share, StrictModel, Year
+from optimizer.inputs.schema_types import (
+    MAX_COUNT,
+    Citation,
+    Count,
+    FacilityLevel,
+    Flag,
+    PlanReferenced,
+    Share,
+    StrictModel,
+    Year,
+)
 
 GradeId = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
 StandardKind = Literal[
@@ -126,7 +136,7 @@ class FacilityStandards(StrictModel):
         return [rule for rule in self.standards if rule.id not in skipped]
 
 
-class FacilityGrade(StrictModel):
+class FacilityGrade(PlanReferenced):
     """The grade a plan names for a facility (an upgrade, or the grade it is to keep)."""
 
     facility_id: str
@@ -135,7 +145,7 @@ class FacilityGrade(StrictModel):
     decision: str | None = None
 
 
-class FacilitySize(StrictModel):
+class FacilitySize(PlanReferenced):
     """A size the plan states for one facility: value ± tolerance_share, on beds or another resource."""
 
     id: GradeId

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from optimizer.inputs.facility_schema import FacilityGrade, FacilitySize, FacilityStandards
+from optimizer.inputs.feature_schema import FacilityFeature, FeatureTarget
 from optimizer.inputs.network_schema import AmbulanceSettings, HierarchySettings, SubcentreSettings
 from optimizer.inputs.schema_types import (
     MAX_COUNT,
@@ -30,6 +31,7 @@ from optimizer.inputs.schema_types import (
     Km,
     Kph,
     Minutes,
+    PlanReferenced,
     PopulationGroup,
     Share,
     StrictModel,
@@ -49,7 +51,7 @@ class ScenarioInfo(StrictModel):
     target_year: Year
 
 
-class AreaSettings(StrictModel):
+class AreaSettings(PlanReferenced):
     """The county-level units the plan covers."""
 
     name_zh: str
@@ -64,6 +66,9 @@ class DataSources(StrictModel):
     facilities: Path
     boundaries: Path
     plan_reference_beds: Path | None = None
+    plan_entries: Path | None = Field(
+        default=None, description="the plan's statements (data/plans/plan_entries.csv), to account for each one"
+    )
     facility_stock: Path | None = Field(
         default=None, description="base-year stock per facility (long CSV); None = pooled base-year totals only"
     )
@@ -92,7 +97,7 @@ class TravelSettings(StrictModel):
     source: Citation
 
 
-class ResourceSpec(StrictModel):
+class ResourceSpec(PlanReferenced):
     """One allocatable resource (beds, physicians, …): where it may go, what exists, what it costs."""
 
     label_zh: str
@@ -125,7 +130,7 @@ class ResourceSpec(StrictModel):
         return 1.0 if self.allow_reduction else 0.0
 
 
-class RatioTarget(StrictModel):
+class RatioTarget(PlanReferenced):
     """A plan target on a resource: per population, per other resource, or an absolute count."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -176,7 +181,7 @@ class RatioTarget(StrictModel):
         return self
 
 
-class FacilityLimit(StrictModel):
+class FacilityLimit(PlanReferenced):
     """A size band on a resource at facilities of some levels or named facilities."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -209,7 +214,7 @@ class FacilityLimit(StrictModel):
         return self
 
 
-class StaffPerBed(StrictModel):
+class StaffPerBed(PlanReferenced):
     """Staff a facility needs for each of its beds, so staff follow beds as well as residents."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -220,7 +225,7 @@ class StaffPerBed(StrictModel):
     source: Citation
 
 
-class BedCategory(StrictModel):
+class BedCategory(PlanReferenced):
     """Beds of a kind inside a facility's beds (infectious-disease, emergency observation…)."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
@@ -234,7 +239,7 @@ class BedCategory(StrictModel):
     source: Citation
 
 
-class BudgetSettings(StrictModel):
+class BudgetSettings(PlanReferenced):
     """Capital budget for additions over the base year (no plan states one: an estimate)."""
 
     budget_cny: Amount
@@ -253,7 +258,7 @@ class ObjectiveWeights(StrictModel):
     cost: Weight = 0.1
 
 
-class OutOfScopeTarget(StrictModel):
+class OutOfScopeTarget(PlanReferenced):
     """A plan target the model cannot act on, listed so the report shows it was read, not dropped."""
 
     id: str
@@ -286,6 +291,8 @@ class Scenario(StrictModel):
     facility_standards: FacilityStandards | None = None
     facility_grades: list[FacilityGrade] = Field(default_factory=list)
     facility_sizes: list[FacilitySize] = Field(default_factory=list)
+    features: list[FacilityFeature] = Field(default_factory=list)
+    feature_targets: list[FeatureTarget] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -324,13 +331,42 @@ class Scenario(StrictModel):
             for g in self.facility_grades
             if g.grade not in known_grades
         ]
+        problems += _feature_problems(self.features, self.feature_targets, names)
         if self.staff_per_bed and "beds" not in names:
             problems.append("staff_per_bed: declare a `beds` resource first")
         if self.bed_categories and "beds" not in names:
             problems.append("bed_categories: declare a `beds` resource first")
+        by_county = self.ambulances.base_multiplier_by_county if self.ambulances is not None else {}
+        outside = sorted(set(by_county) - set(self.area.county_codes))
+        if outside:
+            problems.append(
+                f"ambulances.base_multiplier_by_county: counties {outside} are not in area.county_codes "
+                f"{self.area.county_codes}; give a multiplier only to a county of the area"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def _feature_problems(features: list[FacilityFeature], targets: list[FeatureTarget], resources: set[str]) -> list[str]:
+    """Feature ids unique, targets on declared features, requirements on declared resources."""
+    problems: list[str] = []
+    ids = [f.id for f in features]
+    problems += [f"features: id '{i}' is used twice" for i in sorted(set(ids)) if ids.count(i) > 1]
+    for feature in features:
+        problems += [
+            f"features.{feature.id}.requires: unknown resource '{r}' (declared: {', '.join(sorted(resources))})"
+            for r in feature.requires
+            if r not in resources
+        ]
+    target_ids = [t.id for t in targets]
+    problems += [f"feature_targets: id '{i}' is used twice" for i in sorted(set(target_ids)) if target_ids.count(i) > 1]
+    problems += [
+        f"feature_targets.{t.id}.feature: unknown feature '{t.feature}' (declared: {', '.join(sorted(ids))})"
+        for t in targets
+        if t.feature not in ids
+    ]
+    return problems
 
 
 def _is_share(scenario: Scenario, target: RatioTarget) -> bool:

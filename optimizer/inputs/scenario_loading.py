@@ -134,11 +134,15 @@ def _syntax_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
 
 
 def _merge(base: dict[str, object], override: dict[str, object]) -> dict[str, object]:
-    """`override` over `base`: nested tables merge, everything else is replaced."""
+    """`override` over `base`: nested tables merge, everything else is replaced.
+
+    A citation (a table with `seed` or `basis`) is one source and replaces the default's whole: merged key
+    by key, a scenario's `basis` would keep the default's `seed` and `line` and cite another plan.
+    """
     merged = dict(base)
     for key, value in override.items():
         current = merged.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
+        if isinstance(current, dict) and isinstance(value, dict) and not {"seed", "basis"} & set(value):
             merged[key] = _merge(current, value)
         else:
             merged[key] = value

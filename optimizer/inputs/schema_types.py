@@ -81,3 +81,17 @@ class Amount(StrictModel):
 
     value: FiniteNonNeg = Field(description="non-negative, finite, at most 1e13 (CNY, persons, km, minutes …)")
     source: Citation
+
+
+EntryId = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+"""The id of a plan entry in data/plans/plan_entries.csv (unique within its seed)."""
+
+
+class PlanReferenced(StrictModel):
+    """A scenario block that encodes statements of the plan: besides its own `id` (which is a plan entry's
+    id when the block encodes exactly one), `plan_entries` lists the further entries it encodes, so the
+    report can account for every statement of the plan (`optimizer.analysis.plan_entry_status`)."""
+
+    plan_entries: list[EntryId] = Field(
+        default_factory=list, description="ids of the plan entries (data/plans/plan_entries.csv) this block encodes"
+    )

@@ -16,7 +16,6 @@ import numpy as np
 
 from models.planner import (
     AllocationInputs,
-    AmbulanceInputs,
     BedCategoryInputs,
     LimitInputs,
     PlanInputs,
@@ -26,31 +25,26 @@ from models.planner import (
     SubcentreInputs,
     TargetInputs,
 )
-from models.tolerances import ROUNDING_GUARD
 from optimizer.errors import Problem, ScenarioError
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets, check_references
 from optimizer.inputs.facility_stock import counted_other_stock, modelled_baseline, unplaced_stock
-from optimizer.inputs.network_schema import AmbulanceSettings, SubcentreSettings
+from optimizer.inputs.network_schema import SubcentreSettings
 from optimizer.inputs.scenario import RatioTarget, Scenario
+from optimizer.instance.ambulance_rules import ambulance_inputs
+from optimizer.instance.ambulance_rules import fleet_required as fleet_required
+from optimizer.instance.feature_rules import feature_inputs
 from optimizer.instance.hierarchy_rules import hierarchy_rules
 from optimizer.instance.institution_rules import kept_maximum, standard_limits, standard_ratios
 
 POPULATION_COLUMNS = {"residents": "population", "children_0_14": "children_0_14", "aged_65_plus": "aged_65_plus"}
 BUDGET_TARGET_ID = "budget"
 SUBCENTRE_TARGET_ID = "subcentres"
-FLEET_TARGET_ID = "ambulance_fleet"
 
 
 def population_of(data: Datasets, group: str) -> float:
     """Total of a population group over the area's townships (persons)."""
     return float(data.townships[POPULATION_COLUMNS[group]].sum())
-
-
-def fleet_required(settings: AmbulanceSettings, population: float, multiplier: float) -> int:
-    """Vehicles the fleet rule asks for: ceil(multiplier × population / persons per vehicle) + extras."""
-    vehicles = math.ceil(multiplier * population / settings.per_population - ROUNDING_GUARD)
-    return vehicles + settings.extra_special_vehicles
 
 
 def facilities_of_levels(data: Datasets, levels: Iterable[str]) -> tuple[str, ...]:
@@ -103,7 +97,7 @@ def build_plan_inputs(
     return PlanInputs(
         name=scenario.scenario.id,
         allocation=allocation,
-        ambulances=_ambulances(scenario, scenario.ambulances, data, matrix) if scenario.ambulances else None,
+        ambulances=ambulance_inputs(scenario, scenario.ambulances, data, matrix) if scenario.ambulances else None,
         subcentres=_subcentres(scenario.subcentres, data, matrix, access, scenario.travel.max_access_min, honour_named)
         if scenario.subcentres
         else None,
@@ -112,6 +106,7 @@ def build_plan_inputs(
         hierarchy=hierarchy_rules(scenario.hierarchy, data, matrix, _subcentre_candidates(scenario, data))
         if scenario.hierarchy
         else None,
+        features=feature_inputs(scenario, data),
         weights=PlanWeights(
             ambulance_coverage=weights.ambulance_coverage,
             ambulance_backup=weights.ambulance_backup,
@@ -277,57 +272,6 @@ def _bed_categories(scenario: Scenario, data: Datasets) -> tuple[BedCategoryInpu
         for facility in _selected(data, rule.levels, rule.facility_ids)
         if facility in eligible
     )
-
-
-def ambulance_standard(data: Datasets, matrix: TravelMatrix, settings: AmbulanceSettings) -> np.ndarray:
-    """Boolean towns × facilities: the facility meets the town's radius and response-time standard."""
-    radius = np.where(
-        data.townships["settlement_class"].to_numpy() == "urban", settings.urban_radius_km, settings.rural_radius_km
-    )
-    return (matrix.straight_km <= radius[:, None]) & (matrix.minutes <= settings.response_max_min)
-
-
-def _ambulances(
-    scenario: Scenario, settings: AmbulanceSettings, data: Datasets, matrix: TravelMatrix
-) -> AmbulanceInputs:
-    bases = set(facilities_of_levels(data, settings.eligible_levels))
-    is_base = np.array([f in bases for f in matrix.destinations], dtype=bool)
-    meets = ambulance_standard(data, matrix, settings) & is_base[None, :]
-    covering = {
-        town: tuple(matrix.destinations[j] for j in np.flatnonzero(row))
-        for town, row in zip(matrix.origins, meets, strict=True)
-    }
-    population = dict(zip(data.townships["code"], data.townships["population"].astype(float), strict=True))
-    return AmbulanceInputs(
-        towns=matrix.origins,
-        population=population,
-        bases=tuple(sorted(bases)),
-        covering=covering,
-        fleet_required=fleet_required(settings, data.total_population, settings.base_multiplier),
-        fleet_hard=settings.fleet_hard,
-        fleet_shortfall_weight=(
-            scenario.objective.binding_shortfall if settings.fleet_binding else scenario.objective.expected_shortfall
-        ),
-        existing_fleet=existing_fleet(settings, data),
-        max_per_base=settings.max_per_base,
-        unit_cost_cny=settings.unit_cost_cny.value,
-        target_id=FLEET_TARGET_ID,
-        existing_at={f: n for f, n in data.stock.of("ambulances").items() if f in bases},
-        named_stations=named_stations(data, bases),
-    )
-
-
-def existing_fleet(settings: AmbulanceSettings, data: Datasets) -> int:
-    """Vehicles in service: the scenario's figure, else the sum of the facility stock, else 0."""
-    if settings.existing_fleet is not None:
-        return int(settings.existing_fleet.value)
-    return sum(data.stock.of("ambulances").values())
-
-
-def named_stations(data: Datasets, bases: set[str]) -> tuple[str, ...]:
-    """The 120 stations the plan names (`named_emergency_station`) that may station vehicles, sorted."""
-    flags = data.facilities["named_emergency_station"].astype(str).str.lower() == "true"
-    return tuple(sorted(set(data.facilities.loc[flags, "facility_id"]) & bases))
 
 
 def _subcentre_candidates(scenario: Scenario, data: Datasets) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from optimizer.audit.result import COMPLIANT, MIXED_BASIS, TABLE, AuditResult
 from optimizer.inputs.scenario_loading import scenario_hash
 from optimizer.outputs.facility_report import KIND_LABELS
 from optimizer.outputs.files import atomic_write_csv, atomic_write_json, atomic_write_text, package_versions
+from optimizer.outputs.markdown import table_lines
 from optimizer.solving.solve import SolveReport
 
 AUDIT_FILES = ("audit.csv", "audit_targets.csv", "audit_facility_rules.csv", "audit.md")
@@ -120,18 +121,21 @@ def _changes(result: AuditResult) -> list[str]:
     changed = result.changed
     if changed.empty:
         return []
-    lines = [
-        "## 需改动的机构",
-        "",
-        "| 机构 | facility_id | 级别 | 计划表床位 | 最近合规床位 | 改动（张） | 改动（元） | 违反的硬性规则 |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for row in changed.itertuples(index=False):
-        lines.append(
-            f"| {row.name} | {row.facility_id} | {row.level} | {row.table_beds} | {row.compliant_beds} | "
-            f"{row.change_beds:+d} | {row.change_cny:+,.0f} | {row.rules_broken or '—'!s} |"
+    header = ("机构", "facility_id", "级别", "计划表床位", "最近合规床位", "改动（张）", "改动（元）", "违反的硬性规则")
+    rows = (
+        (
+            row.name,
+            row.facility_id,
+            row.level,
+            row.table_beds,
+            row.compliant_beds,
+            f"{row.change_beds:+d}",
+            f"{row.change_cny:+,.0f}",
+            row.rules_broken or "—",
         )
-    return [*lines, ""]
+        for row in changed.itertuples(index=False)
+    )
+    return ["## 需改动的机构", "", *table_lines(header, rows), ""]
 
 
 def _broken(result: AuditResult) -> list[str]:

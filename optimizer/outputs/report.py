@@ -5,6 +5,9 @@ Files (all written atomically, see files.py):
     towns.csv             one row per township: population, class, minutes/km to care, coverage flags
     targets.csv           one row per plan target: baseline, target, achieved, met, gap, binding, source
     plan_comparison.csv   the plan's own per-facility beds beside the optimized ones (when the plan has a table)
+    facility_rules.csv    every rule at one facility (size bands, grade standards, stock floors), met or missed
+    features.csv          one row per facility and feature it may have: existing, has_feature, opened, cost_cny
+    plan_entries.csv      every statement of the plan: encoded (met / missed), out of scope (reason), not referenced
     summary.json          outcome, objective, bound, gap, solver, seconds, totals, cost, budget, scenario hash
     manifest.json         scenario hash, package versions, the files written; the tool marker and the
                           SHA-256 of every input are added when the folder is swapped in (folders.py)
@@ -61,6 +64,10 @@ def write_outputs(
         tables["plan_comparison.csv"] = comparison
     if result.facility_rules is not None:
         tables["facility_rules.csv"] = result.facility_rules
+    if result.features is not None:
+        tables["features.csv"] = result.features
+    if result.plan_entries is not None:
+        tables["plan_entries.csv"] = result.plan_entries
     written = []
     for file_name, table in tables.items():
         atomic_write_csv(out_dir / file_name, table)

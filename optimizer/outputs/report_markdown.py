@@ -16,11 +16,15 @@ import pandas as pd
 from pydantic import BaseModel
 
 from models.outcome import SolveOutcome
+from optimizer.analysis.feature_checks import feature_target_table
 from optimizer.inputs.datasets import Datasets
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.schema_types import Citation
-from optimizer.instance.plan_inputs import fleet_required
+from optimizer.instance.ambulance_rules import area_fleet_required, county_fleet_required, fleet_required
 from optimizer.outputs.facility_report import facility_rules_section, stock_changes_section
+from optimizer.outputs.feature_report import features_section
+from optimizer.outputs.plan_entry_report import plan_entries_section
+from optimizer.outputs.targets_report import targets_section
 from optimizer.solving.results import PlanResult
 from optimizer.solving.solve import OPTIMAL_REL_GAP
 
@@ -107,35 +111,23 @@ def render_report(
             f"{scenario.travel.urban_speed_kph:g} km/h (urban). Radii are straight-line km.",
             "",
         ]
-    lines += _targets_section(result)
+    lines += targets_section(result.targets, scenario)
     lines += _ambulance_section(result, scenario, data)
     lines += _subcentre_section(result, scenario, names)
     lines += _county_section(counties, scenario, data)
     lines += _allocation_section(result, scenario)
     lines += stock_changes_section(result, sorted(scenario.resources))
     lines += facility_rules_section(result)
+    if result.features is not None:
+        lines += features_section(result, scenario, feature_target_table(result.features, scenario, data))
     if comparison is not None:
         lines += _comparison_section(comparison)
     lines += _coverage_section(result)
     lines += _cost_section(result)
     lines += _estimates_section(scenario, data)
     lines += _scope_section(scenario)
+    lines += plan_entries_section(result.plan_entries)
     return "\n".join(lines) + "\n"
-
-
-def _targets_section(result: PlanResult) -> list[str]:
-    table = result.targets[
-        ["id", "indicator", "unit", "baseline", "target", "achieved", "met", "gap", "binding", "source"]
-    ].copy()
-    table["met"] = ["met" if met else "**missed**" for met in table["met"]]
-    table["binding"] = ["约束性" if binding else "预期性" for binding in table["binding"]]
-    missed = result.targets.loc[~result.targets["met"], "indicator"].tolist()
-    verdict = (
-        "All targets the model acts on are met."
-        if not missed
-        else (f"{len(missed)} target(s) missed: {'、'.join(missed)} — see the gap column.")
-    )
-    return ["## Plan targets", "", verdict, "", _markdown(table), ""]
 
 
 def _ambulance_section(result: PlanResult, scenario: Scenario, data: Datasets) -> list[str]:
@@ -143,17 +135,32 @@ def _ambulance_section(result: PlanResult, scenario: Scenario, data: Datasets) -
     if settings is None:
         return []
     population = data.total_population
-    plan_reading = fleet_required(settings, population, settings.base_multiplier)
+    plan_reading = area_fleet_required(settings, data)
     other_reading = fleet_required(settings, population, settings.alternative_base_multiplier)
     fleet = int(result.allocation["ambulances"].sum())
     bases = result.allocation[result.allocation["ambulances"] > 0]
+    if settings.base_multiplier_by_county:
+        names = dict(zip(data.counties["county_code"].astype(str), data.counties["county_name"], strict=True))
+        rule = "each county at its own bases: " + ", ".join(
+            f"{names.get(c, c)} {settings.base_multiplier_by_county[c]:g}× → {n}"
+            for c, n in county_fleet_required(settings, data).items()
+        )
+    else:
+        rule = f"{settings.base_multiplier:g} × residents"
+    radius = (
+        f"Every town within {settings.urban_radius_km:g} km (urban) / {settings.rural_radius_km:g} km (rural) of a "
+        f"base holding a vehicle ({'a hard rule' if settings.radius_hard else 'coverage only'}); "
+        f"{settings.rural_preferred_radius_km:g} km rural preferred in the coverage term."
+    )
+    if settings.response_mean_max_min is not None:
+        radius += f" Mean response at most {settings.response_mean_max_min:g} min (row `ambulance_response_mean`)."
     return [
         "## Ambulances",
         "",
-        f"Fleet rule (scenario reading): 1 vehicle per {settings.per_population:,} × {settings.base_multiplier:g} "
-        f"residents + {settings.extra_special_vehicles} special → **{plan_reading}** vehicles. The other reading "
+        f"Fleet rule (scenario reading): 1 vehicle per {settings.per_population:,} of {rule}, "
+        f"+ {settings.extra_special_vehicles} special → **{plan_reading}** vehicles. The other reading "
         f"(base × {settings.alternative_base_multiplier:g}) would require **{other_reading}**. Planned fleet: "
-        f"**{fleet}** at {len(bases)} bases.",
+        f"**{fleet}** at {len(bases)} bases. {radius}",
         "",
         f"Decision: {settings.decision}",
         "",

@@ -7,20 +7,24 @@ facility, coverage per town, every target with baseline/target/achieved/met, and
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import pulp
 
 from models.planner import PlanModel
-from models.tolerances import FEASIBILITY_TOL
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
 from optimizer.inputs.facility_stock import counted_other_stock
 from optimizer.inputs.scenario import RatioTarget, Scenario
-from optimizer.instance.plan_inputs import ambulance_standard, existing_fleet, fleet_required, population_of
+from optimizer.instance.ambulance_rules import ambulance_standard, existing_fleet
+from optimizer.instance.plan_inputs import population_of
+from optimizer.solving.feature_results import feature_table
+from optimizer.solving.rule_kinds import RULE_KINDS
+from optimizer.solving.rule_rows import Row, RuleContext, gap_of, rule_row, rule_table, whole_units
+from optimizer.solving.rule_rows import is_met as is_met
 from optimizer.solving.solve import SolveReport
 
 
@@ -39,6 +43,10 @@ class PlanResult:
     free_choice_subcentres: tuple[str, ...] | None = None
     facility_rules: pd.DataFrame | None = None
     """Every rule at one facility, met or missed (`optimizer.analysis.facility_checks`), set by the pipeline."""
+    features: pd.DataFrame | None = None
+    """Every (facility, feature) pair the scenario allows, with has/opened/cost (`feature_results`)."""
+    plan_entries: pd.DataFrame | None = None
+    """Every statement of the plan with its status (`optimizer.analysis.plan_entry_status`), set by the pipeline."""
 
     @property
     def total_cost_cny(self) -> float:
@@ -70,8 +78,11 @@ def extract(
         # the facility each town is assigned to under the hierarchy's assignment rule
         assigned = {t: str(node[1]) for (t, node), var in model.hierarchy.assign.items() if _integer(var) == 1}
         towns["hierarchy_node"] = towns["code"].map(assigned)
-    targets = target_table(allocation, scenario, data)
     cost = _cost(allocation, scenario, data)
+    features = feature_table(model, scenario, data) if scenario.features else None
+    if features is not None:
+        cost["features"] = float(features["cost_cny"].sum())
+    targets = target_table(allocation, scenario, data, towns=towns, cost_cny=cost, features=features)
     return PlanResult(
         scenario_id=scenario.scenario.id,
         solve=report,
@@ -81,6 +92,7 @@ def extract(
         cost_cny=cost,
         budget_cny=scenario.budget.budget_cny.value,
         travel_source=matrix.source,
+        features=features,
     )
 
 
@@ -175,79 +187,73 @@ def achieved_value(allocation: pd.DataFrame, scenario: Scenario, data: Datasets,
     return amount
 
 
-def is_met(value: float, target: float, bound: str) -> bool:
-    """Whether an achieved value meets a target, with a relative tolerance for rounding."""
-    tolerance = FEASIBILITY_TOL * max(1.0, abs(target))
-    if bound == ">=":
-        return value >= target - tolerance
-    if bound == "<=":
-        return value <= target + tolerance
-    return abs(value - target) <= tolerance
+def target_table(
+    allocation: pd.DataFrame,
+    scenario: Scenario,
+    data: Datasets,
+    *,
+    towns: pd.DataFrame | None = None,
+    facility_rules: pd.DataFrame | None = None,
+    cost_cny: Mapping[str, float] | None = None,
+    features: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per plan target, then one per rule the model enforces (`optimizer.solving.rule_kinds`).
+
+    `towns` (coverage per town) gives the radius and response rows, `facility_rules` the rows of the
+    rules at facilities, `features` the feature targets' rows; without them those rows are left out.
+    `cost_cny` is the cost by item (default: recomputed from the allocation).
+    """
+    rows = [_target_row(allocation, scenario, data, target) for target in scenario.targets]
+    cost = dict(cost_cny) if cost_cny is not None else _cost(allocation, scenario, data)
+    context = RuleContext(
+        allocation, scenario, data, cost, towns=towns, facility_rules=facility_rules, features=features
+    )
+    return rule_table(rows, RULE_KINDS, context)
 
 
-def target_table(allocation: pd.DataFrame, scenario: Scenario, data: Datasets) -> pd.DataFrame:
-    """One row per plan target the model acts on, plus the fleet, sub-centre and budget rules."""
-    rows = []
-    for target in scenario.targets:
-        achieved = achieved_value(allocation, scenario, data, target)
-        gap = target.value - achieved if target.bound == ">=" else achieved - target.value
-        rows.append(
-            {
-                "id": target.id,
-                "indicator": target.indicator_zh,
-                "unit": target.unit,
-                "bound": target.bound,
-                "baseline": target.baseline,
-                "target": target.value,
-                "achieved": round(achieved, 6),
-                "met": is_met(achieved, target.value, target.bound),
-                "gap": round(max(gap, 0.0), 6),
-                "binding": target.binding,
-                "hard": target.hard,
-                "source": target.source.label(),
-            }
+def _target_row(allocation: pd.DataFrame, scenario: Scenario, data: Datasets, target: RatioTarget) -> Row:
+    """A ratio target, its gap also in whole units of its resource (through the population denominator
+    of a per-1,000 target, the achieved denominator of a per-resource one)."""
+    achieved = achieved_value(allocation, scenario, data, target)
+    gap = gap_of(achieved, target.value, target.bound)
+    if target.kind == "per_population" and target.denominator_population and target.denominator_size:
+        units = gap * population_of(data, target.denominator_population) / target.denominator_size
+    elif target.kind == "per_resource" and target.denominator_resource:
+        levels = target.denominator_facility_levels or target.facility_levels
+        units = gap * achieved_amount(
+            allocation, scenario, data, target.denominator_resource, levels, target.include_other_stock
         )
-    if scenario.ambulances is not None:
-        settings = scenario.ambulances
-        required = fleet_required(settings, data.total_population, settings.base_multiplier)
-        fleet = int(allocation["ambulances"].sum())
-        rows.append(
-            {
-                "id": "ambulance_fleet",
-                "indicator": "救护车数量",
-                "unit": "vehicles",
-                "bound": ">=",
-                "baseline": existing_fleet(settings, data)
-                if settings.existing_fleet is not None or data.stock.known("ambulances")
-                else None,
-                "target": required,
-                "achieved": fleet,
-                "met": fleet >= required,
-                "gap": max(required - fleet, 0),
-                "binding": settings.fleet_binding,
-                "hard": settings.fleet_hard,
-                "source": settings.fleet_source.label(),
-            }
-        )
-    if scenario.subcentres is not None:
-        chosen = int(allocation["is_subcentre"].sum())
-        rows.append(
-            {
-                "id": "subcentres",
-                "indicator": "县域医疗卫生次中心",
-                "unit": "sub-centres",
-                "bound": "=",
-                "baseline": None,
-                "target": scenario.subcentres.count,
-                "achieved": chosen,
-                "met": chosen == scenario.subcentres.count,
-                "gap": abs(scenario.subcentres.count - chosen),
-                "binding": False,
-                "hard": True,
-                "source": scenario.subcentres.source.label(),
-            }
-        )
-    return pd.DataFrame(rows)
+    else:
+        units = gap
+    return rule_row(
+        rule_id=target.id,
+        rule_kind="target",
+        indicator=target.indicator_zh,
+        unit=target.unit,
+        bound=target.bound,
+        baseline=target.baseline,
+        target=target.value,
+        achieved=achieved,
+        binding=target.binding,
+        hard=target.hard,
+        cited=target.source,
+        gap_unit=scenario.resources[target.resource].unit,
+        gap_units=whole_units(units) if math.isfinite(units) else units,
+    )
+
+
+def with_facility_rules(result: PlanResult, table: pd.DataFrame, scenario: Scenario, data: Datasets) -> PlanResult:
+    """`result` with its facility rule table, and the targets table with the rows aggregated from it."""
+    targets = target_table(
+        result.allocation,
+        scenario,
+        data,
+        towns=result.towns,
+        facility_rules=table,
+        cost_cny=result.cost_cny,
+        features=result.features,
+    )
+    return replace(result, facility_rules=table, targets=targets)
 
 
 def added_units(allocation: pd.DataFrame, scenario: Scenario, data: Datasets, resource: str) -> float:

@@ -37,9 +37,8 @@ class SweepSpec:
 
     parameter: str
     values: tuple[float, ...]
-    """The levels in the parameter's own unit (CNY for the budget), ascending."""
-    integer: bool
-    """True when the parameter takes whole numbers (a count of sub-centres): levels are rounded."""
+    """The levels in the parameter's own unit (CNY for the budget), ascending; whole numbers when the
+    parameter takes whole numbers (a count of sub-centres)."""
     baseline: float
     """The scenario's own value, marked in the tables and the trade-off chart."""
 
@@ -124,7 +123,7 @@ def budget_levels(text: str, *, steps: int, scenario_budget_cny: float) -> Sweep
     if low < 0:
         raise SweepOptionError(f"--budget '{text}': a budget cannot be negative; e.g. {example}")
     values = _spaced(low, high, steps, integer=False, option="--budget")
-    return SweepSpec(BUDGET_PARAMETER, tuple(round(v, 2) for v in values), False, scenario_budget_cny)
+    return SweepSpec(BUDGET_PARAMETER, tuple(round(v, 2) for v in values), scenario_budget_cny)
 
 
 def param_levels(text: str, *, steps: int | None, scenario: Scenario) -> SweepSpec:
@@ -152,7 +151,7 @@ def param_levels(text: str, *, steps: int | None, scenario: Scenario) -> SweepSp
     count = steps if steps is not None else (int(high - low) + 1 if integer else DEFAULT_STEPS)
     values = _spaced(low, high, count, integer=integer, option=f"--param {path}")
     parameter = path if not path.endswith(".value") else path.removesuffix(".value")
-    return SweepSpec(parameter, values, integer, float(current))
+    return SweepSpec(parameter, values, float(current))
 
 
 def _field_value(raw: Mapping[str, Any], parts: Sequence[str], label: str) -> float:

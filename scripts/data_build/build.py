@@ -1,4 +1,4 @@
-"""Run the build steps in order, from data-raw, the seed plans and the specs to the nine files of ``data/``."""
+"""Run the build steps in order, from data-raw, the seed plans and the specs to the eleven files of ``data/``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from data_build.facilities import FACILITY_COLUMNS, facility_rows, place_by_addr
 from data_build.facility_stock import STOCK_COLUMNS, stock_facilities, stock_rows
 from data_build.geo import Point
 from data_build.grades import add_grade_columns
+from data_build.plan_entries import PLAN_ENTRY_COLUMNS, plan_entries_provenance, plan_entry_rows
 from data_build.population import allocate_county, allocate_xiushan, assign_units
 from data_build.provenance import facilities_provenance, population_provenance
 from data_build.raw import read_adcode, read_counties, read_fever_clinics, read_geonames, read_townships, read_xiushan
@@ -28,8 +29,9 @@ logger = logging.getLogger(__name__)
 BEDS_COLUMNS = ("county_code", "facility_id", "name", "plan_beds", "year", "source")
 
 
-def build(raw: Path, seeds: Path, out: Path) -> None:
-    """Run the whole build from ``raw``, ``seeds`` and the spec files in ``specs/`` into ``out``."""
+def build(raw: Path, seeds: Path, plan_targets: Path, out: Path) -> None:
+    """Run the whole build from ``raw``, ``seeds``, the extracted plan entries (``plan_targets``:
+    targets.yaml) and the spec files in ``specs/`` into ``out``."""
     specs = load_specs()
     stock_specs = load_stock_specs()
     log = BuildLog()
@@ -72,6 +74,7 @@ def build(raw: Path, seeds: Path, out: Path) -> None:
     facilities = add_grade_columns(facilities, stock_specs.grades)
     planned = {(LU, name): (n, f"{SEED_LU}:L{line}") for name, n, line in table2}
     stock, stock_uses = stock_rows(stock_facilities(facilities, by_code, planned), counties, stock_specs)
+    entries = plan_entry_rows(plan_targets, seed_lines)
     ids = {row[1]: row[0] for row in facilities if row[2] == LU}
     beds = sorted([LU, ids[name], name, str(n), "2025", f"{SEED_LU}:L{line}"] for name, n, line in table2)
 
@@ -90,11 +93,14 @@ def build(raw: Path, seeds: Path, out: Path) -> None:
         out / "facilities" / "PROVENANCE.md", facilities_provenance(facilities, moves, stock, stock_uses, stock_specs)
     )
     write_atomic(out / "boundaries" / "PROVENANCE.md", BOUNDARIES_PROVENANCE)
+    write_csv(out / "plans" / "plan_entries.csv", PLAN_ENTRY_COLUMNS, entries)
+    write_atomic(out / "plans" / "PROVENANCE.md", plan_entries_provenance(entries))
     logger.info(
-        "wrote %d townships, %d facilities, %d bed rows, %d stock rows to %s",
+        "wrote %d townships, %d facilities, %d bed rows, %d stock rows, %d plan entries to %s",
         len(townships),
         len(facilities),
         len(beds),
         len(stock),
+        len(entries),
         out,
     )

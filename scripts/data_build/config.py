@@ -45,8 +45,10 @@ PLAN_AREAS: dict[str, tuple[str, ...]] = {
 }
 """Seed plan file → the county codes it plans for."""
 
-PLANS_NAMING_SUBCENTRES = frozenset({SEED_LU, SEED_XIUSHAN})
-"""Plans that name their sub-centres; elsewhere every THC of a 镇 is a sub-centre candidate."""
+PLANS_NAMING_EVERY_SUBCENTRE = frozenset({SEED_LU})
+"""Plans that name every sub-centre they announce (Lu: 4 of 4, 003 L558); elsewhere every THC of a 镇 is a
+sub-centre candidate too, so the model can choose the ones the plan does not name (decision A26 (a);
+Xiushan announces 7 rural regional centres, 004 L1272, and names 6, L1286–L1290)."""
 
 LEVEL_CODES = {
     "county_general_hospital": "GH",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from data_build.config import LEVEL_CODES, PLAN_AREAS, PLANS_NAMING_SUBCENTRES, STUDY_COUNTIES
+from data_build.config import LEVEL_CODES, PLAN_AREAS, PLANS_NAMING_EVERY_SUBCENTRE, STUDY_COUNTIES
 from data_build.geo import Point
 from data_build.raw import FEVER_CLINICS
 from data_build.records import County, FacilitySpec, Township
@@ -127,7 +127,7 @@ def facility_row(
             "county_seat_approximate": "county_seat_approximate",
         }.get(town.location_source, "missing")
     candidate = spec.level == "central_thc" or (
-        seed not in PLANS_NAMING_SUBCENTRES and spec.level == "thc" and town.type == "镇"
+        seed not in PLANS_NAMING_EVERY_SUBCENTRE and spec.level == "thc" and town.type == "镇"
     )
     source = spec.seed if spec.line == 0 else f"{spec.seed}:L{spec.line}"
     if spec.town_source:

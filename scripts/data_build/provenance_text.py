@@ -126,7 +126,8 @@ FACILITY_COLUMN_DOCS = (
     ("plan_role", "role the seed gives, with line numbers"),
     (
         "subcentre_candidate",
-        "central THCs; in plans naming no sub-centre (000, 001, 002) also every THC of a 镇",
+        "central THCs; in plans that do not name every sub-centre they announce (000, 001, 002, and 004, which "
+        "names 6 of its 7 rural regional centres) also every THC of a 镇",
     ),
     (
         "named_subcentre",

@@ -81,7 +81,7 @@ def lu_specs(
         stem = re.sub(r"(街道社区卫生服务中心|中心卫生院|镇卫生院)$", "", name.removeprefix("泸县"))
         town = by_stem[stem]
         level = "central_thc" if name.endswith("中心卫生院") else "chc" if name.endswith("服务中心") else "thc"
-        role = roles.get(stem, TownRole("", named_subcentre=False, named_emergency_station=False))
+        role = roles.get(stem, TownRole())
         used_stems.add(stem)
         specs.append(
             FacilitySpec(

@@ -24,11 +24,11 @@ Mergers = dict[str, tuple[str, str]]
 
 @dataclass(frozen=True)
 class TownRole:
-    """What Lu County's plan (003) says of the THC of one town, found by name stem."""
+    """What Lu County's plan (003) says of the THC of one town, found by name stem (`TownRole()`: nothing)."""
 
-    plan_role: str
-    named_subcentre: bool
-    named_emergency_station: bool
+    plan_role: str = ""
+    named_subcentre: bool = False
+    named_emergency_station: bool = False
 
 
 @dataclass(frozen=True)

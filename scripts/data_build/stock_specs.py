@@ -24,11 +24,11 @@ the plan that concerns this one facility (× the county's census population), or
 
 @dataclass(frozen=True)
 class Citation:
-    """A seed line and the text that must start on it (empty seed: no citation)."""
+    """A seed line and the text that must start on it (empty seed, `Citation()`: no citation)."""
 
-    seed: str
-    line: int
-    needle: str
+    seed: str = ""
+    line: int = 0
+    needle: str = ""
     """Text that must stand on that line of the seed (the build fails otherwise)."""
 
     def __str__(self) -> str:
@@ -134,7 +134,7 @@ def _whole(problems: Problems, where: str, row: dict[str, str], field: str, defa
 
 def _citation(problems: Problems, where: str, row: dict[str, str], *, required: bool) -> Citation:
     if not row["seed"] and not required and not row["line"] and not row["needle"]:
-        return Citation("", 0, "")
+        return Citation()
     seed = problems.choice(where, row, "seed", PLAN_AREAS)
     if not row["line"].isdigit() or int(row["line"]) < 1:
         problems.add(where, "line", f"{row['line']!r} is not a line number")

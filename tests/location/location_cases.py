@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.location.location_common import FloatArray, coverage_from_distance
 from models.outcome import SolveOutcome
 from optimizer.inputs.solver_settings import SolverSettings
 from optimizer.solving.solve import SolveReport, solve
@@ -19,8 +20,17 @@ class Tiny:
 
     demand_ids: tuple[str, ...]
     site_ids: tuple[str, ...]
-    distance: np.ndarray
-    weight: np.ndarray
+    distance: FloatArray
+    weight: FloatArray
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        """The weights as the tuple of floats the coverage models take."""
+        return tuple(float(w) for w in self.weight)
+
+    def covering(self, radius_km: float) -> dict[str, tuple[str, ...]]:
+        """Site → the demand points within `radius_km` of it (`coverage_from_distance`)."""
+        return coverage_from_distance(self.distance, radius_km, self.demand_ids, self.site_ids)
 
 
 def tiny(seed: int, n_demand: int = 7, n_site: int = 6) -> Tiny:

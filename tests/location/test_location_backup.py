@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -13,7 +15,7 @@ from models.location.backup_coverage import (
     build_mexclp_model,
     expected_coverage,
 )
-from models.location.location_common import LocationInputError, coverage_from_distance, invert
+from models.location.location_common import LocationInputError, invert
 from tests.location.location_cases import SEEDS, run, tiny
 from tests.support import SOLVERS, TOL
 
@@ -82,27 +84,28 @@ def placements(sites: tuple[str, ...], p: int, cap: int) -> list[dict[str, int]]
     return found
 
 
+def assert_matches_brute_force(
+    inputs: DSMInputs | MEXCLPInputs,
+    build: Callable[[Any], Any],
+    value: Callable[[Any, dict[str, int]], float | None],
+    solver: str,
+) -> None:
+    """The model's optimum equals the best `value` over every placement of 3 vehicles, at most 2 per
+    station (placements `value` rejects with None are skipped), and its own placement attains it."""
+    values = [v for pl in placements(inputs.site_ids, 3, 2) if (v := value(inputs, pl)) is not None]
+    model = build(inputs)
+    report = run(model.problem, solver)
+    assert report.objective == pytest.approx(max(values), abs=TOL)
+    assert value(inputs, model.stationed()) == pytest.approx(max(values), abs=TOL)
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_dsm_matches_brute_force(solver: str, seed: int) -> None:
     case = tiny(seed, n_demand=7, n_site=5)
-    r1 = coverage_from_distance(case.distance, 4.0, case.demand_ids, case.site_ids)
-    r2 = coverage_from_distance(case.distance, 9.0, case.demand_ids, case.site_ids)
-    inputs = DSMInputs(
-        case.demand_ids,
-        case.site_ids,
-        tuple(float(w) for w in case.weight),
-        r1,
-        r2,
-        p=3,
-        alpha=0.4,
-        site_capacity=(2,) * 5,
-    )
-    values = [v for pl in placements(case.site_ids, 3, 2) if (v := dsm_value(inputs, pl)) is not None]
-    model = build_dsm_model(inputs)
-    report = run(model.problem, solver)
-    assert report.objective == pytest.approx(max(values), abs=TOL)
-    assert dsm_value(inputs, model.stationed()) == pytest.approx(max(values), abs=TOL)
+    r1, r2 = case.covering(4.0), case.covering(9.0)
+    inputs = DSMInputs(case.demand_ids, case.site_ids, case.weights, r1, r2, p=3, alpha=0.4, site_capacity=(2,) * 5)
+    assert_matches_brute_force(inputs, build_dsm_model, dsm_value, solver)
 
 
 # Hand example for MEXCLP (q = 0.5, p = 2): stations A, B; point 1 (w 100) reached by A and B,
@@ -131,18 +134,8 @@ def test_mexclp_hand_example(solver: str) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_mexclp_matches_brute_force(solver: str, seed: int) -> None:
     case = tiny(seed, n_demand=7, n_site=5)
-    coverage = coverage_from_distance(case.distance, 5.0, case.demand_ids, case.site_ids)
+    coverage = case.covering(5.0)
     inputs = MEXCLPInputs(
-        case.demand_ids,
-        case.site_ids,
-        tuple(float(w) for w in case.weight),
-        coverage,
-        p=3,
-        busy_fraction=0.3,
-        site_capacity=(2,) * 5,
+        case.demand_ids, case.site_ids, case.weights, coverage, p=3, busy_fraction=0.3, site_capacity=(2,) * 5
     )
-    best = max(expected_coverage(inputs, pl) for pl in placements(case.site_ids, 3, 2))
-    model = build_mexclp_model(inputs)
-    report = run(model.problem, solver)
-    assert report.objective == pytest.approx(best, abs=TOL)
-    assert expected_coverage(inputs, model.stationed()) == pytest.approx(best, abs=TOL)
+    assert_matches_brute_force(inputs, build_mexclp_model, expected_coverage, solver)

@@ -14,7 +14,7 @@ from models.location.capacitated_p_median import (
     capacity_violations,
 )
 from models.location.coverage import CoverageInputs, build_coverage_model, covered_demand
-from models.location.location_common import LocationInputError, coverage_from_distance
+from models.location.location_common import LocationInputError
 from tests.location.location_cases import SEEDS, run, tiny
 from tests.support import SOLVERS, TOL
 
@@ -27,7 +27,7 @@ def subsets(ids: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 def test_coverage_sets_hold_only_pairs_within_the_radius() -> None:
     case = tiny(1)
-    coverage = coverage_from_distance(case.distance, RADIUS_KM, case.demand_ids, case.site_ids)
+    coverage = case.covering(RADIUS_KM)
     pairs = {(s, d) for s, ds in coverage.items() for d in ds}
     expected = {
         (case.site_ids[c], case.demand_ids[r])
@@ -45,7 +45,7 @@ def test_coverage_sets_hold_only_pairs_within_the_radius() -> None:
 def test_lscp_matches_brute_force(solver: str, seed: int) -> None:
     case = tiny(seed)
     radius = 6.0
-    coverage = coverage_from_distance(case.distance, radius, case.demand_ids, case.site_ids)
+    coverage = case.covering(radius)
     cost = tuple(float(c) for c in np.random.default_rng(seed).integers(1, 10, len(case.site_ids)))
     inputs = CoverageInputs(case.demand_ids, case.site_ids, coverage, kind="lscp", site_cost=cost)
     model = build_coverage_model(inputs)
@@ -62,7 +62,7 @@ def test_lscp_matches_brute_force(solver: str, seed: int) -> None:
 
 def test_lscp_refuses_uncoverable_demand_before_the_solve() -> None:
     case = tiny(1)
-    coverage = coverage_from_distance(case.distance, 0.5, case.demand_ids, case.site_ids)
+    coverage = case.covering(0.5)
     with pytest.raises(LocationInputError, match="have no candidate site within the radius"):
         CoverageInputs(case.demand_ids, case.site_ids, coverage, kind="lscp")
 
@@ -72,8 +72,8 @@ def test_lscp_refuses_uncoverable_demand_before_the_solve() -> None:
 @pytest.mark.parametrize("p", [1, 2])
 def test_mclp_matches_brute_force(solver: str, seed: int, p: int) -> None:
     case = tiny(seed)
-    coverage = coverage_from_distance(case.distance, RADIUS_KM, case.demand_ids, case.site_ids)
-    weight = tuple(float(w) for w in case.weight)
+    coverage = case.covering(RADIUS_KM)
+    weight = case.weights
     inputs = CoverageInputs(case.demand_ids, case.site_ids, coverage, kind="mclp", weight=weight, p=p)
     model = build_coverage_model(inputs)
     report = run(model.problem, solver)
@@ -86,8 +86,8 @@ def test_mclp_matches_brute_force(solver: str, seed: int, p: int) -> None:
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_mclp_keeps_fixed_sites_open(solver: str) -> None:
     case = tiny(2)
-    coverage = coverage_from_distance(case.distance, RADIUS_KM, case.demand_ids, case.site_ids)
-    weight = tuple(float(w) for w in case.weight)
+    coverage = case.covering(RADIUS_KM)
+    weight = case.weights
     fixed = (sorted(case.site_ids)[0],)
     inputs = CoverageInputs(case.demand_ids, case.site_ids, coverage, kind="mclp", weight=weight, p=2, fixed_open=fixed)
     model = build_coverage_model(inputs)

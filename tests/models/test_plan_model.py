@@ -22,21 +22,14 @@ TOWNS = ("A", "B", "C", "D")
 POPULATION = {"A": 40.0, "B": 30.0, "C": 20.0, "D": 10.0}
 FACILITIES = ("F1", "F2", "F3")
 SITE = {"F1": "A", "F2": "B", "F3": "C"}
-# Travel minutes town → facility (symmetric-ish hand matrix) and straight km.
-MINUTES = {
-    ("A", "F1"): 0.0,
-    ("A", "F2"): 10.0,
-    ("A", "F3"): 25.0,
-    ("B", "F1"): 10.0,
-    ("B", "F2"): 0.0,
-    ("B", "F3"): 15.0,
-    ("C", "F1"): 25.0,
-    ("C", "F2"): 15.0,
-    ("C", "F3"): 0.0,
-    ("D", "F1"): 40.0,
-    ("D", "F2"): 20.0,
-    ("D", "F3"): 12.0,
+# Travel minutes town → facility (a symmetric-ish hand matrix; columns F1, F2, F3).
+MINUTES_TO = {
+    "A": (0.0, 10.0, 25.0),
+    "B": (10.0, 0.0, 15.0),
+    "C": (25.0, 15.0, 0.0),
+    "D": (40.0, 20.0, 12.0),
 }
+MINUTES = {(t, f): m for t, row in MINUTES_TO.items() for f, m in zip(FACILITIES, row, strict=True)}
 WEIGHTS = plan_weights()
 LIMIT_MIN = 60.0
 BEDS_REQUIRED = 10.0

@@ -18,9 +18,10 @@ import pytest
 from typer.testing import CliRunner
 
 from optimizer.cli.commands import app
-from tests.support import ROOT
+from tests.support import LU_BUDGET_TEXT, ROOT
 
 SCENARIO = "scenarios/lu_county.toml"
+DEFAULTS = "scenarios/defaults/national.toml"
 TOWNS = "data/population/townships.csv"
 FACILITIES = "data/facilities/facilities.csv"
 COUNTIES = "data/population/counties.csv"
@@ -183,7 +184,7 @@ CASES = [
     ),
     Case(
         "wrong_unit_text",
-        text("scenarios/defaults/national.toml", "max_per_base = 6", 'max_per_base = "6 vehicles"'),
+        text(DEFAULTS, "max_per_base = 6", 'max_per_base = "6 vehicles"'),
         SCENARIO,
         "ambulances.max_per_base: Input should be a valid integer",
     ),
@@ -274,14 +275,14 @@ CASES = [
     ),
     Case(
         "detour_below_one",
-        text("scenarios/defaults/national.toml", "detour_factor = 1.5", "detour_factor = 0.9"),
+        text(DEFAULTS, "detour_factor = 1.5", "detour_factor = 0.9"),
         SCENARIO,
         "travel.detour_factor: Input should be greater than 1",
     ),
     Case(
         "defaults_missing",
-        delete("scenarios/defaults/national.toml"),
-        "scenarios/defaults/national.toml",
+        delete(DEFAULTS),
+        DEFAULTS,
         "(file): not found",
     ),
     Case(
@@ -476,19 +477,19 @@ CASES = [
     ),
     Case(
         "budget_huge",
-        text(SCENARIO, "budget_cny = { value = 765000000,", "budget_cny = { value = 1e308,"),
+        text(SCENARIO, LU_BUDGET_TEXT, "budget_cny = { value = 1e308,"),
         SCENARIO,
         "budget.budget_cny.value: Input should be less than or equal to 10000000000000",
     ),
     Case(
         "budget_nan",
-        text(SCENARIO, "budget_cny = { value = 765000000,", "budget_cny = { value = nan,"),
+        text(SCENARIO, LU_BUDGET_TEXT, "budget_cny = { value = nan,"),
         SCENARIO,
         "budget.budget_cny.value: Input should be a finite number: got nan; give a finite number",
     ),
     Case(
         "budget_inf",
-        text(SCENARIO, "budget_cny = { value = 765000000,", "budget_cny = { value = inf,"),
+        text(SCENARIO, LU_BUDGET_TEXT, "budget_cny = { value = inf,"),
         SCENARIO,
         "budget.budget_cny.value: Input should be a finite number",
     ),
@@ -565,7 +566,7 @@ CASES = [
     # plans that cannot be met
     Case(
         "budget_below_mandatory",
-        text(SCENARIO, "budget_cny = { value = 765000000,", "budget_cny = { value = 1000,"),
+        text(SCENARIO, LU_BUDGET_TEXT, "budget_cny = { value = 1000,"),
         SCENARIO,
         "these hard rules cannot all hold together: spend at most 1,000 CNY",
     ),

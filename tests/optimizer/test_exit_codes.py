@@ -227,5 +227,5 @@ def test_a_sweep_exit_code_follows_its_levels(
     from optimizer.whatif.sweep import SweepResult
 
     table = pd.DataFrame({"outcome": outcomes, "violations": violations})
-    result = SweepResult(SweepSpec("budget.budget_cny", (1.0,), False, 1.0), table, "sequential", False, 0.0, 1)
+    result = SweepResult(SweepSpec("budget.budget_cny", (1.0,), 1.0), table, "sequential", False, 0.0, 1)
     assert sweep_exit_code(result) is code

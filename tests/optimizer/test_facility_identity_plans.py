@@ -102,8 +102,11 @@ def test_mianyang_specialty_hospitals_stay_inside_their_grade_band(name: str) ->
 
 def test_a_budget_cut_changes_only_what_the_cut_causes(tmp_path: Path) -> None:
     """Lu at its budget and at −20 %: the cut only takes additions away (no resource grows in total), and a
-    free sub-resource (TCM or paediatric staff, costed under their parent) moves only where its parent moves.
-    Before facilities kept their stock, such a diff listed 59 changes, most of them free reshuffles."""
+    free sub-resource with a base-year stock per facility (TCM physicians, costed under physicians) moves only
+    where its parent moves, or elsewhere to make up for such a move: the stability tie-break of (R7) holds it
+    at its stock otherwise. Before facilities kept their
+    stock, such a diff listed 59 changes, most of them free reshuffles. (Paediatric staff have no published
+    stock per facility, so no tie-break fixes where a free paediatric physician sits between equal plans.)"""
     full = _solved("lu_county").plan.allocation.set_index("facility_id")
     budget = int(load_scenario(LU_SCENARIO).budget.budget_cny.value)
     path = lu_variant(tmp_path, (f"budget_cny = {{ value = {budget},", f"budget_cny = {{ value = {budget * 8 // 10},"))
@@ -113,7 +116,9 @@ def test_a_budget_cut_changes_only_what_the_cut_causes(tmp_path: Path) -> None:
     for spec in solved.inputs.allocation.resources:
         change = cut[spec.name] - full[spec.name]
         assert change.sum() <= 0, spec.name
-        if spec.unit_cost_cny == 0 and spec.subset_of is not None:
+        if spec.unit_cost_cny == 0 and spec.subset_of is not None and spec.base_stock:
             parent = cut[spec.subset_of] - full[spec.subset_of]
-            moved = change[change != 0].index
-            assert (parent.loc[moved] != 0).all(), (spec.name, list(moved))
+            # a free sub-resource moves where its parent moves, and elsewhere only to make up for that
+            # (TCM physicians lost with the physicians a cut removes are re-designated at another facility)
+            free, caused = change[parent == 0].abs().sum(), change[parent != 0].abs().sum()
+            assert free <= caused, (spec.name, change[(change != 0) & (parent == 0)].to_dict())

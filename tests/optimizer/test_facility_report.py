@@ -14,12 +14,25 @@ from optimizer.pipeline import ViolationPolicy, prepare, solve_plan
 from optimizer.solving.results import PlanResult
 from tests.support import LU_SCENARIO
 
+RULE_FIELDS = (
+    "facility_name", "facility_id", "rule_id", "kind", "resource", "required_min", "required_max", "allowed_max",
+    "achieved", "shortfall", "met", "kept_above_band", "source",
+)  # fmt: skip
+# A missed soft staff rule, and beds kept above their band: two rows of `facility_rules.csv` in RULE_FIELDS order.
+MISSED_NURSES = (
+    "甲医院", "F1", "nurses_per_bed", "staff_per_bed", "nurses", 40.0, None, None,
+    31.0, 9.0, False, False, "1994 standard",
+)  # fmt: skip
+KEPT_BEDS = (
+    "乙中心", "F2", "chc_beds", "beds_band", "beds", None, 50.0, 81.0,
+    81.0, 0.0, True, True, "2006 standard",
+)  # fmt: skip
 
-def _row(**values: object) -> dict[str, object]:
-    row: dict[str, object] = dict.fromkeys(COLUMNS)
-    row |= {"kind": "staff_per_bed", "per_resource": "beds", "hard": False, "kept_above_band": False}
-    row |= {"excess": 0.0, "shortfall": 0.0, "met": True}
-    return row | values
+
+def _rules_table(*rows: tuple[object, ...]) -> pd.DataFrame:
+    """A `facility_rules.csv` table of `rows` (in RULE_FIELDS order); other columns empty or at their default."""
+    defaults: dict[str, object] = dict.fromkeys(COLUMNS) | {"per_resource": "beds", "hard": False, "excess": 0.0}
+    return pd.DataFrame([defaults | dict(zip(RULE_FIELDS, row, strict=True)) for row in rows], columns=list(COLUMNS))
 
 
 @pytest.fixture(scope="module")
@@ -29,34 +42,7 @@ def plan() -> PlanResult:
 
 
 def test_missed_soft_rules_and_kept_stock_are_listed_with_their_gap_and_source(plan: PlanResult) -> None:
-    table = pd.DataFrame(
-        [
-            _row(
-                rule_id="nurses_per_bed",
-                facility_id="F1",
-                facility_name="甲医院",
-                resource="nurses",
-                required_min=40.0,
-                achieved=31.0,
-                shortfall=9.0,
-                met=False,
-                source="1994 standard",
-            ),
-            _row(
-                rule_id="chc_beds",
-                kind="beds_band",
-                facility_id="F2",
-                facility_name="乙中心",
-                resource="beds",
-                required_max=50.0,
-                allowed_max=81.0,
-                achieved=81.0,
-                kept_above_band=True,
-                source="2006 standard",
-            ),
-        ],
-        columns=list(COLUMNS),
-    )
+    table = _rules_table(MISSED_NURSES, KEPT_BEDS)
     text = "\n".join(facility_rules_section(replace(plan, facility_rules=table)))
     assert "| 甲医院 | F1 | nurses_per_bed | nurses | ≥ 40 | 31 | −9 | 1994 standard |" in text
     assert "| 乙中心 | F2 | chc_beds | beds | 50 | 81 |" in text

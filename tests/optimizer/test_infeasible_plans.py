@@ -10,9 +10,38 @@ from optimizer.analysis.diagnose import InfeasibilityReport
 from optimizer.analysis.facility_checks import kept_stock
 from optimizer.errors import InfeasiblePlanError
 from optimizer.pipeline import plan_scenario, prepare
-from tests.support import lu_variant
+from tests.support import LU_BUDGET_TEXT, lu_variant
 
 pytestmark = pytest.mark.slow
+
+
+BEDS_CAP = """
+[[targets]]
+id = "beds_cap"
+indicator_zh = "床位上限（测试）"
+resource = "beds"
+kind = "per_population"
+value = 5.0
+unit = "beds per 1,000 residents"
+bound = "<="
+denominator_size = 1000
+denominator_population = "residents"
+binding = true
+hard = true
+target_year = 2025
+source = { basis = "crafted for a test" }
+"""
+"""A hard cap of 5 beds per 1,000 residents, below the 2020 stock (7.05 per 1,000)."""
+TCM_CAP = """
+[[facility_limits]]
+id = "tcm_cap"
+resource = "beds"
+facility_ids = ["510521114-TC1"]
+max_value = 10
+hard = true
+source = { basis = "crafted for a test" }
+"""
+"""A hard cap of 10 beds at the TCM hospital, which must hold ≥ 20 infectious-disease beds."""
 
 
 def _explain(path: Path) -> InfeasibilityReport:
@@ -35,7 +64,7 @@ def test_fleet_rule_against_base_capacity(tmp_path: Path) -> None:
         (
             "base_multiplier = 1.0\n",
             "base_multiplier = 1.0\nfleet_hard = true\nmax_per_base = 6\n"
-            'eligible_levels = ["county_general_hospital"]\n',
+            'eligible_levels = ["county_general_hospital"]\nradius_hard = false\n',
         ),
     )
     report = _explain(path)
@@ -47,8 +76,9 @@ def test_fleet_rule_against_base_capacity(tmp_path: Path) -> None:
 def test_hard_target_against_the_budget(tmp_path: Path) -> None:
     """Physicians ≥ 2.9 per 1,000 made hard, with a budget of 1 M CNY: needs 268 more physicians.
 
-    Beds and vehicles are made free here, so the beds the grade bands force onto the base-year stock and
-    the vehicles of the named 120 stations cost nothing and only the physicians compete for the budget."""
+    Beds and vehicles are made free here and the plan's facility features left out, so the beds the grade
+    bands force onto the base-year stock, the vehicles of the named 120 stations and the hard fever rooms
+    cost nothing and only the physicians compete for the budget."""
     path = lu_variant(
         tmp_path,
         ("unit_cost_cny = { value = 385000,", "unit_cost_cny = { value = 0,"),
@@ -62,11 +92,12 @@ def test_hard_target_against_the_budget(tmp_path: Path) -> None:
             'value = 2.9\nunit = "physicians per 1,000 residents"\ndenominator_size = 1000\n'
             'denominator_population = "residents"\nbinding = false\nhard = true',
         ),
-        ("budget_cny = { value = 765000000,", "budget_cny = { value = 1000000,"),
+        (LU_BUDGET_TEXT, "budget_cny = { value = 1000000,"),
         (
             "honour_named = true\n",
             'honour_named = true\nupgrade_cost_cny = { value = 0, source = { basis = "test" } }\n',
         ),
+        drop=("features", "feature_targets"),  # their hard openings would take the budget first
     )
     report = _explain(path)
     assert ("budget", "budget") in _keys(report)
@@ -79,25 +110,7 @@ def test_hard_target_against_the_budget(tmp_path: Path) -> None:
 
 def test_upper_target_below_the_existing_stock(tmp_path: Path) -> None:
     """Beds ≤ 5 per 1,000 (hard) cannot hold while the 2020 stock (7.05 per 1,000) must be kept."""
-    path = lu_variant(
-        tmp_path,
-        append="""
-[[targets]]
-id = "beds_cap"
-indicator_zh = "床位上限（测试）"
-resource = "beds"
-kind = "per_population"
-value = 5.0
-unit = "beds per 1,000 residents"
-bound = "<="
-denominator_size = 1000
-denominator_population = "residents"
-binding = true
-hard = true
-target_year = 2025
-source = { basis = "crafted for a test" }
-""",
-    )
+    path = lu_variant(tmp_path, append=BEDS_CAP)
     report = _explain(path)
     assert ("target", "beds_cap") in _keys(report) and ("stock_floor", "beds") in _keys(report)
     # The least the plan can hold: the beds outside the modelled facilities (1,915, 003 L127) plus, in the
@@ -118,19 +131,7 @@ source = { basis = "crafted for a test" }
 
 def test_infectious_beds_against_a_facility_cap(tmp_path: Path) -> None:
     """The TCM hospital must hold ≥ 20 infectious-disease beds but is capped at 10 beds."""
-    path = lu_variant(
-        tmp_path,
-        append="""
-[[facility_limits]]
-id = "tcm_cap"
-resource = "beds"
-facility_ids = ["510521114-TC1"]
-max_value = 10
-hard = true
-source = { basis = "crafted for a test" }
-""",
-    )
-    report = _explain(path)
+    report = _explain(lu_variant(tmp_path, append=TCM_CAP))
     assert ("facility_limit", "tcm_cap") in _keys(report)
     others = {("bed_category", "infectious"), ("facility_limit", "inpatient_minimum")}
     others |= {("facility_limit", "tcm_tier3_beds"), ("stock_floor", "beds")}  # 三甲 ≥ 300 beds; its 2020 beds

@@ -18,7 +18,7 @@ from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.instance.plan_inputs import build_plan_inputs
 from optimizer.pipeline import plan_scenario, prepare
 from tests.optimizer.test_fuzz import LU_TOWNS, _write_project
-from tests.support import LU_SCENARIO, lu_variant
+from tests.support import LU_BUDGET_TEXT, LU_SCENARIO, lu_variant
 
 PLAIN_THC = "510521100-TH1"
 
@@ -95,8 +95,8 @@ def test_scenario_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("budget_cny = { value = 765000000,", "budget_cny = { value = inf,", "finite number"),
-        ("budget_cny = { value = 765000000,", "budget_cny = { value = 1e308,", "less than or equal to 10000000000000"),
+        (LU_BUDGET_TEXT, "budget_cny = { value = inf,", "finite number"),
+        (LU_BUDGET_TEXT, "budget_cny = { value = 1e308,", "less than or equal to 10000000000000"),
         ("value = 7.11", "value = nan", "finite number"),
         ("denominator_size = 1000\n", "denominator_size = 1e-300\n", "greater than or equal to 1"),
         ("value = 0.15\n", "value = 15\n", "give it as a fraction in [0, 1]"),

@@ -99,8 +99,13 @@ def test_every_target_value_is_printed_on_its_cited_line(name: str) -> None:
     for t in scenario(name).targets:
         assert t.source.seed == PLANS[name], f"{t.id} cites {t.source.seed}"
         assert t.source.line is not None
-        text = seed_line(t.source.seed, t.source.line)
-        assert any(form in text for form in printed_forms(t.value)), (
+        # the quote may run on over the seed's wrapped lines (a blank line between)
+        last = min(t.source.line + 2, len(seed_lines(t.source.seed)))
+        text = "".join(seed_line(t.source.seed, n) for n in range(t.source.line, last + 1))
+        # a level derived from an estimated base year (base + the plan's increment) shows its increment
+        increment = t.value - t.baseline if t.source.estimated and t.baseline is not None else None
+        forms = printed_forms(t.value) | (printed_forms(increment) if increment is not None else set())
+        assert any(form in text for form in forms), (
             f"{name}: {t.id} = {t.value} is not printed on {t.source.seed}:L{t.source.line}: {text[:120]}"
         )
 
@@ -150,7 +155,8 @@ def test_xiushan_facility_rules_and_regional_centres() -> None:
     assert (icu.min_share, icu.max_share, icu.hard) == (0.02, 0.05, False)
     assert_cited(seed, icu.source.line, "2%-5%", "重症监护")
     mch = next(size for size in plan.facility_sizes if size.id == "mch_hospital_beds")
-    assert (mch.value, mch.facility_id, mch.band, mch.hard) == (300, "500241001-MC1", (270, 330), True)
+    # "床位规模达到300张": a size to reach, exactly 300 (W fixed: neither a floor nor a ± 10 % band)
+    assert (mch.value, mch.facility_id, mch.band, mch.hard) == (300, "500241001-MC1", (300, 300), True)
     assert_cited(seed, mch.source.line, "300张")
     grades = {g.facility_id: g.grade for g in plan.facility_grades}
     assert grades == {"500241001-GH1": "general_tier3", "500241001-TC1": "tcm_tier3", "500241001-MC1": "mch_tier3"}
@@ -163,9 +169,9 @@ def test_xiushan_facility_rules_and_regional_centres() -> None:
     assert_cited(seed, plan.resources["beds"].unit_cost_cny.source.line, "38.50")
     centres = plan.subcentres
     assert centres is not None and centres.honour_named
-    assert len(centres.named_facility_ids) == 6  # the seed names 6 of its 7 (A26); the 7th is out_of_scope
+    # W fixed (A26 (a)): 7 centres, the 6 the seed names imposed and the 7th chosen among the THCs of 镇
+    assert centres.count == 7 and len(centres.named_facility_ids) == 6
     assert_cited(seed, centres.source.line, "农村区域医疗卫生中心7个")
-    assert any(item.id == "rural_regional_centre_seventh" for item in plan.out_of_scope)
 
 
 @needs_seeds
@@ -204,11 +210,12 @@ def test_mianyang_city_targets_and_a2_fleet() -> None:
     assert_cited(seed, plan.subcentres.source.line, "30个左右县域医疗卫生次中心")
     fleet = plan.ambulances
     assert fleet is not None
-    # A2 (b): districts 涪城/游仙/安州 at 1 per 30,000 (75) + counties and 江油 at 3× (264) = 339
-    city = 1_298_524 + 561_379 + 372_962
-    counties = 4_868_243 - city
-    expected = math.ceil(city / 30_000) + math.ceil(3 * counties / 30_000)
-    assert fleet_required(fleet, 4_868_243, fleet.base_multiplier) == expected == 339
+    # A2 (b): each district 涪城/游仙/安州 at 1 per 30,000, each county and 江油 at 3×, at its own bases
+    districts = {"510703": 1_298_524, "510704": 561_379, "510705": 372_962}
+    assert {c: m for c, m in fleet.base_multiplier_by_county.items() if m == 1.0} == dict.fromkeys(districts, 1.0)
+    assert set(fleet.base_multiplier_by_county) == set(MIANYANG_UNITS)
+    assert [fleet_required(fleet, p, 1.0) for p in districts.values()] == [44, 19, 13]
+    assert fleet_required(fleet, 955_811, 3.0) == math.ceil(3 * 955_811 / 30_000) == 96  # 三台
     assert fleet_required(fleet, 4_868_243, fleet.alternative_base_multiplier) == 487
     assert_cited(seed, 820, "以市为单位")
     assert_cited(seed, fleet.fleet_source.line, "300%")
@@ -235,8 +242,11 @@ def test_pingchang_2027_paediatric_and_psychiatry_targets() -> None:
     share = target("pingchang", "primary_rehab_nursing_bed_share")
     assert (share.kind, share.value, share.denominator_resource) == ("per_resource", 0.2, "beds")
     assert_cited(seed, share.source.line, "占比达到20%")
-    assert plan.subcentres is not None and plan.subcentres.count == 1
-    assert_cited(seed, plan.subcentres.source.line, "县域中医医疗次中心1个")
+    # L59's 县域中医医疗次中心 is a TCM sub-centre (a feature the model sites), not a general sub-centre
+    tcm_centre = next(t for t in plan.feature_targets if t.id == "tcm_sub_center")
+    assert (tcm_centre.feature, tcm_centre.min_count, tcm_centre.max_count) == ("tcm_sub_centre", 1, 1)
+    assert_cited(seed, tcm_centre.source.line, "县域中医医疗次中心1个")
+    assert plan.subcentres is None or plan.subcentres.count == 0
 
 
 # ---------------------------------------------------------------- end to end

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 
 FLEET_TOO_LARGE = (
     "base_multiplier = 1.0\n",
-    'base_multiplier = 1.0\nfleet_hard = true\nmax_per_base = 6\neligible_levels = ["county_general_hospital"]\n',
+    'base_multiplier = 1.0\nfleet_hard = true\nmax_per_base = 6\neligible_levels = ["county_general_hospital"]\n'
+    "radius_hard = false\n",  # towns 22-26 km from both hospitals: only the fleet conflicts
 )
 
 

@@ -1,0 +1,63 @@
+"""Which facilities a feature may be at and which a feature target counts, and the load-time check that
+the two agree. Shared by the model inputs (`optimizer.instance.feature_rules`), the verifier and the
+report, so all three count the same facilities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from optimizer.errors import Problem
+from optimizer.inputs.feature_schema import FacilityFeature, FeatureTarget
+from optimizer.inputs.scenario import Scenario
+
+
+def feature_facilities(feature: FacilityFeature, facilities: pd.DataFrame) -> tuple[str, ...]:
+    """Facilities that may have the feature (its levels, named and base-year holders), sorted."""
+    ids = facilities["facility_id"]
+    chosen = facilities["level"].isin(set(feature.levels)) | ids.isin(
+        set(feature.facility_ids) | set(feature.existing_facility_ids)
+    )
+    return tuple(sorted(ids[chosen]))
+
+
+def target_class(target: FeatureTarget, feature: FacilityFeature, facilities: pd.DataFrame) -> tuple[str, ...]:
+    """The facilities a feature target counts: its levels and named ids, else all that may have the feature."""
+    if not target.levels and not target.facility_ids:
+        return feature_facilities(feature, facilities)
+    ids = facilities["facility_id"]
+    chosen = facilities["level"].isin(set(target.levels)) | ids.isin(set(target.facility_ids))
+    return tuple(sorted(ids[chosen]))
+
+
+def check_feature_targets(
+    scenario: Scenario, facilities: pd.DataFrame, scenario_path: Path, problems: list[Problem]
+) -> None:
+    """Every target counts only facilities that may have its feature, and asks for no more than it counts."""
+    by_id = {f.id: f for f in scenario.features}
+    for target in scenario.feature_targets:
+        feature = by_id[target.feature]
+        members = target_class(target, feature, facilities)
+        outside = sorted(set(members) - set(feature_facilities(feature, facilities)))
+        where = f"feature_targets.{target.id}"
+        if outside:
+            problems.append(
+                Problem(
+                    scenario_path,
+                    where,
+                    f"counts {', '.join(outside)}, which may not have '{feature.id}'; add their level to "
+                    f"features.{feature.id}.levels or narrow the target's levels/facility_ids",
+                )
+            )
+        elif not members:
+            problems.append(Problem(scenario_path, where, "counts no facility of the area; fix levels/facility_ids"))
+        elif target.required(len(members)) > len(members):
+            problems.append(
+                Problem(
+                    scenario_path,
+                    where,
+                    f"asks for {target.required(len(members))} facilities with '{feature.id}' but the class has "
+                    f"only {len(members)}; fix min_count or the class",
+                )
+            )

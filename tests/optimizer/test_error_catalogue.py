@@ -563,6 +563,40 @@ CASES = [
         FACILITIES,
         "facility_limits.county_general_hospital_size.facility_ids: facility '510521999-GH9' is not in facilities.csv",
     ),
+    # plan entries and facility features
+    Case(
+        "plan_entry_unknown",
+        text(SCENARIO, 'plan_entries = ["beds_2020"]', 'plan_entries = ["beds_2002"]'),
+        SCENARIO,
+        "resources.beds.plan_entries: 'beds_2002' is not an entry of 003_73fe565c888d90cc.txt",
+    ),
+    Case(
+        "feature_unknown",
+        text(SCENARIO, 'feature = "fever_room"\nmin_share = 1.0', 'feature = "fever_rooms"\nmin_share = 1.0'),
+        SCENARIO,
+        "feature_targets.fever_room_share.feature: unknown feature 'fever_rooms'",
+    ),
+    Case(
+        "feature_requires_unknown_resource",
+        text(
+            SCENARIO,
+            'id = "fever_room"\nlabel_zh = "发热诊室（门诊、哨点）"\nkind = "room"\n',
+            'id = "fever_room"\nlabel_zh = "发热诊室（门诊、哨点）"\nkind = "room"\n'
+            'requires = { surgeons = 1 }\nrequires_source = { basis = "test" }\n',
+        ),
+        SCENARIO,
+        "features.fever_room.requires: unknown resource 'surgeons'",
+    ),
+    Case(
+        "feature_target_outside_class",
+        text(
+            SCENARIO,
+            'feature = "fever_room"\nmin_share = 1.0',
+            'feature = "fever_room"\nfacility_ids = ["510521001-GH1"]\nmin_share = 1.0',
+        ),
+        SCENARIO,
+        "feature_targets.fever_room_share: counts 510521001-GH1, which may not have 'fever_room'",
+    ),
     # plans that cannot be met
     Case(
         "budget_below_mandatory",

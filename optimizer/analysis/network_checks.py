@@ -1,7 +1,7 @@
 """The emergency network's rules recounted from the result tables and the travel matrix, not from the model.
 
-For the verifier (`optimizer.analysis.verify`): each function returns issues `(rule, where, message)`,
-the message in the unit a planner counts (vehicles, towns, minutes). Fleet requirements are recomputed
+For the verifier (`optimizer.analysis.verify`): each function returns `Violation`s, the message in the
+unit a planner counts (vehicles, towns, minutes). Fleet requirements are recomputed
 from the township table with the plain formula (ceil(multiplier × residents / persons per vehicle)),
 distances and minutes read off the matrix for the bases that hold a vehicle in `allocation.csv`, and
 the rows of `targets.csv` for these rules are compared with the recount.
@@ -50,7 +50,7 @@ def fleet_issues(result: PlanResult, scenario: Scenario, data: Datasets) -> list
     held = {"ambulance_fleet": (int(table["ambulances"].sum()), area, "area")}
     for county, required in sorted(counties.items()):
         held[f"ambulance_fleet_{county}"] = (
-            int(table.loc[county_of.astype(str) == county, "ambulances"].sum()),
+            int(table.loc[county_of == county, "ambulances"].sum()),
             required,
             county,
         )

@@ -15,7 +15,7 @@ import numpy as np
 
 from models.tolerances import FEASIBILITY_TOL, INTEGRALITY_TOL
 from optimizer.analysis.facility_checks import facility_rule_table
-from optimizer.analysis.feature_checks import feature_cost, feature_issues
+from optimizer.analysis.feature_checks import feature_cost, feature_issues, feature_target_table
 from optimizer.analysis.network_checks import (
     fleet_issues,
     radius_issues,
@@ -318,12 +318,20 @@ def _hierarchy(result: PlanResult, scenario: Scenario, data: Datasets, matrix: T
 
 
 def _features(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:
-    """Feature holders hold what the feature needs, hard feature targets are met (recounted from the tables)."""
+    """Feature holders hold what the feature needs, hard feature targets are met, and each target's row of
+    targets.csv says what the recount says (all recounted from the tables)."""
     if not scenario.features:
         return []
     if result.features is None:
         return [Violation("report", "features", "the scenario has features but the result has no feature table")]
-    return feature_issues(result.features, result.allocation, scenario, data)
+    found = feature_issues(result.features, result.allocation, scenario, data)
+    ids = set(result.targets["id"].astype(str))
+    for row in feature_target_table(result.features, scenario, data).to_dict("records"):
+        # a feature target named like an earlier rule carries its kind in its row id (rule_table)
+        renamed = f"{row['id']}__feature_target"
+        row_id = renamed if renamed in ids else str(row["id"])
+        found += reported_row(result, row_id, float(row["achieved"]), bool(row["met"]), float(row["gap_facilities"]))
+    return found
 
 
 def _budget(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:

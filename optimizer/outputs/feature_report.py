@@ -2,37 +2,36 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from optimizer.inputs.feature_schema import FEATURE_KIND_ZH
 from optimizer.inputs.scenario import Scenario
 from optimizer.outputs.markdown import table_lines
 from optimizer.solving.results import PlanResult
 
 
-def features_section(result: PlanResult, scenario: Scenario, target_rows: pd.DataFrame) -> list[str]:
-    """Targets (required, achieved, gap in facilities, source), then per feature the facilities that open it
-    and the cost; base-year holders are counted, not costed."""
+def features_section(result: PlanResult, scenario: Scenario) -> list[str]:
+    """Targets (the `feature_target` rows of targets.csv: required, achieved, gap in facilities, source), then
+    per feature the facilities that open it and the cost; base-year holders are counted, not costed."""
     features = result.features
     if features is None or not scenario.features:
         return []
-    labels = {f.id: f.label_zh for f in scenario.features}
     lines = ["## 机构功能建设 (facility features)", ""]
-    if not target_rows.empty:
+    targets = result.targets
+    rows = targets[targets["rule_kind"] == "feature_target"] if "rule_kind" in targets.columns else targets.iloc[:0]
+    if not rows.empty:
         lines += table_lines(
-            ("条目", "功能", "统计机构数", "要求", "规划后具备", "是否达成", "差距（机构）", "来源"),
+            ("条目", "指标", "统计机构数", "要求", "规划后具备", "是否达成", "差距（机构）", "来源"),
             (
                 (
                     f"`{row.id}`",
-                    labels[str(row.feature_id)],
-                    row.class_size,
-                    row.required,
-                    row.achieved,
+                    row.indicator,
+                    str(row.unit).removeprefix("facilities of "),
+                    f"{row.bound} {row.target:g}",
+                    f"{row.achieved:g}",
                     "达成" if row.met else "**未达成**",
-                    row.gap_facilities,
+                    f"{row.gap_units:g}",
                     row.source,
                 )
-                for row in target_rows.itertuples(index=False)
+                for row in rows.itertuples(index=False)
             ),
         )
         lines.append("")

@@ -16,7 +16,6 @@ import pandas as pd
 from pydantic import BaseModel
 
 from models.outcome import SolveOutcome
-from optimizer.analysis.feature_checks import feature_target_table
 from optimizer.inputs.datasets import Datasets
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.schema_types import Citation
@@ -119,7 +118,7 @@ def render_report(
     lines += stock_changes_section(result, sorted(scenario.resources))
     lines += facility_rules_section(result)
     if result.features is not None:
-        lines += features_section(result, scenario, feature_target_table(result.features, scenario, data))
+        lines += features_section(result, scenario)
     if comparison is not None:
         lines += _comparison_section(comparison)
     lines += _coverage_section(result)

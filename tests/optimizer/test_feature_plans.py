@@ -80,3 +80,12 @@ def test_outputs_carry_the_feature_table_and_report_sections(solved, tmp_path: P
     assert "## 机构功能建设" in report and "测试诊室" in report
     assert "## 计划条目对照" in report
     assert (out / "plan_entries.csv").is_file()
+
+
+def test_the_verifier_catches_a_feature_row_that_misreports(solved) -> None:
+    prepared, plan = solved
+    assert plan.result is not None
+    targets = plan.result.targets.copy()
+    targets.loc[targets["id"] == "test_room_everywhere", "achieved"] -= 1
+    found = check(replace(plan.result, targets=targets), prepared.scenario, prepared.data, prepared.matrix)
+    assert ("report", "test_room_everywhere") in {(v.rule, v.where) for v in found}

@@ -12,18 +12,15 @@ import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from models.planner import (
         AllocationInputs,
-        AmbulanceInputs,
-        FeatureInputs,
         LimitInputs,
         PlanInputs,
         PlanWeights,
         ResourceInputs,
-        SubcentreInputs,
         TargetInputs,
     )
     from optimizer.inputs.solver_settings import SolverSettings
@@ -179,26 +176,9 @@ def beds_allocation(
     )
 
 
-def tiny_plan(
-    name: str,
-    allocation: AllocationInputs,
-    *,
-    budget_cny: float,
-    weights: PlanWeights,
-    ambulances: AmbulanceInputs | None = None,
-    subcentres: SubcentreInputs | None = None,
-    features: FeatureInputs | None = None,
-) -> PlanInputs:
-    """A plan of the given blocks under one budget (its target id `budget`)."""
+def tiny_plan(name: str, allocation: AllocationInputs, budget_cny: float, **blocks: Any) -> PlanInputs:
+    """A plan of `allocation` and the other blocks given by keyword (`weights`, `ambulances`, `subcentres`,
+    `features`) under one budget whose target id is `budget`."""
     from models.planner import PlanInputs
 
-    return PlanInputs(
-        name=name,
-        allocation=allocation,
-        ambulances=ambulances,
-        subcentres=subcentres,
-        budget_cny=budget_cny,
-        budget_target_id="budget",
-        weights=weights,
-        features=features,
-    )
+    return PlanInputs(name=name, allocation=allocation, budget_cny=budget_cny, budget_target_id="budget", **blocks)

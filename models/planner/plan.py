@@ -79,11 +79,11 @@ class PlanInputs:
 
     name: str
     allocation: AllocationInputs
-    ambulances: AmbulanceInputs | None
-    subcentres: SubcentreInputs | None
     budget_cny: float
     budget_target_id: str
     weights: PlanWeights
+    ambulances: AmbulanceInputs | None = None
+    subcentres: SubcentreInputs | None = None
     hierarchy: PlanHierarchy | None = None
     features: FeatureInputs | None = None
 

@@ -21,7 +21,7 @@ from pyproj import CRS, Geod, Transformer
 
 from optimizer.errors import DataError, Problem
 from optimizer.geography.network import RoadGraph, nearest_nodes
-from optimizer.inputs.scenario import TravelSettings
+from optimizer.inputs.geography_schema import TravelSettings
 
 logger = logging.getLogger(__name__)
 

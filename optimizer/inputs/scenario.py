@@ -11,13 +11,13 @@ reading a file into a `Scenario` is `optimizer.inputs.scenario_loading`. Docs: d
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from optimizer.inputs.facility_schema import FacilityGrade, FacilitySize, FacilityStandards
 from optimizer.inputs.feature_schema import FacilityFeature, FeatureTarget
+from optimizer.inputs.geography_schema import DataSources, DemandSettings, TravelSettings
 from optimizer.inputs.network_schema import AmbulanceSettings, HierarchySettings, SubcentreSettings
 from optimizer.inputs.schema_types import (
     MAX_COUNT,
@@ -28,9 +28,6 @@ from optimizer.inputs.schema_types import (
     Count,
     FacilityLevel,
     Flag,
-    Km,
-    Kph,
-    Minutes,
     PlanReferenced,
     PopulationGroup,
     Share,
@@ -56,45 +53,6 @@ class AreaSettings(PlanReferenced):
 
     name_zh: str
     county_codes: list[Annotated[str, Field(pattern=r"^\d{6}$")]] = Field(min_length=1)
-
-
-class DataSources(StrictModel):
-    """Data tables, relative to the scenario file."""
-
-    townships: Path
-    counties: Path
-    facilities: Path
-    boundaries: Path
-    plan_reference_beds: Path | None = None
-    plan_entries: Path | None = Field(
-        default=None, description="the plan's statements (data/plans/plan_entries.csv), to account for each one"
-    )
-    facility_stock: Path | None = Field(
-        default=None, description="base-year stock per facility (long CSV); None = pooled base-year totals only"
-    )
-    road_network: Path | None = Field(
-        default=None, description="optional GeoJSON/GPKG road lines with a speed; else the distance fallback"
-    )
-    missing_location: Literal["error", "county_seat"] = Field(
-        default="error",
-        description="townships without a point: refuse (default) or place them at their county seat, flagged",
-    )
-    allow_outside_project: Flag = Field(
-        default=False,
-        description="allow data paths outside the project's data/ folder and the scenario's own folder",
-    )
-
-
-class TravelSettings(StrictModel):
-    """The straight-line fallback used when no road network is given (flagged in every output)."""
-
-    detour_factor: float = Field(gt=1.0, le=3.0, allow_inf_nan=False)
-    urban_speed_kph: Kph
-    rural_speed_kph: Kph
-    road_default_speed_kph: Kph = 40.0
-    max_snap_km: Km = Field(default=2.0, description="a point farther than this from every road is off the network")
-    max_access_min: Minutes = Field(description="beyond this, a town is not served by a facility at all")
-    source: Citation
 
 
 class ResourceSpec(PlanReferenced):
@@ -275,6 +233,7 @@ class Scenario(StrictModel):
     area: AreaSettings
     data: DataSources
     travel: TravelSettings
+    demand: DemandSettings = Field(default_factory=DemandSettings)
     resources: dict[str, ResourceSpec]
     targets: list[RatioTarget]
     facility_limits: list[FacilityLimit] = Field(default_factory=list)

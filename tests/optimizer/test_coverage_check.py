@@ -15,7 +15,7 @@ from optimizer.analysis.coverage_check import StandardCoverage, analyse_coverage
 from optimizer.analysis.service_standards import NATIONAL_STANDARDS, Standard, standards_for
 from optimizer.geography.network import RoadGraph
 from optimizer.geography.travel_times import TravelMatrix, road_matrix
-from optimizer.inputs.scenario import TravelSettings
+from optimizer.inputs.geography_schema import TravelSettings
 from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.inputs.schema_types import Citation
 from tests.support import LU_SCENARIO

@@ -13,7 +13,7 @@ from pyproj import CRS
 from optimizer.errors import DataError
 from optimizer.geography.network import load_road_graph
 from optimizer.geography.travel_times import fallback_matrix, road_matrix, straight_line_km
-from optimizer.inputs.scenario import TravelSettings
+from optimizer.inputs.geography_schema import TravelSettings
 from optimizer.inputs.schema_types import Citation
 
 SETTINGS = TravelSettings(

@@ -229,6 +229,6 @@ def test_rebuild_is_byte_identical(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert len(built) == 11
+    assert len(built) == 12
     for relative in built:
         assert (tmp_path / relative).read_bytes() == (DATA / relative).read_bytes(), relative

@@ -36,6 +36,7 @@ from optimizer.inputs.plan_entries import PlanEntry, check_entry_references, rea
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.scenario_loading import resolve
 from optimizer.inputs.tables import read_flags, read_table
+from optimizer.inputs.village_counts import read_village_counts
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,15 @@ TOWNSHIP_FLAGS = ("population_estimated", "age_estimated", "location_estimated")
 FACILITY_FLAGS = ("subcentre_candidate", "named_subcentre", "named_emergency_station", "location_estimated")
 
 
+OPTIONAL_TABLES = (
+    "plan_reference_beds",
+    "facility_stock",
+    "plan_entries",
+    "village_counts",
+)
+"""The optional `[data]` files: read when the scenario names them (paths checked like the required ones)."""
+
+
 @dataclass(frozen=True)
 class Datasets:
     """The checked tables of one scenario's area, sorted by code and id."""
@@ -89,6 +99,8 @@ class Datasets:
     paths: dict[str, Path]
     stock: FacilityStock = field(default_factory=FacilityStock)
     plan_entries: tuple[PlanEntry, ...] = ()
+    village_counts: pd.DataFrame | None = None
+    """Village and community committees per township (`data.village_counts`), or None."""
 
     @property
     def total_population(self) -> float:
@@ -136,12 +148,10 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
         "counties": resolve(scenario_path, scenario.data.counties),
         "boundaries": resolve(scenario_path, scenario.data.boundaries),
     }
-    if scenario.data.plan_reference_beds is not None:
-        paths["plan_reference_beds"] = resolve(scenario_path, scenario.data.plan_reference_beds)
-    if scenario.data.facility_stock is not None:
-        paths["facility_stock"] = resolve(scenario_path, scenario.data.facility_stock)
-    if scenario.data.plan_entries is not None:
-        paths["plan_entries"] = resolve(scenario_path, scenario.data.plan_entries)
+    for key in OPTIONAL_TABLES:
+        given = getattr(scenario.data, key)
+        if given is not None:
+            paths[key] = resolve(scenario_path, given)
     problems: list[Problem] = []
     if not scenario.data.allow_outside_project:
         _check_inside_project(scenario_path, paths)
@@ -236,7 +246,11 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
         resources = (*scenario.resources, *(["ambulances"] if scenario.ambulances else []))
         stock = read_facility_stock(paths["facility_stock"], every_facility, facilities["facility_id"], resources)
         check_stock_eligibility(scenario, facilities, stock, paths["facility_stock"])
+    villages = None
+    if "village_counts" in paths:
+        villages = read_village_counts(paths["village_counts"], townships)
     return Datasets(
+        village_counts=villages,
         townships=townships.sort_values("code").reset_index(drop=True),
         facilities=facilities.sort_values("facility_id").reset_index(drop=True),
         counties=counties.sort_values("county_code").reset_index(drop=True),

@@ -87,16 +87,8 @@ def scenario_inputs(path: Path) -> Inputs:
     if scenario.facility_standards is not None:  # already absolute: resolved against the file naming it
         chain.append(scenario.facility_standards.file.resolve())
         folders.add(chain[-1].parent)
-    named = (
-        sources.townships,
-        sources.counties,
-        sources.facilities,
-        sources.boundaries,
-        sources.plan_reference_beds,
-        sources.facility_stock,
-        sources.road_network,
-    )
-    data = [resolve(path, p) for p in named if p is not None]
+    named = [value for value in sources.model_dump().values() if isinstance(value, Path)]
+    data = [resolve(path, p) for p in named]
     data_folders = {p.parent for p in data}
     if data_folders:
         data_root = Path(os.path.commonpath(sorted(str(f) for f in data_folders)))

@@ -1,4 +1,4 @@
-"""Run the build steps in order, from data-raw, the seed plans and the specs to the eleven files of ``data/``."""
+"""Run the build steps in order, from data-raw, the seed plans and the specs to the twelve files of ``data/``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from data_build.stock_specs import check_stock_citations, load_stock_specs
 from data_build.tables import COUNTY_COLUMNS, TOWNSHIP_COLUMNS, county_row, township_row
 from data_build.tabular import write_atomic, write_csv
 from data_build.townships import classify, locate, match_2016, seat_township
+from data_build.villages import VILLAGE_COLUMNS, VILLAGE_PROVENANCE, village_count_rows
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,9 @@ def build(raw: Path, seeds: Path, plan_targets: Path, out: Path) -> None:
     write_csv(out / "facilities" / "plan_reference_beds.csv", BEDS_COLUMNS, beds)
     write_csv(out / "facilities" / "facility_stock.csv", STOCK_COLUMNS, stock)
     write_atomic(out / "boundaries" / "counties.geojson", boundaries_geojson(raw))
-    write_atomic(out / "population" / "PROVENANCE.md", population_provenance(townships, log))
+    villages = village_count_rows(raw, townships)
+    write_csv(out / "population" / "village_counts.csv", VILLAGE_COLUMNS, villages)
+    write_atomic(out / "population" / "PROVENANCE.md", population_provenance(townships, log) + VILLAGE_PROVENANCE)
     write_atomic(
         out / "facilities" / "PROVENANCE.md", facilities_provenance(facilities, moves, stock, stock_uses, stock_specs)
     )

@@ -25,8 +25,16 @@ from optimizer.analysis.plan_entry_status import plan_entry_table
 from optimizer.analysis.verify import check
 from optimizer.analysis.violations import Violation
 from optimizer.errors import InfeasiblePlanError, SolverError, VerificationError
+from optimizer.geography.boundaries import area_metric_crs
+from optimizer.geography.demand import DemandPoints, build_demand_points
 from optimizer.geography.network import RoadGraph, load_road_graph
-from optimizer.geography.travel_times import TravelMatrix, fallback_matrix, road_matrix
+from optimizer.geography.road_matrix import road_matrix
+from optimizer.geography.travel_times import (
+    TravelMatrix,
+    fallback_matrix,
+    point_fallback_matrix,
+    with_demand,
+)
 from optimizer.inputs.datasets import Datasets, load_datasets
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.scenario_loading import load_scenario, resolve
@@ -68,22 +76,41 @@ def prepare_loaded(path: Path, scenario: Scenario, data: Datasets) -> PreparedSc
 
 
 def load_road(scenario: Scenario, data: Datasets, path: Path) -> RoadGraph | None:
-    """The scenario's road graph in the area's UTM zone, or None when it names no road file."""
+    """The scenario's road graph in the area's UTM zone, clipped to the area boundary plus
+    `travel.road_margin_km`, or None when it names no road file."""
     if scenario.data.road_network is None:
         return None
-    return load_road_graph(
-        resolve(path, scenario.data.road_network),
-        data.boundary.estimate_utm_crs(),
-        scenario.travel.road_default_speed_kph,
-    )
+    metric_crs = data.boundary.estimate_utm_crs()
+    area = data.boundary.to_crs(metric_crs).union_all()
+    return load_road_graph(resolve(path, scenario.data.road_network), metric_crs, scenario.travel, area)
 
 
 def travel_matrix(scenario: Scenario, data: Datasets, road: RoadGraph | None) -> TravelMatrix:
-    """Road-network matrix over `road` when there is one, else the flagged straight-line fallback."""
+    """Seat and demand-point matrices: over `road` when there is one, else the flagged straight-line
+    fallback; the seat matrix carries the demand points (`TravelMatrix.demand`)."""
+    points = demand_points(scenario, data)
     if road is None:
         logger.info("no road network given: straight-line × %.2f fallback", scenario.travel.detour_factor)
-        return fallback_matrix(data.townships, data.facilities, scenario.travel)
-    return road_matrix(data.townships, data.facilities, road, scenario.travel, scenario.travel.max_access_min)
+        seats = fallback_matrix(data.townships, data.facilities, scenario.travel)
+        below = point_fallback_matrix(points.frame, data.facilities, data.townships, scenario.travel)
+    else:
+        cutoff = scenario.travel.max_access_min
+        seat_origins = data.townships.rename(columns={"code": "id"})
+        seats = road_matrix(seat_origins, data.facilities, road, scenario.travel, cutoff)
+        below = road_matrix(points.frame, data.facilities, road, scenario.travel, cutoff)
+    return with_demand(seats, points, below)
+
+
+def demand_points(scenario: Scenario, data: Datasets) -> DemandPoints:
+    """The area's demand points (optimizer/geography/demand.py), weighted by the raster when one is given."""
+    metric = area_metric_crs(data.boundary)
+    return build_demand_points(
+        data.townships,
+        data.boundary,
+        metric,
+        scenario.demand,
+        village_counts=data.village_counts,
+    )
 
 
 # ---------------------------------------------------------------- one solve

@@ -4,10 +4,11 @@ Formulation (added to the plan model by `add_ambulances`; [An] = the plan ambigu
 docs/decisions.md)
 ---------------------------------------------------------
 Sets
-    T            towns, sorted by division code
+    T            demand units (demand points below the townships, or towns), sorted by id
+    S_T          township seats, for the hard radius
     B            candidate bases (facilities that may station vehicles), sorted by id
     C            counties with their own fleet rule; B_c ⊆ B the bases in county c            [A2]
-    R(t) ⊆ B     bases within t's class radius (urban 5 km / rural 20 km, straight line)    [A4]
+    R(s) ⊆ B     bases within seat s's class radius (urban 5 km / rural 20 km, straight)    [A4]
     N(t) ⊆ B     bases meeting t's preferred standard: within the preferred radius (urban 5 km /
                  rural 10 km) and within the per-town response time (minutes)             [A4, A7 (b)]
     M(t) ⊆ B     bases t's mean response may be measured to (travel time known)           [A7 (a)]
@@ -30,7 +31,7 @@ Variables
 Constraints
     (E1) ambulance_fleet:          Σ_b n_b + σ ≥ R
     (E2) ambulance_fleet[c]:       Σ_{b ∈ B_c} n_b + σ_c ≥ R_c                       ∀ c ∈ C   [A2]
-    (E3) ambulance_radius[t]:      Σ_{b ∈ R(t)} n_b ≥ 1              ∀ t (when the radius is hard) [A4]
+    (E3) ambulance_radius[s]:      Σ_{b ∈ R(s)} n_b ≥ 1              ∀ s ∈ S_T (radius hard)     [A4]
     (E4) ambulance_cover[t]:       Σ_{b ∈ N(t)} n_b + u_t + w_t ≥ 2
     (E5) ambulance_backup[t]:      w_t ≥ u_t
     (E6) ambulance_added:          δ ≥ Σ_b n_b − E
@@ -52,7 +53,8 @@ is non-negative; with integer n they make u and w integral at an optimum.
 (E9)–(E11): a town's response time is the time to its nearest base holding a vehicle. Some assignment
 of towns to stationed bases has a weighted mean ≤ τ̄ exactly when the nearest-base mean is ≤ τ̄ (the
 nearest base is the cheapest assignment), so y needs no integrality. With the radius hard, M(t) is
-cut at the slowest base of R(t): (E3) stations a vehicle there, so a slower base is never the nearest.
+cut at the slowest base of R(t) when t is itself a seat: (E3) stations a vehicle there, so a slower base is
+never the nearest.
 With (E2) a county's shortfall also counts in (E1) when the area rule is soft: a vehicle missing in a
 county weighs twice, never less than one missing in the area.
 """
@@ -114,7 +116,8 @@ class AmbulanceInputs:
     existing_at: Mapping[str, int] = field(default_factory=dict)
     named_stations: tuple[str, ...] = ()
     within_radius: Mapping[str, tuple[str, ...]] | None = None
-    """R(t) per town for the hard radius (E3); None when the radius is not a hard rule."""
+    """R(s) per township seat s for the hard radius (E3); None when the radius is not a hard rule. Its keys
+    are the townships, which may differ from `towns` (the demand points the coverage terms count)."""
     county_fleet: tuple[CountyFleet, ...] = ()
     response_mean: ResponseMean | None = None
 
@@ -171,7 +174,7 @@ def add_ambulances(
     )
     county_shortfall = _add_county_fleets(problem, inputs, vehicles, registry)
     if inputs.within_radius is not None:
-        _add_radius(problem, inputs, inputs.within_radius, vehicles, registry)
+        _add_radius(problem, inputs.within_radius, vehicles, registry)
     for t in inputs.towns:
         registry.add(
             problem,
@@ -258,19 +261,19 @@ def _add_county_fleets(
 
 def _add_radius(
     problem: pulp.LpProblem,
-    inputs: AmbulanceInputs,
     within: Mapping[str, tuple[str, ...]],
     vehicles: Mapping[str, pulp.LpVariable],
     registry: ConstraintRegistry[PlanFamily],
 ) -> None:
-    """(E3): a vehicle within every town's class radius."""
-    unreachable = [t for t in inputs.towns if not within.get(t)]
+    """(E3): a vehicle within every township seat's class radius (the keys of `within`, which may be the
+    townships above the demand points of `inputs.towns`)."""
+    unreachable = [t for t in sorted(within) if not within[t]]
     if unreachable:
         raise ValueError(
             f"towns {unreachable[:5]} have no candidate base within their radius; the hard radius cannot "
             "hold: add a base in reach or pass within_radius=None (the radius only in the coverage term)"
         )
-    for t in inputs.towns:
+    for t in sorted(within):
         registry.add(
             problem,
             pulp.LpAffineExpression([(vehicles[b], 1.0) for b in within[t]]) >= 1,

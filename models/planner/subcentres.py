@@ -5,26 +5,27 @@ Formulation (added to the plan model by `add_subcentres`)
 Sets
     T             towns (township-level units), sorted by division code
     S             candidate facilities (central township health centres), sorted by id
-    N_r(t) ⊆ S    candidates within the sub-centre radius r of town t (km)
+    U             demand units the coverage counts: the demand points below the towns (or T itself)
+    N_r(u) ⊆ S    candidates within the sub-centre radius r of unit u (km)
     A(t) ⊆ S      candidates reachable from t within the access limit (minutes)
 Parameters
-    p_t           resident population of t (persons)
+    p_t, p_u      resident population of town t, of unit u (persons)
     τ_ts          travel time from t to s (minutes)
     k             number of sub-centres the plan asks for
     F ⊆ S         candidates the plan names (fixed open when honoured)
 Variables
     o_s ∈ {0,1}   s is a sub-centre
-    v_t ∈ [0,1]   t lies OUTSIDE radius r of every open sub-centre
+    v_u ∈ [0,1]   u lies OUTSIDE radius r of every open sub-centre
     a_ts ∈ [0,1]  share of t's population assigned to sub-centre s (s ∈ A(t))
     w_t ∈ [0,1]   share of t with no reachable sub-centre
 Constraints
     (S1) subcentre_count:        Σ_s o_s = k
     (S2) subcentre_named[s]:     o_s = 1                 for s ∈ F (when honoured)
-    (S3) subcentre_cover[t]:     Σ_{s ∈ N_r(t)} o_s + v_t ≥ 1
+    (S3) subcentre_cover[u]:     Σ_{s ∈ N_r(u)} o_s + v_u ≥ 1
     (S4) subcentre_assign[t]:    Σ_{s ∈ A(t)} a_ts + w_t = 1
     (S5) subcentre_open[t,s]:    a_ts ≤ o_s
 Objective terms (minimised by the plan model, weights from the scenario)
-    W_cov · Σ_t p_t v_t / P        (maximal covering, Church & ReVelle 1974, as uncovered population)
+    W_cov · Σ_u p_u v_u / P        (maximal covering, Church & ReVelle 1974, as uncovered population)
     + W_tr  · Σ_t p_t (Σ_s τ_ts a_ts + τ̄ w_t) / (P τ̄)   (p-median, Hakimi 1964; τ̄ = access limit)
 With o fixed, (S4)–(S5) assign each town to its nearest open sub-centre, so a needs no integrality.
 """
@@ -56,6 +57,16 @@ class SubcentreInputs:
     access_limit_min: float
     upgrade_cost_cny: float
     target_id: str
+    cover_units: tuple[str, ...] | None = None
+    """U: the demand units the coverage term (S3) counts (demand points below the towns); None = the towns."""
+    cover_population: Mapping[str, float] | None = None
+    """p_u of each cover unit (persons); with `cover_units`, `covering` is keyed by the units."""
+
+    def coverage_units(self) -> tuple[tuple[str, ...], Mapping[str, float]]:
+        """The units (S3) counts and their persons: the demand points when given, else the towns."""
+        if self.cover_units is None or self.cover_population is None:
+            return self.towns, self.population
+        return self.cover_units, self.cover_population
 
 
 @dataclass(frozen=True)
@@ -76,8 +87,10 @@ def add_subcentres(
 ) -> SubcentreHandles:
     """Add variables and constraints (S1)–(S5) to `problem`; return handles and objective terms."""
     shares = population_shares(inputs.towns, inputs.population)
+    units, unit_population = inputs.coverage_units()
+    unit_shares = population_shares(units, unit_population)
     is_open = {s: problem.add_variable(name("subcentre", s), cat=pulp.LpBinary) for s in inputs.candidates}
-    uncovered = town_fractions(problem, "subcentre_uncovered", inputs.towns)
+    uncovered = town_fractions(problem, "subcentre_uncovered", units)
     unreachable = town_fractions(problem, "subcentre_unreachable", inputs.towns)
     reachable = _reachable(inputs)
     assigned = {
@@ -99,14 +112,15 @@ def add_subcentres(
                 name("subcentre_named", s),
                 _with(tag, f"the plan names {s}", PlanFamily.SUBCENTRE_NAMED),
             )
-    for t in inputs.towns:
+    for u in units:
         registry.add(
             problem,
-            pulp.LpAffineExpression([(is_open[s], 1.0) for s in inputs.covering.get(t, ())] + [(uncovered[t], 1.0)])
+            pulp.LpAffineExpression([(is_open[s], 1.0) for s in inputs.covering.get(u, ())] + [(uncovered[u], 1.0)])
             >= 1,
-            name("subcentre_cover", t),
-            _with(tag, f"town {t} within the sub-centre radius"),
+            name("subcentre_cover", u),
+            _with(tag, f"{u} within the sub-centre radius"),
         )
+    for t in inputs.towns:
         options = [(assigned[t, s], 1.0) for s in reachable[t]] + [(unreachable[t], 1.0)]
         registry.add(
             problem,
@@ -117,7 +131,7 @@ def add_subcentres(
     for (t, s), variable in assigned.items():
         registry.add(problem, variable <= is_open[s], name("subcentre_open", t, s), _with(tag, "assign to open"))
 
-    uncovered_term = share_term(uncovered, shares)
+    uncovered_term = share_term(uncovered, unit_shares)
     limit = inputs.access_limit_min
     travel_term = share_term(unreachable, shares) + pulp.LpAffineExpression(
         [(var, shares[t] * inputs.travel_min[t, s] / limit) for (t, s), var in assigned.items()]

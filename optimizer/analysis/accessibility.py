@@ -1,7 +1,8 @@
 """Spatial accessibility and its equity: E2SFCA per town and a population-weighted Gini index.
 
 Enhanced two-step floating catchment area (E2SFCA; Luo & Qi 2009, Health & Place 15:1100–1107),
-over towns i (demand P_i, residents) and facilities j (supply S_j, e.g. beds), with travel time
+over demand origins i (the demand points below the townships when the travel matrix has them,
+else the towns; demand P_i, residents) and facilities j (supply S_j, e.g. beds), with travel time
 d_ij (minutes) and catchment d0 (minutes, the scenario's `travel.max_access_min`):
 
     (1)  R_j = S_j / Σ_{i : d_ij ≤ d0} P_i · W(d_ij)        supply per weighted resident in j's catchment
@@ -19,7 +20,8 @@ constant W and every pair inside the catchment, A_i = Σ S / Σ P for every town
 Gini of access (population-weighted):  G = Σ_i Σ_k P_i P_k |A_i − A_k| / (2 (Σ P)² Ā),
 Ā = Σ P_i A_i / Σ P. 0 is perfect equality.
 
-Pure NumPy on the travel matrix (the `access` package is not used).
+A town's access is the population-weighted mean of its points' A_i. Pure NumPy on the travel matrix
+(the `access` package is not used).
 """
 
 from __future__ import annotations
@@ -140,22 +142,35 @@ def accessibility_table(
     """
     if tuple(towns["code"].astype(str)) != matrix.origins:
         raise ValueError("towns must be in the travel matrix's origin order (sorted codes)")
-    order = {f: j for j, f in enumerate(matrix.destinations)}
+    units = matrix if matrix.demand is None else matrix.demand.matrix
+    order = {f: j for j, f in enumerate(units.destinations)}
     columns = np.array([order[f] for f in allocation["facility_id"]], dtype=int)
-    minutes = matrix.minutes[:, columns]
+    minutes = units.minutes[:, columns]
     weight = weights_for(minutes, catchment_min, weights)
+    demand = towns["population"].to_numpy(float)
+    if matrix.demand is not None:  # demand from each point; a town's access is the mean over its residents
+        demand = matrix.demand.points.frame["population"].to_numpy(float)
     population = towns["population"].to_numpy(float)
     table = towns[["code", "name", "population", "settlement_class"]].copy().reset_index(drop=True)
-    table["minutes_to_facility"] = minutes.min(axis=1)
+    table["minutes_to_facility"] = _per_town(matrix, minutes.min(axis=1))
     for resource in (r for r in resources if r in allocation.columns):
         supply = allocation[resource].to_numpy(float)
-        result = e2sfca(supply, population, weight)
-        access = result.access * PER_1000
+        result = e2sfca(supply, demand, weight)
+        access = _per_town(matrix, result.access) * PER_1000
         area = supply.sum() / population.sum() * PER_1000
         table[f"{resource}_access_per_1000"] = access
         table[f"{resource}_vs_area"] = access / area if area > 0 else np.nan
         table[f"{resource}_rank"] = pd.Series(access).rank(method="first").astype(int).to_numpy()
     return table
+
+
+def _per_town(matrix: TravelMatrix, values: np.ndarray) -> np.ndarray:
+    """Values per origin of the access matrix as values per town (the population-weighted mean over a
+    town's demand points; the values themselves without points)."""
+    if matrix.demand is None:
+        return values
+    means = matrix.demand.town_mean(values[:, None])
+    return np.array([float(means[t][0]) for t in matrix.origins])
 
 
 def equity_summary(table: pd.DataFrame, resources: Sequence[str], *, worst: int = 5) -> dict[str, object]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,8 @@ class CoverageAnalysis:
 
     towns: pd.DataFrame
     summaries: tuple[StandardCoverage, ...]
+    points: pd.DataFrame | None = None
+    """The same values per demand point (`code` = point id), when the matrix has points."""
 
     def summary_table(self) -> pd.DataFrame:
         """One row per standard: limit, basis, towns and population within/beyond, share, skipped reason."""
@@ -192,6 +194,57 @@ def analyse_coverage(
     """
     if tuple(towns["code"].astype(str)) != matrix.origins:
         raise ValueError("towns must be in the travel matrix's origin order (sorted codes)")
+    if matrix.demand is None:
+        return _analyse_units(towns, allocation, matrix, standards)
+    frame = matrix.demand.points.frame
+    points = frame.rename(columns={"id": "code"}).assign(name=frame["town_name"])
+    by_point = _analyse_units(points, allocation, matrix.demand.matrix, standards)
+    return town_shares(towns, by_point, matrix.demand.points.frame["town_code"].to_numpy(str))
+
+
+def town_shares(towns: pd.DataFrame, by_point: CoverageAnalysis, town_of_point: np.ndarray) -> CoverageAnalysis:
+    """The point analysis summed to townships: `within_<id>` becomes the share of the town's residents
+    within the standard (NaN where it does not apply), nearest values the population-weighted means; a
+    summary's `towns_within` are the towns with every resident within, `towns_beyond` those with some
+    beyond. Populations within and beyond stay the points' sums."""
+    points = by_point.towns.assign(town_code=town_of_point)
+    table = towns[["code", "name", "population", "settlement_class"]].copy().reset_index(drop=True)
+    people = points["population"].to_numpy(float)
+    grouped = points.assign(_people=people)
+    for column in [c for c in points.columns if c.startswith(("km_to_", "minutes_to_"))]:
+        finite = np.isfinite(points[column].to_numpy(float))
+        value = np.where(finite, points[column].to_numpy(float) * people, np.inf)
+        weighted = grouped.assign(_v=np.where(people > 0, value, 0.0))
+        sums = weighted.groupby("town_code")[["_v", "_people"]].sum()
+        table[column] = table["code"].map(sums["_v"] / sums["_people"].where(sums["_people"] > 0)).to_numpy(float)
+    summaries = []
+    for item in by_point.summaries:
+        column = f"within_{item.standard.id}"
+        flag = points[column].to_numpy(float)
+        applies = ~np.isnan(flag)
+        frame = pd.DataFrame(
+            {"town": town_of_point[applies], "p": people[applies], "w": people[applies] * flag[applies]}
+        )
+        sums = frame.groupby("town")[["p", "w"]].sum()
+        share = (sums["w"] / sums["p"].where(sums["p"] > 0)).fillna(1.0)
+        table[column] = table["code"].map(share).to_numpy(float)
+        summaries.append(
+            replace(
+                item,
+                towns_within=tuple(str(t) for t in share.index[share >= 1.0]),
+                towns_beyond=tuple(str(t) for t in share.index[share < 1.0]),
+            )
+        )
+    return CoverageAnalysis(table, tuple(summaries), points=by_point.towns)
+
+
+def _analyse_units(
+    towns: pd.DataFrame,
+    allocation: pd.DataFrame,
+    matrix: TravelMatrix,
+    standards: Sequence[Standard],
+) -> CoverageAnalysis:
+    """`analyse_coverage` over the origins of `matrix` (towns or demand points, rows of `towns`)."""
     order = {f: j for j, f in enumerate(matrix.destinations)}
     columns = np.array([order[f] for f in allocation["facility_id"]], dtype=int)
     values: Mapping[Unit, np.ndarray] = {"km": matrix.straight_km[:, columns], "minutes": matrix.minutes[:, columns]}
@@ -231,5 +284,6 @@ def status_zh(row: pd.Series, standards: Sequence[Standard]) -> str:
         if flag is None or pd.isna(flag):
             continue
         limit = f"{standard.limit:g}{'公里' if standard.unit == 'km' else '分钟'}"
-        parts.append(f"{standard.label_zh}≤{limit} {'✓' if flag == 1.0 else '✗'}")
+        mark = "✓" if flag >= 1.0 else ("✗" if flag <= 0.0 else f"✗ 覆盖{flag:.0%}")
+        parts.append(f"{standard.label_zh}≤{limit} {mark}")
     return "；".join(parts) if parts else "无适用标准"

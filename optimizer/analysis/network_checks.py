@@ -104,14 +104,19 @@ def radius_issues(result: PlanResult, scenario: Scenario, data: Datasets, matrix
 def response_mean_issues(
     result: PlanResult, scenario: Scenario, data: Datasets, matrix: TravelMatrix
 ) -> list[Violation]:
-    """[A7] The population-weighted mean minutes from each town to its nearest stationed base."""
+    """[A7] The population-weighted mean minutes from each demand point (or town) to its nearest stationed base."""
     settings = scenario.ambulances
     if settings is None or settings.response_mean_max_min is None:
         return []
-    _, minutes = nearest_stationed(result, matrix)
-    population = data.townships.set_index("code")["population"].astype(float)
-    people = population.reindex(list(matrix.origins)).to_numpy(float)
-    mean = float((people * minutes).sum() / max(people.sum(), 1.0))
+    if matrix.demand is None:
+        _, minutes = nearest_stationed(result, matrix)
+        population = data.townships.set_index("code")["population"].astype(float)
+        people = population.reindex(list(matrix.origins)).to_numpy(float)
+    else:  # measured over the demand points, as the model's (E11) is
+        _, minutes = nearest_stationed(result, matrix.demand.matrix)
+        people = matrix.demand.points.frame["population"].to_numpy(float)
+    reached = people > 0
+    mean = float((people[reached] * minutes[reached]).sum() / max(people.sum(), 1.0))
     limit = settings.response_mean_max_min
     over = max(mean - limit, 0.0)
     found: list[Violation] = []

@@ -88,6 +88,7 @@ NATIONAL_STANDARDS: tuple[Standard, ...] = (
         "rural",
         True,
         "院前医疗急救：农村地区服务半径10—20公里（下限）",
+        "ambulances.rural_preferred_radius_km",
     ),
     Standard(
         "emergency_rural_20km",

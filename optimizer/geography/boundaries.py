@@ -6,10 +6,10 @@ and WGS-84 agree to centimetres), or the UTM zone from `estimate_utm_crs()` outs
 `buffer_km` refuses geometry in a geographic CRS instead of buffering in degrees, as geopandas only
 warns; `service_buffers` reprojects WGS-84 points itself.
 
-Isochrones: from the site's nearest road node, one Dijkstra with the time limit as cutoff
-(`travel_time_min` on the edges); the reachable nodes plus the points part-way along the edges
-where the time runs out are hulled (concave hull by default, convex on request). The snapping leg
-from a site to its node is not counted (sites are township seats on the network).
+Isochrones: from the site's nearest road node, one Dijkstra (scipy.sparse.csgraph) with the time limit
+on the transposed road graph (times toward the site, as residents travel); the reaching nodes plus the
+points part-way along the edges where the time runs out are hulled (concave hull by default, convex on
+request). The snapping leg from a site to its node is not counted (sites are township seats on the network).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from typing import Literal, cast
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
+from scipy.sparse.csgraph import dijkstra  # type: ignore[import-untyped]  # scipy ships no stubs
 from shapely.geometry import MultiPoint
 from shapely.geometry.base import BaseGeometry
 
@@ -126,19 +126,26 @@ def service_buffers(
     return clip_to_area(areas, area)
 
 
-def isochrone(road: RoadGraph, node: tuple[float, float], limit_min: float, *, hull: Hull = "concave") -> BaseGeometry:
-    """The area reachable from a road node within `limit_min` minutes (inclusive), in the graph's CRS."""
-    reached = nx.single_source_dijkstra_path_length(road.graph, node, cutoff=limit_min, weight="travel_time_min")
-    points = [np.asarray(n, dtype=float) for n in reached]
-    for u, t_u in reached.items():
-        for v, edge in road.graph[u].items():
-            spare = limit_min - t_u
-            t_v = reached.get(v, np.inf)
-            # The edge is traversed only part-way from u before the time runs out.
-            if spare < edge["travel_time_min"] and t_v > t_u + spare:
-                fraction = spare / edge["travel_time_min"]
-                points.append(np.asarray(u) + fraction * (np.asarray(v) - np.asarray(u)))
-    cloud = cast(MultiPoint, shapely.multipoints(np.array(points)))  # one MultiPoint for an (n, 2) array
+def isochrone(road: RoadGraph, node: int, limit_min: float, *, hull: Hull = "concave") -> BaseGeometry:
+    """The area from which road node `node` is reached within `limit_min` minutes (inclusive), in the graph's CRS.
+
+    Residents travel to the site, as in the travel matrix, so the search runs on the transposed graph
+    (one-way streets are driven the right way). Besides the reached nodes, the points part-way along the
+    edges into the reached set where the time runs out are hulled.
+    """
+    reverse = road.reverse
+    time = np.asarray(dijkstra(reverse, directed=True, indices=node, limit=limit_min), dtype=float).ravel()
+    reached = np.flatnonzero(np.isfinite(time))
+    # The reversed edges u → v leaving the reached nodes u, with their times (forward: v → u).
+    starts, counts = reverse.indptr[reached], np.diff(reverse.indptr)[reached]
+    edge = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    tail, head, weight = np.repeat(reached, counts), reverse.indices[edge], reverse.data[edge]
+    spare = limit_min - time[tail]
+    # The edge is driven only part-way (from v's side) before the time runs out.
+    partial = (spare < weight) & (time[head] > time[tail] + spare)
+    fraction = (spare[partial] / weight[partial])[:, None]
+    tips = road.node_xy[tail[partial]] + fraction * (road.node_xy[head[partial]] - road.node_xy[tail[partial]])
+    cloud = cast(MultiPoint, shapely.multipoints(np.vstack([road.node_xy[reached], tips])))
     shape = shapely.convex_hull(cloud) if hull == "convex" else shapely.concave_hull(cloud, ratio=CONCAVE_RATIO)
     if shape.geom_type != "Polygon" or shape.area == 0:
         shape = shapely.buffer(shape, DEGENERATE_BUFFER_M)
@@ -157,8 +164,8 @@ def network_isochrones(
     require_projected(road.crs, f"isochrone of {limit_min:g} min")
     projected = sites.to_crs(road.crs)
     xy = np.column_stack([projected.geometry.x, projected.geometry.y]) if len(projected) else np.empty((0, 2))
-    nodes, _ = nearest_nodes(road, xy) if len(projected) else ([], np.empty(0))
-    shapes = [isochrone(road, node, limit_min, hull=hull) for node in nodes]
+    nodes, _ = nearest_nodes(road, xy)
+    shapes = [isochrone(road, int(node), limit_min, hull=hull) for node in nodes]
     areas = projected.set_geometry(gpd.GeoSeries(shapes, index=projected.index, crs=road.crs))
     return areas if area is None else clip_to_area(areas, area)
 

@@ -6,21 +6,24 @@ Two sources, always named in the outputs:
 - `euclidean_fallback`: ellipsoidal great-circle distance × a detour factor at the average of the
   two end points' class speeds (urban/rural). Used when no road file is given, and flagged.
 Radius standards (服务半径) are always measured as straight-line km (decision A4 in docs/decisions.md).
+
+Two levels of origin: the township seats (rows of `TravelMatrix` itself: the seat-level rules such as
+the hard ambulance radius and the referral network), and the demand points below them
+(`TravelMatrix.demand`, optimizer/geography/demand.py): coverage shares, the mean response, access times
+and accessibility are measured over the points, so a trip inside a township is no longer 0 minutes.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-import networkx as nx
 import numpy as np
 import pandas as pd
-from pyproj import CRS, Geod, Transformer
+from pyproj import Geod
 
-from optimizer.errors import DataError, Problem
-from optimizer.geography.network import RoadGraph, nearest_nodes
+from optimizer.geography.demand import DemandPoints
 from optimizer.inputs.geography_schema import TravelSettings
 
 logger = logging.getLogger(__name__)
@@ -31,13 +34,15 @@ TravelSource = Literal["euclidean_fallback", "road_network"]
 
 @dataclass(frozen=True)
 class TravelMatrix:
-    """Origins (town codes) × destinations (facility ids): straight km and travel minutes."""
+    """Origins (town codes, or demand point ids) × destinations (facility ids): straight km and minutes."""
 
     origins: tuple[str, ...]
     destinations: tuple[str, ...]
     straight_km: np.ndarray
     minutes: np.ndarray
     source: TravelSource
+    demand: DemandTravel | None = None
+    """The demand points below the seats and their own matrix; None = the seats are the only origins."""
 
     def pairs_within(self, max_minutes: float) -> dict[tuple[str, str], float]:
         """Sparse `{(town, facility): minutes}` for pairs reachable within `max_minutes` (inclusive)."""
@@ -57,6 +62,40 @@ class TravelMatrix:
                 "minutes": self.minutes.ravel(),
             }
         )
+
+
+@dataclass(frozen=True)
+class DemandTravel:
+    """Demand points and their point × facility matrix (same destinations as the seat matrix)."""
+
+    points: DemandPoints
+    matrix: TravelMatrix
+
+    def town_mean(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        """Per town code, the population-weighted mean over its points of `values` (points × facilities);
+        a facility some of whose points cannot reach it (inf) is inf for the town."""
+        out = {}
+        for town, (rows, shares) in self.points.town_weights().items():
+            # a point of no residents counts for nothing, even where it reaches nothing (0 × inf)
+            out[town] = shares @ np.where(shares[:, None] > 0, values[rows], 0.0)
+        return out
+
+
+def with_demand(seats: TravelMatrix, points: DemandPoints, matrix: TravelMatrix) -> TravelMatrix:
+    """The seat matrix carrying its demand points."""
+    if matrix.destinations != seats.destinations or matrix.origins != points.ids:
+        raise ValueError("the demand matrix must run from the points, in order, to the seat matrix's facilities")
+    return replace(seats, demand=DemandTravel(points, matrix))
+
+
+def access_minutes(matrix: TravelMatrix) -> TravelMatrix:
+    """Town × facility minutes for the access term: the mean over the town's demand points (the seat's own
+    minutes without points). Straight km stay the seats'."""
+    if matrix.demand is None:
+        return matrix
+    means = matrix.demand.town_mean(matrix.demand.matrix.minutes)
+    minutes = np.vstack([means[t] for t in matrix.origins])
+    return replace(matrix, minutes=minutes, demand=None)
 
 
 def straight_line_km(lon_a: np.ndarray, lat_a: np.ndarray, lon_b: np.ndarray, lat_b: np.ndarray) -> np.ndarray:
@@ -84,70 +123,39 @@ def fallback_from_km(
     """The fallback matrix from straight-line km already known (towns × facilities, same order as the
     frames); synthetic instances use it with planar distances instead of great circles."""
     town_class = dict(zip(towns["code"], towns["settlement_class"], strict=True))
-    origin_speed = np.array([_speed(town_class[t], settings) for t in towns["code"]])
+    return _fallback(km, tuple(towns["code"]), towns["settlement_class"], facilities, town_class, settings)
+
+
+def point_fallback_matrix(
+    points: pd.DataFrame, facilities: pd.DataFrame, towns: pd.DataFrame, settings: TravelSettings
+) -> TravelMatrix:
+    """The fallback from demand points (`id`, `lon`, `lat`, `settlement_class` of their township) to the
+    facilities; a facility's end of the trip runs at the speed of its township's class."""
+    km = straight_line_km(
+        points["lon"].to_numpy(float),
+        points["lat"].to_numpy(float),
+        facilities["lon"].to_numpy(float),
+        facilities["lat"].to_numpy(float),
+    )
+    town_class = dict(zip(towns["code"], towns["settlement_class"], strict=True))
+    return _fallback(km, tuple(points["id"]), points["settlement_class"], facilities, town_class, settings)
+
+
+def _fallback(
+    km: np.ndarray,
+    origins: tuple[str, ...],
+    origin_class: pd.Series,
+    facilities: pd.DataFrame,
+    town_class: dict[str, str],
+    settings: TravelSettings,
+) -> TravelMatrix:
+    origin_speed = np.array([_speed(c, settings) for c in origin_class])
     destination_speed = np.array([_speed(town_class[t], settings) for t in facilities["town_code"]])
     # Half the road distance at each end point's speed: a trip from a rural town to the county seat
     # is neither all urban nor all rural.
     road_km = km * settings.detour_factor
     minutes = road_km / 2 * 60 * (1 / origin_speed[:, None] + 1 / destination_speed[None, :])
-    return TravelMatrix(tuple(towns["code"]), tuple(facilities["facility_id"]), km, minutes, "euclidean_fallback")
-
-
-def road_matrix(
-    towns: pd.DataFrame,
-    facilities: pd.DataFrame,
-    road: RoadGraph,
-    settings: TravelSettings,
-    cutoff_min: float,
-) -> TravelMatrix:
-    """One Dijkstra per origin town with a cutoff; unreachable pairs get `inf` minutes.
-
-    Raises
-    ------
-    DataError
-        When a town cannot reach any facility on the network within the cutoff.
-    """
-    km = straight_line_km(
-        towns["lon"].to_numpy(float),
-        towns["lat"].to_numpy(float),
-        facilities["lon"].to_numpy(float),
-        facilities["lat"].to_numpy(float),
-    )
-    to_metric = Transformer.from_crs(CRS.from_epsg(4326), road.crs, always_xy=True)
-    town_xy = np.column_stack(to_metric.transform(towns["lon"].to_numpy(float), towns["lat"].to_numpy(float)))
-    site_xy = np.column_stack(to_metric.transform(facilities["lon"].to_numpy(float), facilities["lat"].to_numpy(float)))
-    town_nodes, town_snap_m = nearest_nodes(road, town_xy)
-    site_nodes, site_snap_m = nearest_nodes(road, site_xy)
-    town_class = dict(zip(towns["code"], towns["settlement_class"], strict=True))
-    snap_speed = np.array([_speed(town_class[t], settings) for t in towns["code"]])
-    minutes = np.full(km.shape, np.inf)
-    on_network = site_snap_m <= settings.max_snap_km * 1000.0
-    for i, source in enumerate(town_nodes):
-        if town_snap_m[i] > settings.max_snap_km * 1000.0:
-            continue  # the town is not on the network: it reaches nothing
-        reached = nx.single_source_dijkstra_path_length(road.graph, source, cutoff=cutoff_min, weight="travel_time_min")
-        for j, target in enumerate(site_nodes):
-            if on_network[j] and target in reached:
-                snap_min = (town_snap_m[i] + site_snap_m[j]) / 1000.0 / snap_speed[i] * 60.0
-                minutes[i, j] = reached[target] + snap_min
-    reach = f"within {cutoff_min:g} min (or lie over {settings.max_snap_km:g} km from the nearest road)"
-    fix = "connect them in the road file, or raise travel.max_access_min or travel.max_snap_km"
-    problems = []
-    unreachable = [t for t, row in zip(towns["code"], minutes, strict=True) if not np.isfinite(row).any()]
-    if unreachable:
-        problems.append(
-            Problem(road.path, "geometry", f"towns {', '.join(unreachable)} reach no facility {reach}; {fix}")
-        )
-    unreached = [
-        f for f, column in zip(facilities["facility_id"], minutes.T, strict=True) if not np.isfinite(column).any()
-    ]
-    if unreached:
-        problems.append(
-            Problem(road.path, "geometry", f"facilities {', '.join(unreached)} are reached by no town {reach}; {fix}")
-        )
-    if problems:
-        raise DataError(problems)
-    return TravelMatrix(tuple(towns["code"]), tuple(facilities["facility_id"]), km, minutes, "road_network")
+    return TravelMatrix(origins, tuple(facilities["facility_id"]), km, minutes, "euclidean_fallback")
 
 
 def _speed(settlement_class: str, settings: TravelSettings) -> float:

@@ -62,25 +62,38 @@ def area_fleet_required(settings: AmbulanceSettings, data: Datasets) -> int:
     return county_total + fleet_required(settings, others, settings.base_multiplier)
 
 
-def class_radius_km(settings: AmbulanceSettings, data: Datasets, *, preferred: bool = False) -> np.ndarray:
-    """Per town: its class radius (urban / rural km), or the preferred one ([A4] rural 10 km)."""
+def class_radius_km(
+    settings: AmbulanceSettings, settlement_class: np.ndarray, *, preferred: bool = False
+) -> np.ndarray:
+    """Per origin (of the given township classes): its class radius (urban / rural km), or the preferred
+    one ([A4] rural 10 km)."""
     rural = settings.rural_preferred_radius_km if preferred else settings.rural_radius_km
-    urban = data.townships["settlement_class"].to_numpy() == "urban"
-    return np.where(urban, settings.urban_radius_km, rural)
+    return np.where(np.asarray(settlement_class) == "urban", settings.urban_radius_km, rural)
 
 
-def within_class_radius(data: Datasets, matrix: TravelMatrix, settings: AmbulanceSettings) -> np.ndarray:
-    """Boolean towns × facilities: the facility lies within the town's class radius (straight km) [A4]."""
-    return matrix.straight_km <= class_radius_km(settings, data)[:, None]
+def within_class_radius(settlement_class: np.ndarray, matrix: TravelMatrix, settings: AmbulanceSettings) -> np.ndarray:
+    """Boolean origins × facilities: the facility lies within the origin's class radius (straight km) [A4]."""
+    return matrix.straight_km <= class_radius_km(settings, settlement_class)[:, None]
 
 
-def ambulance_standard(data: Datasets, matrix: TravelMatrix, settings: AmbulanceSettings) -> np.ndarray:
-    """Boolean towns × facilities: within the town's preferred radius and the response-time limit.
+def ambulance_standard(settlement_class: np.ndarray, matrix: TravelMatrix, settings: AmbulanceSettings) -> np.ndarray:
+    """Boolean origins × facilities: within the origin's preferred radius and the response-time limit.
 
-    This is the standard the coverage term counts (N(t)); the hard maximum is `within_class_radius`.
+    This is the standard the coverage term counts (N(t), over demand points); the hard maximum is
+    `within_class_radius` at the township seats.
     """
-    preferred = matrix.straight_km <= class_radius_km(settings, data, preferred=True)[:, None]
+    preferred = matrix.straight_km <= class_radius_km(settings, settlement_class, preferred=True)[:, None]
     return preferred & (matrix.minutes <= settings.response_max_min)
+
+
+def demand_units(data: Datasets, matrix: TravelMatrix) -> tuple[TravelMatrix, np.ndarray, dict[str, float]]:
+    """What the coverage terms count: the demand points (their matrix, township classes and persons), or
+    the towns themselves when the matrix has no points."""
+    if matrix.demand is None:
+        population = dict(zip(data.townships["code"], data.townships["population"].astype(float), strict=True))
+        return matrix, data.townships["settlement_class"].to_numpy(), population
+    points = matrix.demand.points
+    return matrix.demand.matrix, points.frame["settlement_class"].to_numpy(), points.population_of()
 
 
 def ambulance_inputs(
@@ -95,14 +108,15 @@ def ambulance_inputs(
     """
     bases = set(facilities_of(data, settings))
     is_base = np.array([f in bases for f in matrix.destinations], dtype=bool)
-    covering = _sets(matrix, ambulance_standard(data, matrix, settings) & is_base[None, :])
-    radius = _sets(matrix, within_class_radius(data, matrix, settings) & is_base[None, :])
+    units, unit_class, population = demand_units(data, matrix)
+    covering = _sets(units, ambulance_standard(unit_class, units, settings) & is_base[None, :])
+    seat_class = data.townships["settlement_class"].to_numpy()
+    radius = _sets(matrix, within_class_radius(seat_class, matrix, settings) & is_base[None, :])
     if settings.radius_hard:
         _refuse_unreachable(settings, data, matrix, is_base, radius)
-    population = dict(zip(data.townships["code"], data.townships["population"].astype(float), strict=True))
     weights = scenario.objective
     return AmbulanceInputs(
-        towns=matrix.origins,
+        towns=units.origins,
         population=population,
         bases=tuple(sorted(bases)),
         covering=covering,
@@ -117,7 +131,7 @@ def ambulance_inputs(
         named_stations=named_stations(data, bases),
         within_radius=radius if settings.radius_hard else None,
         county_fleet=_county_fleets(settings, data, bases),
-        response_mean=_response_mean(scenario, settings, matrix, is_base),
+        response_mean=_response_mean(scenario, settings, units, is_base),
     )
 
 
@@ -143,7 +157,7 @@ def _refuse_unreachable(
 ) -> None:
     towns = data.townships.set_index("code")
     nearest = np.where(is_base[None, :], matrix.straight_km, np.inf).min(axis=1)
-    limits = class_radius_km(settings, data)
+    limits = class_radius_km(settings, data.townships["settlement_class"].to_numpy())
     lost = [
         f"{str(towns.at[t, 'name'])} {t} ({str(towns.at[t, 'settlement_class'])}: "
         f"nearest eligible base {km:.1f} km > {limit:g} km)"

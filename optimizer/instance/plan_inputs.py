@@ -26,12 +26,12 @@ from models.planner import (
     TargetInputs,
 )
 from optimizer.errors import Problem, ScenarioError
-from optimizer.geography.travel_times import TravelMatrix
+from optimizer.geography.travel_times import TravelMatrix, access_minutes
 from optimizer.inputs.datasets import Datasets, check_references
 from optimizer.inputs.facility_stock import counted_other_stock, modelled_baseline, unplaced_stock
 from optimizer.inputs.network_schema import SubcentreSettings
 from optimizer.inputs.scenario import RatioTarget, Scenario
-from optimizer.instance.ambulance_rules import ambulance_inputs
+from optimizer.instance.ambulance_rules import ambulance_inputs, demand_units
 from optimizer.instance.ambulance_rules import fleet_required as fleet_required
 from optimizer.instance.feature_rules import feature_inputs
 from optimizer.instance.hierarchy_rules import hierarchy_rules
@@ -66,7 +66,7 @@ def build_plan_inputs(
     _check_facility_references(scenario, data)
     towns = tuple(data.townships["code"])
     population = dict(zip(towns, data.townships["population"].astype(float), strict=True))
-    access = matrix.pairs_within(scenario.travel.max_access_min)
+    access = access_minutes(matrix).pairs_within(scenario.travel.max_access_min)
     resources = _resources(scenario, data)
     allocation = AllocationInputs(
         towns=towns,
@@ -295,15 +295,17 @@ def _subcentres(
     honour_named: bool | None,
 ) -> SubcentreInputs:
     candidates = tuple(sorted(set(_candidates(data)) | set(settings.named_facility_ids)))
-    column = {f: j for j, f in enumerate(matrix.destinations)}
-    within = matrix.straight_km[:, [column[s] for s in candidates]] <= settings.radius_km
+    units, _, unit_population = demand_units(data, matrix)
+    column = {f: j for j, f in enumerate(units.destinations)}
+    within = units.straight_km[:, [column[s] for s in candidates]] <= settings.radius_km
     covering = {
-        town: tuple(candidates[j] for j in np.flatnonzero(row))
-        for town, row in zip(matrix.origins, within, strict=True)
+        unit: tuple(candidates[j] for j in np.flatnonzero(row)) for unit, row in zip(units.origins, within, strict=True)
     }
     is_candidate = set(candidates)
     population = dict(zip(data.townships["code"], data.townships["population"].astype(float), strict=True))
     return SubcentreInputs(
+        cover_units=units.origins if matrix.demand is not None else None,
+        cover_population=unit_population if matrix.demand is not None else None,
         towns=matrix.origins,
         population=population,
         candidates=candidates,

@@ -2,10 +2,11 @@
 
 Files (each written atomically into the run folder):
     coverage.csv       one row per standard: limit, basis, towns and population within/beyond, skipped reason
+    demand.csv         one row per demand point: travel to the nearest sites and each standard (demand_table.py)
     accessibility.csv  one row per township: E2SFCA beds/physicians per 1,000, ratio to the area,
                        rank (1 = worst)
     equity.json        Gini of access per resource, worst-served towns, catchment and weights used
-    coverage.gpkg      layers towns, facilities, subcentres, ambulance_bases, service_areas, boundary
+    coverage.gpkg      layers towns, facilities, subcentres, ambulance_bases, service_areas, boundary, demand
                        (all EPSG:4326)
     map.html           interactive offline Leaflet map (map_html.py)
     map.png            static map with legend, scale bar and north arrow (map_png.py)
@@ -43,6 +44,7 @@ from optimizer.geography.network import RoadGraph
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
 from optimizer.inputs.scenario import Scenario
+from optimizer.outputs.demand_table import demand_table
 from optimizer.outputs.files import (
     atomic_write_bytes,
     atomic_write_csv,
@@ -95,7 +97,7 @@ def analyse(inputs: GeoInputs) -> GeoAnalysis:
         "catchment_min": catchment,
         "weights": ACCESS_WEIGHTS,
         "method": "E2SFCA (Luo & Qi 2009), supply = optimized allocation, demand = resident population",
-        "travel_source": matrix.source,
+        "travel_time_source": matrix.source,
         "resources": equity_summary(access, ACCESS_RESOURCES, worst=WORST_SERVED),
     }
     return GeoAnalysis(coverage, access, equity, map_layers(inputs, coverage, access, standards))
@@ -222,7 +224,14 @@ def write_geo_outputs(inputs: GeoInputs, out_dir: Path) -> list[Path]:
     atomic_write_csv(out_dir / "coverage.csv", analysis.coverage.summary_table())
     atomic_write_csv(out_dir / "accessibility.csv", analysis.accessibility)
     atomic_write_json(out_dir / "equity.json", analysis.equity)
-    write_gpkg(out_dir / "coverage.gpkg", gpkg_layers(analysis.layers))
+    layers = gpkg_layers(analysis.layers)
+    written = [out_dir / name for name in GEO_FILES]
+    demand = demand_table(inputs.matrix, inputs.allocation, analysis.coverage)
+    if demand is not None:
+        atomic_write_csv(out_dir / "demand.csv", demand)
+        layers["demand"] = points_frame(demand, [c for c in demand.columns if c not in ("lon", "lat")])
+        written.append(out_dir / "demand.csv")
+    write_gpkg(out_dir / "coverage.gpkg", layers)
     atomic_write_text(out_dir / "map.html", render_html(analysis.layers))
     atomic_write_bytes(out_dir / "map.png", render_png(analysis.layers))
-    return [out_dir / name for name in GEO_FILES]
+    return written

@@ -74,13 +74,14 @@ def area_colour(index: int) -> str:
 
 
 def town_status(towns: pd.DataFrame, hard_ids: list[str], preferred_ids: list[str]) -> pd.Series:
-    """`missed` if a town misses an applicable hard standard, `preferred_missed` if only a preferred tier."""
+    """`missed` if some residents of a town are beyond an applicable hard standard (`within_<id>` is the
+    share within), `preferred_missed` if only a preferred tier."""
 
     def missed(ids: list[str]) -> pd.Series:
         columns = [f"within_{i}" for i in ids if f"within_{i}" in towns.columns]
         if not columns:
             return pd.Series(False, index=towns.index)
-        return (towns[columns] == 0.0).any(axis=1)
+        return (towns[columns] < 1.0).any(axis=1)
 
     hard, preferred = missed(hard_ids), missed(preferred_ids)
     status = np.where(hard, "missed", np.where(preferred, "preferred_missed", "met"))

@@ -110,7 +110,8 @@ def summary(result: PlanResult, scenario: Scenario, data: Datasets, digest: str)
         "solver_version": result.solve.solver_version,
         "solver_detail": result.solve.detail,
         "timings": "in manifest.json (kept out of the data files, which are byte-identical across runs)",
-        "travel_source": result.travel_source,
+        "travel_time_source": result.travel_source,
+        "demand_points": result.demand_points,
         "population": int(data.total_population),
         "totals": {r: int(result.allocation[r].sum()) for r in resources}
         | {

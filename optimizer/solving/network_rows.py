@@ -66,13 +66,13 @@ def fleet_rows(context: RuleContext) -> list[Row]:
 
 
 def radius_rows(context: RuleContext) -> list[Row]:
-    """[A4] Towns outside their class radius (urban / rural km) of every base holding a vehicle."""
+    """[A4] Township seats outside their class radius (urban / rural km) of every base holding a vehicle."""
     settings, towns = context.scenario.ambulances, context.towns
     if settings is None or towns is None:
         return []
     urban = towns["settlement_class"].to_numpy() == "urban"
     radius = np.where(urban, settings.urban_radius_km, settings.rural_radius_km)
-    km = towns["km_to_ambulance"].to_numpy(float)
+    km = towns["seat_km_to_ambulance"].to_numpy(float)
     outside = km > radius
     people = float(towns.loc[outside, "population"].sum())
     names = [

@@ -40,6 +40,8 @@ class PlanResult:
     cost_cny: dict[str, float]
     budget_cny: float
     travel_source: str
+    demand_points: int = 0
+    """Demand points the coverage, access and response terms counted (0: the township seats only)."""
     free_choice_subcentres: tuple[str, ...] | None = None
     facility_rules: pd.DataFrame | None = None
     """Every rule at one facility, met or missed (`optimizer.analysis.facility_checks`), set by the pipeline."""
@@ -92,6 +94,7 @@ def extract(
         cost_cny=cost,
         budget_cny=scenario.budget.budget_cny.value,
         travel_source=matrix.source,
+        demand_points=0 if matrix.demand is None else len(matrix.demand.points.frame),
         features=features,
     )
 
@@ -113,6 +116,34 @@ def _allocation(model: PlanModel, scenario: Scenario, data: Datasets) -> pd.Data
     return frame.reset_index(drop=True)
 
 
+NEAREST_COLUMNS = (
+    "minutes_to_facility",
+    "km_to_facility",
+    "minutes_to_subcentre",
+    "km_to_subcentre",
+    "minutes_to_ambulance",
+    "km_to_ambulance",
+)
+"""Travel to the nearest site of each kind; per town the population-weighted mean over its demand points."""
+
+
+def nearest_sites(allocation: pd.DataFrame, matrix: TravelMatrix) -> pd.DataFrame:
+    """Per origin of `matrix` (towns or demand points): minutes and straight km to the nearest facility,
+    sub-centre and base holding a vehicle in `allocation` (inf when there is none)."""
+    order = {f: j for j, f in enumerate(matrix.destinations)}
+    columns = np.array([order[f] for f in allocation["facility_id"]])
+    minutes, km = matrix.minutes[:, columns], matrix.straight_km[:, columns]
+    masks = (
+        np.ones(len(allocation), dtype=bool),
+        allocation["is_subcentre"].to_numpy(bool),
+        allocation["ambulances"].to_numpy() > 0,
+    )
+    table: dict[str, np.ndarray] = {}
+    for kind, mask in zip(("facility", "subcentre", "ambulance"), masks, strict=True):
+        table[f"minutes_to_{kind}"], table[f"km_to_{kind}"] = _nearest(minutes, km, mask)
+    return pd.DataFrame(table)[list(NEAREST_COLUMNS)]
+
+
 def _nearest(minutes: np.ndarray, km: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Minutes and straight km from each town to its nearest facility among `mask` (inf when none)."""
     masked_minutes = np.where(mask[None, :], minutes, np.inf)
@@ -129,19 +160,20 @@ def coverage_by_town(
     """
     order = {f: j for j, f in enumerate(matrix.destinations)}
     columns = np.array([order[f] for f in allocation["facility_id"]])
-    minutes = matrix.minutes[:, columns]
-    km = matrix.straight_km[:, columns]
     towns = data.townships[
         ["code", "name", "type", "population", "settlement_class", "population_estimated", "lon", "lat"]
     ].copy()
-    any_site = np.ones(len(allocation), dtype=bool)
-    towns["minutes_to_facility"], towns["km_to_facility"] = _nearest(minutes, km, any_site)
-    subcentre = allocation["is_subcentre"].to_numpy(bool)
-    towns["minutes_to_subcentre"], towns["km_to_subcentre"] = _nearest(minutes, km, subcentre)
-    base = allocation["ambulances"].to_numpy() > 0
-    towns["minutes_to_ambulance"], towns["km_to_ambulance"] = _nearest(minutes, km, base)
+    nearest = nearest_sites(allocation, matrix if matrix.demand is None else matrix.demand.matrix)
+    if matrix.demand is not None:
+        means = matrix.demand.town_mean(nearest.to_numpy(float))
+        nearest = pd.DataFrame(np.vstack([means[t] for t in towns["code"]]), columns=nearest.columns)
+    for column in NEAREST_COLUMNS:
+        towns[column] = nearest[column].to_numpy(float)
+    towns["seat_km_to_ambulance"] = nearest_sites(allocation, matrix)["km_to_ambulance"].to_numpy(float)
     if scenario.ambulances is not None:
-        meets = ambulance_standard(data, matrix, scenario.ambulances)[:, columns]
+        meets = ambulance_standard(data.townships["settlement_class"].to_numpy(), matrix, scenario.ambulances)[
+            :, columns
+        ]
         reachable = (meets * allocation["ambulances"].to_numpy()[None, :]).sum(axis=1)
         towns["ambulances_within_standard"] = reachable
         towns["covered_ambulance"] = reachable >= 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,8 +12,10 @@ from pyproj import CRS, Transformer
 
 from optimizer.analysis.coverage_check import StandardCoverage, analyse_coverage, evaluate_standard
 from optimizer.analysis.service_standards import NATIONAL_STANDARDS, Standard, standards_for
-from optimizer.geography.network import RoadGraph
-from optimizer.geography.travel_times import TravelMatrix, road_matrix
+from optimizer.geography.network import graph_from_segments
+from optimizer.geography.osm import RoadSegments
+from optimizer.geography.road_matrix import road_matrix
+from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.geography_schema import TravelSettings
 from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.inputs.schema_types import Citation
@@ -58,14 +59,12 @@ def line() -> Line:
             "lat": [_lonlat(0.0)[1], _lonlat(40.0)[1]],
         }
     )
-    graph = nx.Graph()
-    stops = [0.0, 4.0, 8.0, 16.0, 40.0]
-    for start, end in zip(stops, stops[1:], strict=False):
-        a, b = (ORIGIN[0] + start * 1000, ORIGIN[1]), (ORIGIN[0] + end * 1000, ORIGIN[1])
-        length_m = (end - start) * 1000.0
-        graph.add_edge(a, b, length_m=length_m, travel_time_min=length_m / 1000.0 / SPEED_KPH * 60.0)
-    node_ids = tuple(sorted(graph.nodes))
-    road = RoadGraph(Path("hand-made line"), graph, GK_105E, node_ids, np.array(node_ids))
+    stops = np.array([0.0, 4.0, 8.0, 16.0, 40.0]) * 1000.0
+    start = np.column_stack([ORIGIN[0] + stops[:-1], np.full(4, ORIGIN[1])])
+    end = np.column_stack([ORIGIN[0] + stops[1:], np.full(4, ORIGIN[1])])
+    both = np.ones(4, dtype=bool)
+    segments = RoadSegments.build(start, end, np.full(4, SPEED_KPH), both, both)
+    road = graph_from_segments(Path("hand-made line"), GK_105E, segments)
     settings = TravelSettings(
         detour_factor=1.5,
         urban_speed_kph=SPEED_KPH,
@@ -73,7 +72,7 @@ def line() -> Line:
         max_access_min=60.0,
         source=Citation(basis="test"),
     )
-    matrix = road_matrix(towns, facilities, road, settings, cutoff_min=120.0)
+    matrix = road_matrix(towns.rename(columns={"code": "id"}), facilities, road, settings, cutoff_min=120.0)
     allocation = pd.DataFrame(
         {
             "facility_id": ["F1", "F2"],

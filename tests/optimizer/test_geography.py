@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,7 +24,8 @@ from optimizer.geography.boundaries import (
     network_isochrones,
     service_buffers,
 )
-from optimizer.geography.network import RoadGraph
+from optimizer.geography.network import RoadGraph, graph_from_segments, nearest_nodes
+from optimizer.geography.osm import RoadSegments
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
 from optimizer.inputs.scenario_loading import load_scenario
@@ -84,25 +84,36 @@ def test_gauss_kruger_zone_is_chosen_by_central_meridian() -> None:
 
 
 def _grid_road(size: int = 5, spacing_m: float = 1000.0, speed_kph: float = 60.0) -> RoadGraph:
-    """A size × size street grid centred on (0, 0) in GK metres: one minute per km."""
-    graph = nx.grid_2d_graph(size, size)
+    """A size × size two-way street grid centred on (500 km, 3230 km) in GK metres: one minute per km."""
     offset = (size - 1) / 2
-    mapping = {
-        (i, j): ((i - offset) * spacing_m + 500_000.0, (j - offset) * spacing_m + 3_230_000.0) for i, j in graph.nodes
-    }
-    graph = nx.relabel_nodes(graph, mapping)
-    for _, _, edge in graph.edges(data=True):
-        edge["length_m"] = spacing_m
-        edge["travel_time_min"] = spacing_m / 1000.0 / speed_kph * 60.0
-    nodes = tuple(sorted(graph.nodes))
-    return RoadGraph(Path("grid"), graph, GK_105E, nodes, np.array(nodes))
+    points = [
+        ((i - offset) * spacing_m + 500_000.0, (j - offset) * spacing_m + 3_230_000.0)
+        for i in range(size)
+        for j in range(size)
+    ]
+    xy = np.array(points)
+    step = np.array([[spacing_m, 0.0], [0.0, spacing_m]])
+    starts, ends = [], []
+    for delta in step:
+        inside = np.all(xy + delta <= xy.max(axis=0), axis=1)
+        starts.append(xy[inside])
+        ends.append(xy[inside] + delta)
+    start, end = np.vstack(starts), np.vstack(ends)
+    both = np.ones(len(start), dtype=bool)
+    segments = RoadSegments.build(start, end, np.full(len(start), speed_kph), both, both)
+    return graph_from_segments(Path("grid"), GK_105E, segments)
+
+
+def _node(road: RoadGraph, x: float, y: float) -> int:
+    nodes, _ = nearest_nodes(road, np.array([[x, y]]))
+    return int(nodes[0])
 
 
 @pytest.mark.parametrize(("limit_min", "area_km2"), [(2.0, 8.0), (1.5, 4.5)])
 def test_convex_isochrone_on_a_grid_is_the_manhattan_diamond(limit_min: float, area_km2: float) -> None:
     """Reach within t minutes on a 1-min grid is |dx| + |dy| ≤ t km: a diamond of area 2·t²."""
     road = _grid_road()
-    shape = isochrone(road, (500_000.0, 3_230_000.0), limit_min, hull="convex")
+    shape = isochrone(road, _node(road, 500_000.0, 3_230_000.0), limit_min, hull="convex")
     assert shape.area / 1e6 == pytest.approx(area_km2, rel=1e-9)
     assert shape.covers(Point(500_000.0 + limit_min * 1000, 3_230_000.0))  # tip of the diamond
     assert not shape.contains(Point(500_000.0 + 1_000.0, 3_230_000.0 + 1_000.0 * limit_min))
@@ -110,13 +121,25 @@ def test_convex_isochrone_on_a_grid_is_the_manhattan_diamond(limit_min: float, a
 
 def test_concave_isochrone_holds_every_reached_node_inside_the_convex_hull() -> None:
     road = _grid_road()
-    centre = (500_000.0, 3_230_000.0)
+    centre = _node(road, 500_000.0, 3_230_000.0)
     concave = isochrone(road, centre, 2.0)
     convex = isochrone(road, centre, 2.0, hull="convex")
-    reached = nx.single_source_dijkstra_path_length(road.graph, centre, cutoff=2.0, weight="travel_time_min")
+    reached = road.node_xy[np.abs(road.node_xy - road.node_xy[centre]).sum(axis=1) <= 2_000.0]  # Manhattan ≤ 2 km
+    assert len(reached) == 13
     assert concave.geom_type == "Polygon"
-    assert all(concave.buffer(1e-6).covers(Point(node)) for node in reached)
+    assert all(concave.buffer(1e-6).covers(Point(*node)) for node in reached)
     assert concave.area <= convex.area + 1e-6
+
+
+def test_isochrone_respects_one_way_streets() -> None:
+    """A one-way street A → B: B's isochrone (who reaches B) holds A, A's does not hold B."""
+    a, b = np.array([[500_000.0, 3_230_000.0]]), np.array([[501_000.0, 3_230_000.0]])
+    segments = RoadSegments.build(a, b, np.array([60.0]), np.array([True]), np.array([False]))
+    road = graph_from_segments(Path("one-way"), GK_105E, segments)
+    into_b = isochrone(road, _node(road, *b[0]), 1.0, hull="convex")
+    into_a = isochrone(road, _node(road, *a[0]), 1.0, hull="convex")
+    assert into_b.covers(Point(*a[0]))
+    assert not into_a.buffer(1.0).covers(Point(*b[0]))
 
 
 def test_network_isochrones_take_wgs84_sites_and_clip() -> None:

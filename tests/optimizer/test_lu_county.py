@@ -58,7 +58,7 @@ def test_summary_reports_an_optimal_verified_solve(run_dir: Path) -> None:
     assert summary["population"] == 764_362
     assert summary["total_cost_cny"] <= summary["budget_cny"]
     assert summary["totals"]["subcentres"] == 4
-    assert summary["travel_source"] == "euclidean_fallback"
+    assert summary["travel_time_source"] == "euclidean_fallback"
 
 
 def test_plan_targets_are_met_or_reported_missed_with_numbers(run_dir: Path) -> None:

@@ -42,6 +42,7 @@ def _lu_roads(path: Path) -> Path:
 
 
 def test_a_run_loads_the_road_graph_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))
     (tmp_path / "roads").mkdir()
     roads = _lu_roads(tmp_path / "roads" / "roads.geojson")
     scenario = lu_variant(tmp_path / "project", ("[data]\n", f'[data]\nroad_network = "{roads}"\n'))

@@ -12,7 +12,8 @@ from pyproj import CRS
 
 from optimizer.errors import DataError
 from optimizer.geography.network import load_road_graph
-from optimizer.geography.travel_times import fallback_matrix, road_matrix, straight_line_km
+from optimizer.geography.road_matrix import road_matrix
+from optimizer.geography.travel_times import fallback_matrix, straight_line_km
 from optimizer.inputs.geography_schema import TravelSettings
 from optimizer.inputs.schema_types import Citation
 
@@ -74,18 +75,29 @@ def _road_file(tmp_path: Path, segments: list[tuple[list[list[float]], float]]) 
     return path
 
 
-def test_dijkstra_on_a_hand_graph(tmp_path: Path) -> None:
+def _origins() -> pd.DataFrame:
+    return _towns().rename(columns={"code": "id"})
+
+
+def test_dijkstra_on_a_hand_graph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))
     roads = _road_file(tmp_path, [([[105.0, 29.0], [105.1, 29.0]], 60.0), ([[105.1, 29.0], [105.2, 29.0]], 30.0)])
-    graph = load_road_graph(roads, UTM_48N, default_speed_kph=40.0)
-    matrix = road_matrix(_towns(), _facilities(), graph, SETTINGS, cutoff_min=120.0)
+    graph = load_road_graph(roads, UTM_48N, SETTINGS)
+    matrix = road_matrix(_origins(), _facilities(), graph, SETTINGS, cutoff_min=120.0)
     leg = straight_line_km(np.array([105.0]), np.array([29.0]), np.array([105.1]), np.array([29.0]))[0, 0]
     assert matrix.minutes[1, 0] == pytest.approx(leg / 60 * 60, rel=2e-3)
     assert matrix.minutes[2, 0] == pytest.approx(leg / 60 * 60 + leg / 30 * 60, rel=2e-3)
     assert matrix.source == "road_network"
 
 
-def test_cutoff_and_unreachable_towns(tmp_path: Path) -> None:
+def test_cutoff_and_unreachable_towns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))
     roads = _road_file(tmp_path, [([[105.0, 29.0], [105.1, 29.0]], 60.0), ([[105.19, 29.0], [105.2, 29.0]], 30.0)])
-    graph = load_road_graph(roads, UTM_48N, default_speed_kph=40.0)
-    with pytest.raises(DataError, match="t3 reach no facility"):
-        road_matrix(_towns(), _facilities(), graph, SETTINGS, cutoff_min=120.0)
+    graph = load_road_graph(roads, UTM_48N, SETTINGS)
+    # t3 sits on a road piece that does not touch the others: it reaches nothing, which is not an error.
+    matrix = road_matrix(_origins(), _facilities(), graph, SETTINGS, cutoff_min=120.0)
+    assert np.isinf(matrix.minutes[2, 0]) and np.isfinite(matrix.minutes[:2, 0]).all()
+    # A facility that no town reaches is.
+    lone = pd.DataFrame({"facility_id": ["f3"], "town_code": ["t3"], "lon": [105.2], "lat": [29.0]})
+    with pytest.raises(DataError, match="facilities f3 are reached by no demand point"):
+        road_matrix(_origins().iloc[:2], lone, graph, SETTINGS, cutoff_min=120.0)

@@ -35,7 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import geopandas as gpd  # noqa: E402
-import h3  # type: ignore[import-untyped]  # noqa: E402
+import h3  # noqa: E402
 import numpy as np  # noqa: E402
 import osmium  # noqa: E402
 import pandas as pd  # noqa: E402

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import geopandas as gpd
 import h3
@@ -79,10 +79,11 @@ class DemandPoints:
         """Per town code: the row positions of its points and their shares of the town's residents."""
         out = {}
         population = self.frame["population"].to_numpy(float)
-        for town, rows in self.frame.groupby("town_code", sort=True).indices.items():
+        for town, positions in self.frame.groupby("town_code", sort=True).indices.items():
+            rows = np.asarray(positions, dtype=np.int64)
             total = population[rows].sum()
             shares = population[rows] / total if total > 0 else np.full(len(rows), 1.0 / len(rows))
-            out[str(town)] = (rows, shares)
+            out[str(town)] = (rows, np.asarray(shares, dtype=float))
         return out
 
 
@@ -153,7 +154,7 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     left = int(total - whole.sum())
     order = np.argsort(-(exact - whole), kind="stable")
     whole[order[:left]] += 1
-    return whole
+    return np.asarray(whole, dtype=np.int64)
 
 
 def _spread(
@@ -165,7 +166,7 @@ def _spread(
 ) -> pd.DataFrame:
     """Each township's residents over its cells (its seat when it has none)."""
     by_town = {str(t): group for t, group in cells.groupby("town_code", sort=True)}
-    units = {} if village_counts is None else village_counts.set_index("town_code")
+    units = None if village_counts is None else village_counts.set_index("town_code")
     out = []
     for _, town in townships.iterrows():
         code = str(town["code"])
@@ -200,7 +201,7 @@ def _weights(
     group: pd.DataFrame,
     ids: list[str],
     settings: DemandSettings,
-    units: pd.DataFrame | dict[str, object],
+    units: pd.DataFrame | None,
     raster_weights: RasterWeights | None,
 ) -> tuple[np.ndarray, bool]:
     """The weights of a town's cells, and whether they came from the raster."""
@@ -211,8 +212,9 @@ def _weights(
         logger.warning("township %s: the population raster holds no persons in its cells; spread estimated", ids[0])
     weights = np.full(len(ids), 1.0 / len(ids))
     code = str(town["code"])
-    if settings.weighting == "village_units" and isinstance(units, pd.DataFrame) and code in units.index:
-        villages, communities = (int(units.at[code, c]) for c in ("village_committees", "community_committees"))
+    if settings.weighting == "village_units" and units is not None and code in units.index:
+        villages = int(cast(int, units.at[code, "village_committees"]))
+        communities = int(cast(int, units.at[code, "community_committees"]))
         if villages + communities > 0:
             seat_share = communities / (villages + communities)
             seat = _nearest_row(group, float(town["lon"]), float(town["lat"]))
@@ -251,7 +253,7 @@ def _settlement_points(townships: pd.DataFrame, settlements: pd.DataFrame) -> pd
     towns = townships.set_index("code")
     out = []
     for code, group in settlements.groupby("town_code", sort=True):
-        town = towns.loc[code]
+        town = cast(pd.Series, towns.loc[code])
         given = group["population"].notna().all()
         weights = group["population"].to_numpy(float) if given else np.ones(len(group))
         population = largest_remainder(int(round(float(town["population"]))), weights)

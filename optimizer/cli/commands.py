@@ -25,6 +25,7 @@ from optimizer.outputs.compare import compare_plans
 from optimizer.outputs.compare import markdown as comparison_markdown
 from optimizer.outputs.files import atomic_write_csv, atomic_write_text
 from optimizer.outputs.folders import output_folder
+from optimizer.outputs.geo_report import GeoInputs
 from optimizer.outputs.report import write_outputs
 from optimizer.pipeline import plan_scenario, prepare
 from optimizer.rerender import rerender
@@ -84,9 +85,8 @@ def run(
         with output_folder(out, scenario_inputs(scenario), command="run") as staging:  # checked and locked first
             with console.status(f"solving {prepared.scenario.scenario.id} …"):
                 result = plan_scenario(prepared)
-            written = write_outputs(
-                result, prepared.scenario, prepared.data, scenario, staging, matrix=prepared.matrix, road=prepared.road
-            )
+            geography = GeoInputs(prepared.scenario, prepared.data, prepared.matrix, result.allocation, prepared.road)
+            written = write_outputs(result, geography, scenario, staging)
     except PlannerError as error:
         raise _fail(error) from None
     shown = outcome_label(result.solve.outcome, result.solve.gap)

@@ -9,7 +9,7 @@ Each real-data path is optional; where it is set, the estimate it replaces is dr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -19,6 +19,11 @@ H3_FINEST = 9
 """Finest H3 resolution accepted for demand points (about 0.1 km² a cell)."""
 H3_COARSEST = 5
 """Coarsest H3 resolution accepted (about 250 km² a cell: coarser than a township)."""
+
+
+def optional_file(description: str) -> Any:
+    """An optional `[data]` path (None = not given) with its description for the schema and the docs."""
+    return Field(default=None, description=description)
 
 
 class DataSources(StrictModel):
@@ -35,31 +40,25 @@ class DataSources(StrictModel):
     facility_stock: Path | None = Field(
         default=None, description="base-year stock per facility (long CSV); None = pooled base-year totals only"
     )
-    road_network: Path | None = Field(
-        default=None,
-        description="roads: an OpenStreetMap extract (.osm.pbf or .osm) or GeoJSON/GPKG lines with a speed; "
-        "else the flagged straight-line fallback",
+    road_network: Path | None = optional_file(
+        "roads: an OpenStreetMap extract (.osm.pbf or .osm) or GeoJSON/GPKG lines with a speed; "
+        "else the flagged straight-line fallback"
     )
-    village_counts: Path | None = Field(
-        default=None,
-        description="villages and communities per township (data/population/village_counts.csv): weights of the "
-        "estimated spread of residents over a township",
+    village_counts: Path | None = optional_file(
+        "villages and communities per township (data/population/village_counts.csv): weights of the "
+        "estimated spread of residents over a township"
     )
-    census_table: Path | None = Field(
-        default=None,
-        description="township census table (CSV or the statistics bureau's .xlsx): replaces estimated populations",
+    census_table: Path | None = optional_file(
+        "township census table (CSV or the statistics bureau's .xlsx): replaces estimated populations"
     )
-    settlement_points: Path | None = Field(
-        default=None,
-        description="village or settlement points (CSV with lon/lat, or GeoJSON/GPKG): become the demand points",
+    settlement_points: Path | None = optional_file(
+        "village or settlement points (CSV with lon/lat, or GeoJSON/GPKG): become the demand points"
     )
-    population_raster: Path | None = Field(
-        default=None,
-        description="population raster (GeoTIFF such as WorldPop): weights of the residents over demand points",
+    population_raster: Path | None = optional_file(
+        "population raster (GeoTIFF such as WorldPop): weights of the residents over demand points"
     )
-    facility_registry: Path | None = Field(
-        default=None,
-        description="facility registry with coordinates: overrides the township-seat placement of facilities",
+    facility_registry: Path | None = optional_file(
+        "facility registry with coordinates: overrides the township-seat placement of facilities"
     )
     missing_location: Literal["error", "county_seat"] = Field(
         default="error",

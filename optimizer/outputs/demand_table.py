@@ -11,28 +11,16 @@ from __future__ import annotations
 import pandas as pd
 
 from optimizer.analysis.coverage_check import CoverageAnalysis
+from optimizer.geography.demand import DEMAND_COLUMNS
 from optimizer.geography.travel_times import TravelMatrix
 from optimizer.solving.results import NEAREST_COLUMNS, nearest_sites
-
-POINT_COLUMNS = (
-    "id",
-    "town_code",
-    "town_name",
-    "settlement_class",
-    "population",
-    "lon",
-    "lat",
-    "population_estimated",
-    "location_estimated",
-    "method",
-)
 
 
 def demand_table(matrix: TravelMatrix, allocation: pd.DataFrame, coverage: CoverageAnalysis) -> pd.DataFrame | None:
     """The demand points with their travel to the plan's sites and their standards; None without points."""
     if matrix.demand is None or coverage.points is None:
         return None
-    points = matrix.demand.points.frame[list(POINT_COLUMNS)].reset_index(drop=True)
+    points = matrix.demand.points.frame[list(DEMAND_COLUMNS)].reset_index(drop=True)
     nearest = nearest_sites(allocation, matrix.demand.matrix)
     flags = coverage.points[[c for c in coverage.points.columns if c.startswith("within_")]].reset_index(drop=True)
     return pd.concat([points, nearest[list(NEAREST_COLUMNS)], flags], axis=1)

@@ -19,14 +19,13 @@ Files (all written atomically, see files.py):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from models.outcome import SolveOutcome
-from optimizer.geography.network import RoadGraph
-from optimizer.geography.travel_times import TravelMatrix
 from optimizer.inputs.datasets import Datasets
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.scenario_loading import scenario_hash
@@ -37,21 +36,14 @@ from optimizer.solving.results import PlanResult
 from optimizer.solving.solve import OPTIMAL_REL_GAP
 
 
-def write_outputs(
-    result: PlanResult,
-    scenario: Scenario,
-    data: Datasets,
-    scenario_path: Path,
-    out_dir: Path,
-    *,
-    matrix: TravelMatrix | None = None,
-    road: RoadGraph | None = None,
-) -> list[Path]:
+def write_outputs(result: PlanResult, geography: GeoInputs, scenario_path: Path, out_dir: Path) -> list[Path]:
     """Write every output of a finished run into `out_dir`; returns the paths written.
 
-    With the run's travel `matrix`, also the coverage, accessibility and map files (geo_report.py); the
-    run's `road` graph (`PreparedScenario.road`, None without a road file) draws the isochrones.
+    `geography` is the run's scenario, data, travel matrix (with its demand points) and road graph
+    (`PreparedScenario.road`, None without a road file), for the coverage, accessibility and map files
+    (geo_report.py).
     """
+    scenario, data = geography.scenario, geography.data
     comparison = plan_comparison(result, data)
     counties = county_table(result, scenario, data)
     tables = {
@@ -76,8 +68,7 @@ def write_outputs(
     atomic_write_json(out_dir / "summary.json", summary(result, scenario, data, digest))
     atomic_write_text(out_dir / "report.md", render_report(result, scenario, data, comparison, counties))
     written += [out_dir / "summary.json", out_dir / "report.md"]
-    if matrix is not None:
-        written += write_geo_outputs(GeoInputs(scenario, data, matrix, result.allocation, road), out_dir)
+    written += write_geo_outputs(replace(geography, allocation=result.allocation), out_dir)
     atomic_write_json(
         out_dir / "manifest.json",
         {

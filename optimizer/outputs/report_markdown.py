@@ -123,7 +123,7 @@ def render_report(
         lines += _comparison_section(comparison)
     lines += _coverage_section(result)
     lines += _cost_section(result)
-    lines += _estimates_section(scenario, data)
+    lines += _estimates_section(result, scenario, data)
     lines += _scope_section(scenario)
     lines += plan_entries_section(result.plan_entries)
     return "\n".join(lines) + "\n"
@@ -285,9 +285,14 @@ def _cost_section(result: PlanResult) -> list[str]:
     ]
 
 
-def _estimates_section(scenario: Scenario, data: Datasets) -> list[str]:
+def _estimates_section(result: PlanResult, scenario: Scenario, data: Datasets) -> list[str]:
     lines = ["## Estimated values", "", "Data:"]
     lines += [f"- {note}" for note in data.estimated_fields()]
+    if result.demand_points:
+        lines.append(
+            f"- where residents live below the township seat: {result.demand_points} demand points, "
+            f"{result.demand_method} (`demand.csv`, `population_estimated`/`location_estimated`; decision A40)"
+        )
     lines += ["", "Scenario inputs marked as estimates:"]
     lines += [f"- `{path}`: {basis}" for path, basis in estimated_inputs(scenario)]
     lines.append("")

@@ -42,6 +42,8 @@ class PlanResult:
     travel_source: str
     demand_points: int = 0
     """Demand points the coverage, access and response terms counted (0: the township seats only)."""
+    demand_method: str = ""
+    """How the demand points were made (estimated spread, settlement points …), for the report."""
     free_choice_subcentres: tuple[str, ...] | None = None
     facility_rules: pd.DataFrame | None = None
     """Every rule at one facility, met or missed (`optimizer.analysis.facility_checks`), set by the pipeline."""
@@ -95,6 +97,7 @@ def extract(
         budget_cny=scenario.budget.budget_cny.value,
         travel_source=matrix.source,
         demand_points=0 if matrix.demand is None else len(matrix.demand.points.frame),
+        demand_method="" if matrix.demand is None else matrix.demand.points.method,
         features=features,
     )
 

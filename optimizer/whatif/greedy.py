@@ -152,9 +152,10 @@ def subcentre_baseline(plan: PlanInputs, model: PlanModel, settings: SolverSetti
     reach = _invert(inputs.covering, inputs.candidates)
     chosen = [s for s, var in model.subcentres.is_open.items() if _on(var.varValue)]
     fixed = inputs.named if inputs.honour_named else ()
-    in_plan = sum(inputs.population[t] for t in inputs.towns if set(inputs.covering.get(t, ())) & set(chosen))
-    greedy = greedy_max_cover(inputs.population, reach, inputs.count, fixed=fixed)
-    optimum = optimum_max_cover(inputs.population, reach, inputs.count, settings, fixed=fixed)
+    units, population = inputs.coverage_units()  # the demand points the coverage counts, or the towns
+    in_plan = sum(population[u] for u in units if set(inputs.covering.get(u, ())) & set(chosen))
+    greedy = greedy_max_cover(population, reach, inputs.count, fixed=fixed)
+    optimum = optimum_max_cover(population, reach, inputs.count, settings, fixed=fixed)
     return SitingBaseline(inputs.count, float(in_plan), greedy.covered_population, optimum)
 
 

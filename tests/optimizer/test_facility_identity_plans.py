@@ -107,9 +107,14 @@ def test_a_budget_cut_changes_only_what_the_cut_causes(tmp_path: Path) -> None:
     at its stock otherwise. Before facilities kept their
     stock, such a diff listed 59 changes, most of them free reshuffles. (Paediatric staff have no published
     stock per facility, so no tie-break fixes where a free paediatric physician sits between equal plans.)"""
-    full = _solved("lu_county").plan.allocation.set_index("facility_id")
+    # One point per township: the attribution of a cut is the subject here, and at −20 % the demand-point model
+    # of Lu does not prove its optimum inside the limit (the sweep's margin is issue #18's work).
+    seats = '\n[demand]\nmethod = "township_seats"\n'
     budget = int(load_scenario(LU_SCENARIO).budget.budget_cny.value)
-    path = lu_variant(tmp_path, (f"budget_cny = {{ value = {budget},", f"budget_cny = {{ value = {budget * 8 // 10},"))
+    whole = lu_variant(tmp_path / "full", append=seats)
+    full = solve_plan(prepare(whole), on_violation=ViolationPolicy.RAISE).plan.allocation.set_index("facility_id")
+    edit = (f"budget_cny = {{ value = {budget},", f"budget_cny = {{ value = {budget * 8 // 10},")
+    path = lu_variant(tmp_path / "cut", edit, append=seats)
     solved = solve_plan(prepare(path), on_violation=ViolationPolicy.RAISE)
     assert solved.report.outcome is SolveOutcome.OPTIMAL
     cut = solved.plan.allocation.set_index("facility_id")

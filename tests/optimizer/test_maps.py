@@ -73,19 +73,24 @@ def test_coverage_table_reports_every_standard(run_dir: Path) -> None:
     assert "childcare" in table.loc["childcare_circle_15min", "skipped"]
     all_towns = evaluated[evaluated["towns"] == "all"]
     assert ((all_towns["population_within"] + all_towns["population_beyond"]) == population).all()
-    # The sub-centre radius agrees with the planner's own flag in towns.csv.
-    beyond = towns.loc[~towns["covered_subcentre_radius"], "population"].sum()
+    # The sub-centre radius agrees with the demand points' own distances in demand.csv.
+    points = pd.read_csv(run_dir / "demand.csv", encoding="utf-8-sig")
+    assert points["population"].sum() == population
+    beyond = points.loc[points["km_to_subcentre"] > 20.0, "population"].sum()
     assert table.loc["subcentre_radius", "population_beyond"] == beyond
+    assert 0 < table.loc["subcentre_radius", "share_within"] < 1
 
 
 def test_geopackage_has_every_layer_in_wgs84(run_dir: Path) -> None:
     path = run_dir / "coverage.gpkg"
     layers = {name for name, _ in pyogrio.list_layers(path)}
-    assert layers == {"towns", "facilities", "subcentres", "ambulance_bases", "service_areas", "boundary"}
+    assert layers == {"towns", "facilities", "subcentres", "ambulance_bases", "service_areas", "boundary", "demand"}
     for layer in layers:
         assert CRS(pyogrio.read_info(path, layer=layer)["crs"]) == CRS.from_epsg(4326)
     towns = pyogrio.read_dataframe(path, layer="towns")
     assert len(towns) == 20
+    demand = pyogrio.read_dataframe(path, layer="demand")
+    assert len(demand) > 100 and demand["population"].sum() == towns["population"].sum()
     assert {"within_medical_circle_15min", "beds_access_per_1000", "status_zh"} <= set(towns.columns)
     assert len(pyogrio.read_dataframe(path, layer="subcentres")) == 4
     assert set(pyogrio.read_dataframe(path, layer="service_areas")["method"]) == {"buffer"}

@@ -23,6 +23,7 @@ from optimizer.analysis.diagnose import explain
 from optimizer.analysis.verify import check
 from optimizer.cli.commands import app
 from optimizer.errors import ScenarioError
+from optimizer.geography.travel_times import TravelMatrix
 from optimizer.instance.plan_inputs import build_plan_inputs
 from optimizer.pipeline import PreparedScenario, ViolationPolicy, prepare, solve_plan
 from optimizer.solving.results import PlanResult
@@ -45,9 +46,8 @@ def _rows(targets: pd.DataFrame) -> pd.DataFrame:
     return targets.set_index("id")
 
 
-def _nearest(prepared: PreparedScenario, allocation: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Straight km and minutes from each town to its nearest base holding a vehicle, off the matrix."""
-    matrix = prepared.matrix
+def _nearest(matrix: TravelMatrix, allocation: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Straight km and minutes from each origin (town or demand point) to its nearest base holding a vehicle."""
     pairs = zip(allocation["facility_id"], allocation["ambulances"], strict=True)
     held = [matrix.destinations.index(f) for f, n in pairs if n]
     return matrix.straight_km[:, held].min(axis=1), matrix.minutes[:, held].min(axis=1)
@@ -58,11 +58,14 @@ def _recount(prepared: PreparedScenario, plan: PlanResult) -> dict[str, tuple[fl
     settings = prepared.scenario.ambulances
     assert settings is not None
     towns = prepared.data.townships
-    km, minutes = _nearest(prepared, plan.allocation)
+    km, _ = _nearest(prepared.matrix, plan.allocation)  # the hard radius holds at the seats (A4)
     radius = np.where(towns["settlement_class"] == "urban", settings.urban_radius_km, settings.rural_radius_km)
     outside = float((km > radius).sum())
     people = towns["population"].to_numpy(float)
-    mean = float((people * minutes).sum() / people.sum())
+    assert prepared.matrix.demand is not None  # the mean response is over the demand points (A40)
+    _, minutes = _nearest(prepared.matrix.demand.matrix, plan.allocation)
+    residents = prepared.matrix.demand.points.frame["population"].to_numpy(float)
+    mean = float((residents * minutes).sum() / residents.sum())
     limit = settings.response_mean_max_min or 0.0
     multiplier = settings.base_multiplier_by_county[LU]
     required = int(np.ceil(multiplier * people.sum() / settings.per_population - 1e-9))

@@ -110,6 +110,8 @@ def demand_points(scenario: Scenario, data: Datasets) -> DemandPoints:
         metric,
         scenario.demand,
         village_counts=data.village_counts,
+        settlements=data.settlement_points,
+        raster=data.population_raster,
     )
 
 

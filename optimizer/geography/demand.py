@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, cast
 
 import geopandas as gpd
@@ -37,6 +38,7 @@ from pyproj import CRS
 from shapely.geometry import Polygon
 
 from optimizer.geography.boundaries import WGS84
+from optimizer.geography.population_raster import raster_population
 from optimizer.geography.township_areas import township_areas
 from optimizer.inputs.geography_schema import DemandSettings
 
@@ -95,13 +97,10 @@ def build_demand_points(
     *,
     village_counts: pd.DataFrame | None = None,
     settlements: pd.DataFrame | None = None,
-    raster_weights: RasterWeights | None = None,
+    raster: Path | None = None,
 ) -> DemandPoints:
-    """The demand points of `townships` (module docstring for the method).
-
-    `raster_weights` maps a point id (`<town>-<h3 cell>`) to the raster's persons in its cell; it is
-    computed by the caller from `h3_cells` so that this module does not read rasters.
-    """
+    """The demand points of `townships` (module docstring for the method); `raster` is a population
+    raster whose persons per H3 cell weight the spread."""
     given = set() if settlements is None else set(settlements["town_code"])
     seat_rows = townships[~townships["code"].isin(given)]
     parts = []
@@ -112,6 +111,10 @@ def build_demand_points(
         method = "one point per township at its seat (trips inside a township are 0 minutes)"
     else:
         cells = h3_cells(seat_rows, boundary, metric_crs, settings.h3_resolution)
+        raster_weights = None
+        if raster is not None and len(cells):
+            sums = raster_population(raster, cell_polygons(cells))
+            raster_weights = {str(k): float(v) for k, v in sums.items()}
         parts.append(_spread(seat_rows, cells, settings, village_counts, raster_weights))
         method = _method_text(settings, raster_weights is not None)
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(DEMAND_COLUMNS))

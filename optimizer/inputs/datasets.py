@@ -4,7 +4,9 @@ This module owns the order of loading and what ties the tables to the area: the 
 each table, the area filter by county code, the scenario's references to facility ids and levels, and
 the opt-in county-seat placement. It returns the checked `Datasets` record. The row and code checks
 of each table are `optimizer.inputs.dataset_checks`; reading a CSV file and checking single cells is
-`optimizer.inputs.tables`; the county polygons are `optimizer.inputs.boundaries`.
+`optimizer.inputs.tables`; the county polygons are `optimizer.inputs.boundaries`. Real data that replace
+estimates (census table, facility registry, settlement points, population raster; docs/data.md) are read
+by their own modules and applied here before the tables are checked against the area.
 
 Every problem in every table is collected and raised once as a `DataError` naming the file, the row
 and column, and the fix. Estimated values keep their flag columns, so the report can name them.
@@ -22,6 +24,7 @@ import pandas as pd
 
 from optimizer.errors import DataError, Problem
 from optimizer.inputs.boundaries import check_inside, read_boundary
+from optimizer.inputs.census_table import apply_census, census_note, read_census_table
 from optimizer.inputs.dataset_checks import (
     check_counties,
     check_facilities,
@@ -30,11 +33,13 @@ from optimizer.inputs.dataset_checks import (
     check_townships,
     read_plan_reference,
 )
+from optimizer.inputs.facility_registry import apply_registry, read_facility_registry, registry_note
 from optimizer.inputs.facility_stock import FacilityStock, check_stock_eligibility, read_facility_stock
 from optimizer.inputs.feature_selection import check_feature_targets
 from optimizer.inputs.plan_entries import PlanEntry, check_entry_references, read_plan_entries
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.scenario_loading import resolve
+from optimizer.inputs.settlement_points import check_population_raster, read_settlement_points
 from optimizer.inputs.tables import read_flags, read_table
 from optimizer.inputs.village_counts import read_village_counts
 
@@ -83,6 +88,10 @@ OPTIONAL_TABLES = (
     "facility_stock",
     "plan_entries",
     "village_counts",
+    "census_table",
+    "facility_registry",
+    "settlement_points",
+    "population_raster",
 )
 """The optional `[data]` files: read when the scenario names them (paths checked like the required ones)."""
 
@@ -101,6 +110,10 @@ class Datasets:
     plan_entries: tuple[PlanEntry, ...] = ()
     village_counts: pd.DataFrame | None = None
     """Village and community committees per township (`data.village_counts`), or None."""
+    settlement_points: pd.DataFrame | None = None
+    """Checked settlement points (`data.settlement_points`; columns of `SETTLEMENT_COLUMNS`), or None."""
+    population_raster: Path | None = None
+    """The population raster (`data.population_raster`), checked to open; summed per demand cell later."""
 
     @property
     def total_population(self) -> float:
@@ -111,6 +124,7 @@ class Datasets:
         """Plain-language list of the estimated values in these tables, for the report."""
         notes = []
         towns = self.townships
+        notes += census_note(towns)
         for flag, what in (
             ("population_estimated", "township resident population"),
             ("age_estimated", "township age groups (county shares)"),
@@ -119,9 +133,18 @@ class Datasets:
             count = int(towns[flag].sum())
             if count:
                 notes.append(f"{what}: {count} of {len(towns)} townships estimated")
+        notes += registry_note(self.facilities)
         count = int(self.facilities["location_estimated"].sum())
         if count:
             notes.append(f"facility location: {count} of {len(self.facilities)} placed at their township seat")
+        if self.settlement_points is not None:
+            given = self.settlement_points["town_code"].nunique()
+            notes.append(
+                f"where residents live: settlement_points {self.paths['settlement_points'].name} for {given} of "
+                f"{len(towns)} townships"
+            )
+        if self.population_raster is not None:
+            notes.append(f"residents within townships weighted by population_raster {self.population_raster.name}")
         entries = self.stock.entries.values()
         estimated = sum(1 for e in entries if e.estimated)
         if estimated:
@@ -204,6 +227,12 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
     boundary = read_boundary(paths["boundaries"], codes, problems)
     if problems:
         raise DataError(problems)
+    if "census_table" in paths:
+        census = read_census_table(paths["census_table"], townships)
+        townships = apply_census(townships, census, paths["census_table"], counties)
+    if "facility_registry" in paths:
+        registry = read_facility_registry(paths["facility_registry"], facilities, boundary)
+        facilities = apply_registry(facilities, registry, paths["facility_registry"])
     check_inside(townships, boundary, paths["townships"], "code", problems)
     check_inside(facilities, boundary, paths["facilities"], "facility_id", problems)
     if problems:
@@ -249,8 +278,15 @@ def load_datasets(scenario: Scenario, scenario_path: Path) -> Datasets:
     villages = None
     if "village_counts" in paths:
         villages = read_village_counts(paths["village_counts"], townships)
+    settlements = None
+    if "settlement_points" in paths:
+        settlements = read_settlement_points(paths["settlement_points"], townships, boundary)
+    if "population_raster" in paths:
+        check_population_raster(paths["population_raster"])
     return Datasets(
         village_counts=villages,
+        settlement_points=settlements,
+        population_raster=paths.get("population_raster"),
         townships=townships.sort_values("code").reset_index(drop=True),
         facilities=facilities.sort_values("facility_id").reset_index(drop=True),
         counties=counties.sort_values("county_code").reset_index(drop=True),

@@ -140,3 +140,48 @@ def test_a_tighter_ambulance_radius_changes_the_plan(lu_shares: dict[str, float]
     tight = lu_variant(tmp_path, ("[ambulances]\n", "[ambulances]\nrural_preferred_radius_km = 3.0\n"))
     shares = _shares(prepare(tight))
     assert shares["emergency_rural_10km"] != pytest.approx(lu_shares["emergency_rural_10km"])
+
+
+def test_a_population_raster_weights_the_spread(tmp_path: Path) -> None:
+    """All the raster's persons lie in the north-east corner of the east town: its residents go there, and
+    its points are no longer estimated in population (its total was real)."""
+    import rasterio
+    from affine import Affine
+
+    towns, boundary = _two_towns()
+    grid = np.zeros((100, 200), dtype="float32")  # 0.001° pixels over the county
+    grid[:20, 170:] = 5.0  # lat 29.08–29.10, lon 105.17–105.20
+    path = tmp_path / "population.tif"
+    profile = {"driver": "GTiff", "height": 100, "width": 200, "count": 1, "dtype": "float32", "crs": "EPSG:4326"}
+    with rasterio.open(path, "w", transform=Affine(0.001, 0.0, 105.0, 0.0, -0.001, 29.1), **profile) as raster:
+        raster.write(grid, 1)
+    points = build_demand_points(towns, boundary, GK_105E, DemandSettings(), raster=path).frame
+    east = points[points["town_code"] == "510521101"]
+    assert east["population"].sum() == 3_001
+    populated = east[east["population"] > 0]
+    # cells whose hexagon (about 1.4 km across the corners) holds a pixel of the block
+    assert (populated["lon"] > 105.155).all() and (populated["lat"] > 29.065).all()
+    assert not east["population_estimated"].any()
+    assert points[points["town_code"] == "510521100"]["population_estimated"].all()  # its total is estimated
+
+
+def test_settlement_points_become_the_demand_points_of_their_town() -> None:
+    """Given points replace the estimated cells of their township (location not estimated); the other
+    township keeps its estimated spread."""
+    towns, boundary = _two_towns()
+    settlements = pd.DataFrame(
+        {
+            "id": ["v1", "v2"],
+            "town_code": ["510521101", "510521101"],
+            "name": ["甲村", "乙村"],
+            "lon": [105.12, 105.18],
+            "lat": [29.02, 29.08],
+            "population": [1_000.0, 2_000.0],
+        }
+    )
+    points = build_demand_points(towns, boundary, GK_105E, DemandSettings(), settlements=settlements).frame
+    east = points[points["town_code"] == "510521101"].set_index("id")
+    assert list(east.index) == ["v1", "v2"]
+    assert east["population"].to_dict() == {"v1": 1_000, "v2": 2_001}  # 3,001 by the given weights
+    assert not east["location_estimated"].any() and not east["population_estimated"].any()
+    assert set(points.loc[points["town_code"] == "510521100", "method"]) == {"h3_cell"}

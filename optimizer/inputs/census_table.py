@@ -145,16 +145,6 @@ def apply_census(
     return towns
 
 
-def census_note(townships: pd.DataFrame) -> list[str]:
-    """The report's note on the populations a census table replaced (none when no table was applied)."""
-    sources = townships["population_source"].astype(str)
-    real = sources[sources.str.startswith(SOURCE_PREFIX)].str.removeprefix(SOURCE_PREFIX)
-    return [
-        f"township resident population: from census_table {name} for {count} of {len(townships)} townships"
-        for name, count in sorted(real.value_counts().items())
-    ]
-
-
 def _half_up(persons: float, pct: float) -> float:
     """`persons × pct / 100` rounded half up, exactly on the printed share (as scripts/data_build/population.py)."""
     return float(math.floor(Fraction(persons) * Fraction(str(pct)) / 100 + Fraction(1, 2)))

@@ -24,7 +24,8 @@ import pandas as pd
 
 from optimizer.errors import DataError, Problem
 from optimizer.inputs.boundaries import check_inside, read_boundary
-from optimizer.inputs.census_table import apply_census, census_note, read_census_table
+from optimizer.inputs.census_table import SOURCE_PREFIX as CENSUS_SOURCE
+from optimizer.inputs.census_table import apply_census, read_census_table
 from optimizer.inputs.dataset_checks import (
     check_counties,
     check_facilities,
@@ -33,14 +34,15 @@ from optimizer.inputs.dataset_checks import (
     check_townships,
     read_plan_reference,
 )
-from optimizer.inputs.facility_registry import apply_registry, read_facility_registry, registry_note
+from optimizer.inputs.facility_registry import SOURCE_PREFIX as REGISTRY_SOURCE
+from optimizer.inputs.facility_registry import apply_registry, read_facility_registry
 from optimizer.inputs.facility_stock import FacilityStock, check_stock_eligibility, read_facility_stock
 from optimizer.inputs.feature_selection import check_feature_targets
 from optimizer.inputs.plan_entries import PlanEntry, check_entry_references, read_plan_entries
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.scenario_loading import resolve
 from optimizer.inputs.settlement_points import check_population_raster, read_settlement_points
-from optimizer.inputs.tables import read_flags, read_table
+from optimizer.inputs.tables import read_flags, read_table, replaced_note
 from optimizer.inputs.village_counts import read_village_counts
 
 logger = logging.getLogger(__name__)
@@ -124,7 +126,7 @@ class Datasets:
         """Plain-language list of the estimated values in these tables, for the report."""
         notes = []
         towns = self.townships
-        notes += census_note(towns)
+        notes += replaced_note(towns["population_source"], CENSUS_SOURCE, "township resident population", "townships")
         for flag, what in (
             ("population_estimated", "township resident population"),
             ("age_estimated", "township age groups (county shares)"),
@@ -133,7 +135,7 @@ class Datasets:
             count = int(towns[flag].sum())
             if count:
                 notes.append(f"{what}: {count} of {len(towns)} townships estimated")
-        notes += registry_note(self.facilities)
+        notes += replaced_note(self.facilities["location_source"], REGISTRY_SOURCE, "facility location", "facilities")
         count = int(self.facilities["location_estimated"].sum())
         if count:
             notes.append(f"facility location: {count} of {len(self.facilities)} placed at their township seat")

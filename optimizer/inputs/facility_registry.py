@@ -14,7 +14,7 @@ spreadsheet, and both must lie in their own county.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -51,15 +51,14 @@ def read_facility_registry(path: Path, facilities: pd.DataFrame, boundary: gpd.G
     table = read_point_file(path, REGISTRY_COLUMNS, ("facility_id", "name", "source"))
     problems: list[Problem] = []
     county_of = dict(zip(facilities["facility_id"], facilities["county_code"], strict=True))
-    known = table["facility_id"].isin(county_of)
-    for where, facility_id in zip(table.loc[~known, "where"], table.loc[~known, "facility_id"], strict=True):
-        problems.append(
-            Problem(
-                path,
-                f"{where}, facility_id",
-                f"'{facility_id}' is not a facility of the area in data.facilities; fix the id or remove the row",
-            )
-        )
+    known = unknown_ids(
+        table,
+        "facility_id",
+        county_of,
+        path,
+        "is not a facility of the area in data.facilities; fix the id or remove the row",
+        problems,
+    )
     for facility_id in sorted(set(table.loc[table["facility_id"].duplicated(), "facility_id"])):
         problems.append(Problem(path, "facility_id", f"{facility_id} is given in more than one row; keep one"))
     table = table[known]
@@ -87,16 +86,6 @@ def apply_registry(facilities: pd.DataFrame, registry: pd.DataFrame, path: Path)
         len(out),
     )
     return out
-
-
-def registry_note(facilities: pd.DataFrame) -> list[str]:
-    """The report's note on the facility points a registry replaced (none when no registry was applied)."""
-    sources = facilities["location_source"].astype(str)
-    real = sources[sources.str.startswith(SOURCE_PREFIX)].str.removeprefix(SOURCE_PREFIX)
-    return [
-        f"facility location: from facility_registry {name} for {count} of {len(facilities)} facilities"
-        for name, count in sorted(real.value_counts().items())
-    ]
 
 
 def read_point_file(path: Path, required: tuple[str, ...], text_columns: tuple[str, ...]) -> pd.DataFrame:
@@ -130,6 +119,16 @@ def read_point_file(path: Path, required: tuple[str, ...], text_columns: tuple[s
             frame[column] = frame[column].fillna("").astype(str).str.strip()
     frame["where"] = where
     return frame
+
+
+def unknown_ids(
+    table: pd.DataFrame, column: str, known: Mapping[str, str], path: Path, fix: str, problems: list[Problem]
+) -> pd.Series:
+    """Which rows of a point file name a known id in `column`; one problem (row, field, `fix`) per other row."""
+    found = table[column].isin(known)
+    for where, value in zip(table.loc[~found, "where"], table.loc[~found, column], strict=True):
+        problems.append(Problem(path, f"{where}, {column}", f"'{value}' {fix}"))
+    return found
 
 
 def check_points(

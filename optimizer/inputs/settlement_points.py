@@ -22,7 +22,7 @@ import rasterio
 from rasterio.errors import RasterioError
 
 from optimizer.errors import DataError, Problem
-from optimizer.inputs.facility_registry import check_points, read_point_file
+from optimizer.inputs.facility_registry import check_points, read_point_file, unknown_ids
 from optimizer.inputs.tables import as_number
 
 logger = logging.getLogger(__name__)
@@ -53,15 +53,8 @@ def read_settlement_points(path: Path, townships: pd.DataFrame, boundary: gpd.Ge
     if other.any():
         logger.info("%s: %d points of townships outside the area dropped", path.name, int(other.sum()))
     table = table[~other].reset_index(drop=True)
-    known = table["town_code"].isin(county_of)
-    for where, code in zip(table.loc[~known, "where"], table.loc[~known, "town_code"], strict=True):
-        problems.append(
-            Problem(
-                path,
-                f"{where}, town_code",
-                f"'{code}' is not a township of the area (data.townships); give the 9-digit township code",
-            )
-        )
+    fix = "is not a township of the area (data.townships); give the 9-digit township code"
+    known = unknown_ids(table, "town_code", county_of, path, fix, problems)
     table = table[known].reset_index(drop=True)
     check_points(table, [county_of[c] for c in table["town_code"]], boundary, path, problems)
     table["population"] = _populations(table, path, problems)

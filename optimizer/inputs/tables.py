@@ -131,3 +131,15 @@ def numbered_rows(frame: pd.DataFrame) -> list[tuple[int, pd.Series]]:
     """Rows with their 1-based line number in the file (header is line 1)."""
     # iterrows types a label as Hashable; a table read from a file keeps its 0-based integer row labels
     return [(int(cast(int, index)) + 2, row) for index, row in frame.iterrows()]
+
+
+def replaced_note(sources: pd.Series, prefix: str, what: str, of: str) -> list[str]:
+    """The report's note on the values a real-data file replaced: `sources` are the rows' source columns,
+    those starting with `prefix` (e.g. `census_table:`) name the file; none when no file was applied."""
+    text = sources.astype(str)
+    real = text[text.str.startswith(prefix)].str.removeprefix(prefix)
+    kind = prefix.removesuffix(":")
+    return [
+        f"{what}: from {kind} {name} for {count} of {len(sources)} {of}"
+        for name, count in sorted(real.value_counts().items())
+    ]

@@ -8,6 +8,7 @@ would see them; the raster sums are checked against hand sums on a known grid.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -56,6 +57,13 @@ def _census(lu: Datasets) -> pd.DataFrame:
     return towns
 
 
+def _error_text(read: Callable[..., object], *args: object) -> str:
+    """The message of the DataError that `read(*args)` must raise."""
+    with pytest.raises(DataError) as caught:
+        read(*args)
+    return str(caught.value)
+
+
 def test_census_csv_replaces_populations_and_flags(tmp_path: Path, lu: Datasets) -> None:
     census = _census(lu)
     path = tmp_path / "census.csv"
@@ -99,9 +107,7 @@ def test_census_xlsx_with_title_rows_chinese_headers_and_12_digit_codes(tmp_path
 def test_census_row_that_matches_nothing_is_an_error_naming_the_row(tmp_path: Path, lu: Datasets) -> None:
     path = tmp_path / "census.csv"
     path.write_text("代码,名称,人口\n510521001,玉蟾街道,67000\n,不存在镇,1000\n510521999,,500\n", encoding="utf-8")
-    with pytest.raises(DataError) as caught:
-        read_census_table(path, lu.townships)
-    text = str(caught.value)
+    text = _error_text(read_census_table, path, lu.townships)
     assert "row 3, name: '不存在镇': it matches no township" in text
     assert "row 4, code: 510521999 is not a township of the area" in text
 
@@ -145,9 +151,7 @@ def test_registry_point_outside_the_county_or_unknown_id_is_an_error(tmp_path: P
         f"facility_id,lon,lat\n{MOVED},108.99,28.45\n510521001-XX9,105.38,29.15\n{MOVED[:-1]}2,abc,29.1\n",
         encoding="utf-8",
     )
-    with pytest.raises(DataError) as caught:
-        read_facility_registry(path, lu.facilities, lu.boundary)
-    text = str(caught.value)
+    text = _error_text(read_facility_registry, path, lu.facilities, lu.boundary)
     assert "row 2, lon/lat: (108.99, 28.45) lies outside county 510521" in text
     assert "row 3, facility_id: '510521001-XX9' is not a facility of the area" in text
     assert "row 4, facility_id" in text
@@ -197,9 +201,7 @@ def test_settlement_points_geojson_checks(tmp_path: Path, lu: Datasets) -> None:
     ]
     path = tmp_path / "settlements.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
-    with pytest.raises(DataError) as caught:
-        read_settlement_points(path, lu.townships, lu.boundary)
-    text = str(caught.value)
+    text = _error_text(read_settlement_points, path, lu.townships, lu.boundary)
     assert "feature 3, town_code: '510521999' is not a township of the area" in text
     assert "feature 4, lon/lat: (108.99, 28.45) lies outside county 510521" in text
     assert "feature 4, population: '-5.0' must be a number of persons ≥ 0" in text

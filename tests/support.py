@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
         TargetInputs,
     )
     from optimizer.inputs.solver_settings import SolverSettings
+    from optimizer.pipeline import PlanSolve
 
 ROOT = Path(__file__).resolve().parents[1]
 """The repository root."""
@@ -182,3 +184,12 @@ def tiny_plan(name: str, allocation: AllocationInputs, budget_cny: float, **bloc
     from models.planner import PlanInputs
 
     return PlanInputs(name=name, allocation=allocation, budget_cny=budget_cny, budget_target_id="budget", **blocks)
+
+
+@cache
+def bundled_solve(plan: str) -> PlanSolve:
+    """A bundled plan (`scenarios/<plan>.toml`) prepared and solved once per test session, verified
+    (`ViolationPolicy.RAISE`): the plan tests share it instead of solving Mianyang three times."""
+    from optimizer.pipeline import ViolationPolicy, prepare, solve_plan
+
+    return solve_plan(prepare(ROOT / "scenarios" / f"{plan}.toml"), on_violation=ViolationPolicy.RAISE)

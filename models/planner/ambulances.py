@@ -54,7 +54,7 @@ is non-negative; with integer n they make u and w integral at an optimum.
 of towns to stationed bases has a weighted mean ≤ τ̄ exactly when the nearest-base mean is ≤ τ̄ (the
 nearest base is the cheapest assignment), so y needs no integrality. With the radius hard, M(t) is
 cut at the slowest base of R(t) when t is itself a seat: (E3) stations a vehicle there, so a slower base is
-never the nearest.
+never the nearest; likewise M(t) is cut at its fastest named station, which (E7) always stations.
 With (E2) a county's shortfall also counts in (E1) when the area rule is soft: a vehicle missing in a
 county weighs twice, never less than one missing in the area.
 """
@@ -292,6 +292,7 @@ def response_candidates(inputs: AmbulanceInputs, rule: ResponseMean) -> dict[str
     """M(t): the bases each town's mean response may be measured to, fastest first (module docstring)."""
     by_town: dict[str, list[tuple[float, str]]] = {t: [] for t in inputs.towns}
     bases = set(inputs.bases)
+    named = set(inputs.named_stations)
     for (t, b), minutes in rule.travel_min.items():
         if t in by_town and b in bases:
             by_town[t].append((minutes, b))
@@ -303,6 +304,9 @@ def response_candidates(inputs: AmbulanceInputs, rule: ResponseMean) -> dict[str
             slowest = max((m for m, b in options if b in reach), default=None)
             if slowest is not None:
                 options = [(m, b) for m, b in options if m <= slowest]
+        fixed = next((m for m, b in options if b in named), None)
+        if fixed is not None:  # (E7) stations a vehicle there: a slower base is never the nearest
+            options = [(m, b) for m, b in options if m <= fixed]
         candidates[t] = [b for _, b in options]
     return candidates
 

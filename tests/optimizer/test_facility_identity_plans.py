@@ -10,7 +10,6 @@ hospitals and the MCH centre). Amounts are recomputed here from the allocation t
 from __future__ import annotations
 
 import math
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -19,16 +18,15 @@ import pytest
 from models.outcome import SolveOutcome
 from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.pipeline import PlanSolve, ViolationPolicy, prepare, solve_plan
-from tests.support import LU_SCENARIO, ROOT, lu_variant
+from tests.support import LU_SCENARIO, ROOT, bundled_solve, lu_variant
 
 PLANS = ("lu_county", "pingchang", "renhe", "xiushan", "mianyang")
 
 pytestmark = pytest.mark.slow
 
 
-@cache
 def _solved(plan: str) -> PlanSolve:
-    return solve_plan(prepare(ROOT / "scenarios" / f"{plan}.toml"), on_violation=ViolationPolicy.RAISE)
+    return bundled_solve(plan)
 
 
 @pytest.mark.parametrize("plan", PLANS)

@@ -19,8 +19,8 @@ from models.outcome import SolveOutcome
 from optimizer.inputs.scenario import RatioTarget, Scenario
 from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.instance.plan_inputs import fleet_required
-from optimizer.pipeline import plan_scenario, prepare
 from tests.support import ROOT as REPO_ROOT
+from tests.support import bundled_solve
 
 SCENARIOS = REPO_ROOT / "scenarios"
 SEEDS = Path(os.environ.get("SHARED_SEEDS") or REPO_ROOT / "../shared/seeds").resolve()
@@ -255,8 +255,7 @@ def test_pingchang_2027_paediatric_and_psychiatry_targets() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_plan_solves_to_a_verified_optimum(name: str) -> None:
-    prepared = prepare(SCENARIOS / f"{name}.toml")
-    result = plan_scenario(prepared, compare_free_choice=False)  # raises VerificationError on a violation
+    result = bundled_solve(name).plan  # solved with ViolationPolicy.RAISE: a violated rule raises
     assert result.solve.outcome is SolveOutcome.OPTIMAL
     assert result.total_cost_cny <= result.budget_cny + 1e-6
     hard = result.targets[result.targets["hard"].astype(bool)]

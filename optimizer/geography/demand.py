@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal, cast
 
@@ -77,8 +78,10 @@ class DemandPoints:
         """Persons per point id."""
         return dict(zip(self.frame["id"], self.frame["population"].astype(float), strict=True))
 
+    @cached_property
     def town_weights(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Per town code: the row positions of its points and their shares of the town's residents."""
+        """Per town code: the row positions of its points and their shares of the town's residents
+        (computed once: every per-town mean of the run reads it)."""
         out = {}
         population = self.frame["population"].to_numpy(float)
         for town, positions in self.frame.groupby("town_code", sort=True).indices.items():

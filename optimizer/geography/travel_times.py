@@ -75,7 +75,7 @@ class DemandTravel:
         """Per town code, the population-weighted mean over its points of `values` (points × facilities);
         a facility some of whose points cannot reach it (inf) is inf for the town."""
         out = {}
-        for town, (rows, shares) in self.points.town_weights().items():
+        for town, (rows, shares) in self.points.town_weights.items():
             # a point of no residents counts for nothing, even where it reaches nothing (0 × inf)
             out[town] = shares @ np.where(shares[:, None] > 0, values[rows], 0.0)
         return out
@@ -107,14 +107,8 @@ def straight_line_km(lon_a: np.ndarray, lat_a: np.ndarray, lon_b: np.ndarray, la
 
 
 def fallback_matrix(towns: pd.DataFrame, facilities: pd.DataFrame, settings: TravelSettings) -> TravelMatrix:
-    """Great-circle × detour factor at class speeds; `towns` and `facilities` are sorted frames."""
-    km = straight_line_km(
-        towns["lon"].to_numpy(float),
-        towns["lat"].to_numpy(float),
-        facilities["lon"].to_numpy(float),
-        facilities["lat"].to_numpy(float),
-    )
-    return fallback_from_km(km, towns, facilities, settings)
+    """Great-circle × detour factor at class speeds from the seats; `towns` and `facilities` are sorted frames."""
+    return point_fallback_matrix(towns.rename(columns={"code": "id"}), facilities, towns, settings)
 
 
 def fallback_from_km(

@@ -1,7 +1,7 @@
 """One benchmark row per location model on a synthetic province (≈3,000 towns, ≈30,000 demand points).
 
     python benchmarks/province.py [--seed 7] [--only lscp,mclp,...] [--time-limit 120] [--gap 0.005]
-        [--solver highs] [--threads 2] [--out province.csv]
+        [--solver highs] [--threads 2] [--no-reductions | --compare] [--out province.csv]
 
 Each row builds the model from a freshly generated province (`benchmarks.workloads.synthetic`, seeded), solves
 it to a relative gap of `--gap` (default 0.5 %) within `--time-limit`, and reports build and solve time
@@ -10,6 +10,11 @@ straight-line km × 1.3 road detour. Sizes per model are in the `size` column; w
 towns instead of the 30,000 demand points (dense p-median / p-center / capacitated / MEXCLP), the
 town population is the demand. The `planner` row is the full planner model (allocation, ambulances,
 sub-centres, budget) on the province's towns; benchmarks/province_planner.py runs it at other sizes.
+
+`variant` (LSCP, MCLP, capacitated p-median, DSM; issue #18): `reduced` (default) builds with the exact
+covering reductions and a greedy MIP start, and solves LSCP one component at a time
+(`models.location.coverage_components`); `plain` (`--no-reductions`) is the model as first built, no
+start. `--compare` runs both, one row each.
 """
 
 from __future__ import annotations
@@ -29,8 +34,11 @@ from benchmarks.isolation import run_isolated  # noqa: E402
 from benchmarks.rows import add_solve_options, peak_mb, stream_rows  # noqa: E402
 
 MODELS = ("lscp", "mclp", "p_median", "p_center", "capacitated", "dsm", "mexclp", "hierarchy", "planner")
+VARIANT_MODELS = ("lscp", "mclp", "capacitated", "dsm")
+"""The models with a `plain` and a `reduced` variant."""
 COLUMNS = [
     "model",
+    "variant",
     "size",
     "solver",
     "outcome",
@@ -45,12 +53,15 @@ COLUMNS = [
 ]
 
 
-def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, threads: int = 2) -> dict[str, Any]:  # noqa: C901, PLR0915
-    from benchmarks.workloads.mip import solve_p_median_planner
+def _run(  # noqa: C901, PLR0912, PLR0915
+    model: str, seed: int, solver: str, time_limit: float, gap: float, threads: int = 2, reduced: bool = True
+) -> dict[str, Any]:
+    from benchmarks.workloads.mip import planner_mip_solve, solve_p_median_planner
     from benchmarks.workloads.synthetic import generate_province, road_km
     from models.location.backup_coverage import DSMInputs, MEXCLPInputs, build_dsm_model, build_mexclp_model
     from models.location.capacitated_p_median import CapacitatedPMedianInputs, build_capacitated_p_median_model
     from models.location.coverage import CoverageInputs, build_coverage_model
+    from models.location.coverage_components import solve_set_cover_by_component
     from models.location.location_common import coverage_from_distance, invert
     from models.location.p_center import PCenterInputs, build_p_center_model
     from models.location.p_median import PMedianInputs
@@ -98,7 +109,7 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, thre
             kept = tuple(d for d in ids if reach[d])
             keep = set(kept)
             coverage = {s: tuple(d for d in ds if d in keep) for s, ds in coverage.items()}
-            inputs_c = CoverageInputs(kept, sites, coverage, kind="lscp")
+            inputs_c = CoverageInputs(kept, sites, coverage, kind="lscp", reduce=reduced, heuristic_start=reduced)
             size = (
                 f"{len(kept)} points (of {len(ids)}; rest beyond {radius:g} km) × {len(sites)} sites, r={radius:g} km"
             )
@@ -110,12 +121,33 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, thre
                 kind="mclp",
                 weight=tuple(float(w) for w in prov.demand_population),
                 p=150,
+                reduce=reduced,
+                heuristic_start=reduced,
             )
             size = f"{len(ids)} points × {len(sites)} sites, r={radius:g} km, p=150"
         pairs = sum(len(v) for v in coverage.values())
+        if model == "lscp" and reduced:
+            split = solve_set_cover_by_component(
+                inputs_c, planner_mip_solve(settings), time_limit_s=time_limit, mip_rel_gap=gap
+            )
+            return {
+                "model": model,
+                "variant": "reduced",
+                "size": size,
+                "outcome": split.outcome.value,
+                "objective": split.objective,
+                "bound": split.bound,
+                "gap": split.gap,
+                "build_seconds": None,
+                "solve_seconds": None,
+                "seconds": time.perf_counter() - started,
+                "detail": f"{pairs} covering pairs; {split.reduction}",
+            }
         built = build_coverage_model(inputs_c)
         problem = built.problem
         detail = f"{pairs} covering pairs, {len(problem.constraints())} rows after grouping equal reach sets"
+        if reduced:
+            detail += f"; {built.reduction}; greedy start {_start_value(problem, bool(built.start_sites))}"
     elif model == "p_center":
         sites_idx = np.sort(np.argsort(-prov.town_population, kind="stable")[:500])
         dist = road_km(prov.town_xy, prov.town_xy[sites_idx], round_to_km=1.0, dtype=np.float64)
@@ -138,9 +170,13 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, thre
                 capacity,
                 p,
                 max_assignment_distance=60.0,
+                heuristic_start=reduced,
             )
         )
         problem = built_cap.problem
+        if reduced:
+            detail = f"greedy start {_start_value(problem, bool(built_cap.start))}"
+
         size = f"{n_towns} towns × {len(sites_idx)} sites, p={p}, pairs ≤ 60 km ({len(built_cap.assign)})"
     elif model == "dsm":
         ids, sites, dist = points_and_sites(biggest)
@@ -153,9 +189,23 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, thre
         r2 = {s: tuple(d for d in ds if d in keep) for s, ds in r2.items()}
         weight = tuple(float(prov.demand_population[d]) for d in kept)
         built_d = build_dsm_model(
-            DSMInputs(kept, sites, weight, r1, r2, p=120, alpha=0.5, site_capacity=(2,) * len(sites))
+            DSMInputs(
+                kept,
+                sites,
+                weight,
+                r1,
+                r2,
+                p=120,
+                alpha=0.5,
+                site_capacity=(2,) * len(sites),
+                reduce=reduced,
+                heuristic_start=reduced,
+            )
         )
         problem = built_d.problem
+        if reduced:
+            detail = f"greedy start {_start_value(problem, bool(built_d.start))}"
+
         size = f"{len(kept)} points × {len(sites)} stations, r1=12, r2=30 km, p=120, α=0.5"
     elif model == "mexclp":
         sites_idx = biggest
@@ -197,9 +247,12 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, thre
     else:
         raise ValueError(f"model was {model!r} but is expected to be in {MODELS}")
     build = time.perf_counter() - started
-    report = solve(problem, settings)
+    report = solve(problem, settings, warm_start=reduced)
+    if report.detail and detail:
+        detail += f"; {report.detail}"
     return {
         "model": model,
+        "variant": ("reduced" if reduced else "plain") if model in VARIANT_MODELS else "",
         "size": size,
         "outcome": report.outcome.value,
         "objective": report.objective,
@@ -210,6 +263,13 @@ def _run(model: str, seed: int, solver: str, time_limit: float, gap: float, thre
         "seconds": time.perf_counter() - started,
         "detail": detail or report.detail,
     }
+
+
+def _start_value(problem: Any, has_start: bool) -> str:
+    """The objective of a model's MIP start, from its variables' initial values (read before the solve)."""
+    if not has_start:
+        return "none found"
+    return f"{sum(coef * (var.varValue or 0.0) for var, coef in problem.objective.items()):.6g}"
 
 
 def _planner(seed: int, settings: Any) -> dict[str, Any]:
@@ -230,21 +290,23 @@ def _planner(seed: int, settings: Any) -> dict[str, Any]:
     }
 
 
-def _run_with_memory(model: str, seed: int, solver: str, time_limit: float, gap: float, threads: int) -> dict[str, Any]:
-    row = _run(model, seed, solver, time_limit, gap, threads)
+def _run_with_memory(
+    model: str, seed: int, solver: str, time_limit: float, gap: float, threads: int, reduced: bool = True
+) -> dict[str, Any]:
+    row = _run(model, seed, solver, time_limit, gap, threads, reduced)
     row["solver"] = solver
     row["peak_mb"] = peak_mb()
     return row
 
 
 def run_model_isolated(
-    model: str, seed: int, solver: str, time_limit: float, gap: float, threads: int = 2
+    model: str, seed: int, solver: str, time_limit: float, gap: float, threads: int = 2, reduced: bool = True
 ) -> dict[str, Any]:
     """One model in a fresh process, so its peak memory is its own (benchmarks/isolation.py)."""
     return run_isolated(
         _run_with_memory,
-        (model, seed, solver, time_limit, gap, threads),
-        identity={"model": model, "solver": solver},
+        (model, seed, solver, time_limit, gap, threads, reduced),
+        identity={"model": model, "solver": solver, "variant": "reduced" if reduced else "plain"},
         deadline_s=4 * time_limit + 600,
     )
 
@@ -257,9 +319,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--solver", default="highs")
     add_solve_options(parser, time_limit_s=120.0, threads=2)
     parser.add_argument("--out", type=Path, default=None)
+    variant = parser.add_mutually_exclusive_group()
+    variant.add_argument("--no-reductions", action="store_true", help="plain models: no reductions, no start")
+    variant.add_argument("--compare", action="store_true", help="plain and reduced rows side by side")
     args = parser.parse_args(argv)
     models = [m for m in args.only.split(",") if m]
-    rows = (run_model_isolated(m, args.seed, args.solver, args.time_limit, args.gap, args.threads) for m in models)
+    runs = [
+        (m, reduced)
+        for m in models
+        for reduced in ((False, True) if args.compare and m in VARIANT_MODELS else (not args.no_reductions,))
+    ]
+    rows = (
+        run_model_isolated(m, args.seed, args.solver, args.time_limit, args.gap, args.threads, reduced)
+        for m, reduced in runs
+    )
     stream_rows(rows, COLUMNS, args.out)
     return 0
 

@@ -1,14 +1,20 @@
-"""What-if sweep benchmark: the same budget sweep sequentially (warm starts) and on a local Dask cluster.
+"""What-if sweep benchmark: a budget sweep solved level by level (the previous way) and with plan reuse, side by side.
 
 Usage:
-    python benchmarks/whatif.py [--scenario scenarios/mianyang.toml] [--budget 60%..160%] [--steps 21]
-                                [--workers N] [--time-limit S] [--out benchmarks/whatif.csv]
+    python benchmarks/whatif.py [--scenario scenarios/lu_county.toml] [--budget 60%..160%] [--steps 21]
+                                [--workers N] [--time-limit S] [--strategies independent,reuse]
+                                [--out benchmarks/whatif.csv]
 
-Default scenario: the largest bundled one that prepares without error (Mianyang, else Lu County).
-Measured per mode: wall time, levels proven optimal, peak memory of the driver (tracemalloc: Python
-objects; ru_maxrss: the whole process, including HiGHS), and of the Dask workers (each worker's
-ru_maxrss, read with `client.run` before the cluster closes). The Dask wall time excludes the cluster
-start-up, which is reported on its own. Numbers that matter live here, not in unit tests.
+Default scenario: Lu County. Per strategy, on one local Dask cluster (its start-up is reported, not counted):
+    independent   one Dask task per level, each a full `solve_plan` on its own model (the way before #18)
+    reuse         the tasks of optimizer/whatif/reuse.py: levels above a solved plan's least cost take it
+                  once the lowest of them returns it, the budget-binding levels in contiguous runs on one
+                  model per task, each started from the plan below
+    reuse seq.    the same tasks in turn in this process (must give the same plans as `reuse`)
+Measured: wall time, the levels the solver solved (`solved_as = solved`; the scenario's own value counted when it
+is not a level), the wall time of one plan run at the scenario's own budget (`solve_plan` after `prepare`, this
+process), their ratio, the levels proven optimal and the largest gap; the objective of each level against the
+independent sweep within `mip_rel_gap`, and whether the two reuse runs give the same plans (allocation totals).
 """
 
 from __future__ import annotations
@@ -16,86 +22,65 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
-import resource
+import math
 import time
-import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from optimizer.errors import PlannerError
-from optimizer.pipeline import prepare
+import pandas as pd
+
+from optimizer.pipeline import ViolationPolicy, prepare, solve_plan
 from optimizer.whatif.levels import LevelOptions, budget_levels
 from optimizer.whatif.runner import available_cores
-from optimizer.whatif.sweep import run_sweep
-from optimizer.whatif.tables import compare_sweeps
+from optimizer.whatif.sweep import SweepResult, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
-CANDIDATES = ("mianyang.toml", "lu_county.toml")
 COLUMNS = (
     "scenario",
-    "mode",
+    "strategy",
     "workers",
     "levels",
-    "optimal",
-    "startup_s",
+    "solves",
     "wall_s",
-    "driver_python_peak_mb",
-    "driver_rss_peak_mb",
-    "worker_rss_peak_mb",
-    "objective_vs_sequential",
+    "single_run_s",
+    "ratio",
+    "levels_proven",
+    "worst_gap",
+    "objective_vs_independent",
+    "startup_s",
 )
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of the calling process (MB); run on each Dask worker."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def pick_scenario() -> Path:
-    """The first candidate scenario that prepares without error."""
-    for name in CANDIDATES:
-        path = ROOT / "scenarios" / name
-        try:
-            prepare(path)
-        except (PlannerError, OSError) as error:
-            logging.warning("%s does not run (%s); trying the next", name, str(error).splitlines()[0])
-            continue
-        return path
-    raise SystemExit("no bundled scenario prepares; run `optimizer check` on one")
+STRATEGIES = ("independent", "reuse", "reuse_sequential")
 
 
 def main() -> None:
     """Run the benchmark and print/write its table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", type=Path)
+    parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "lu_county.toml")
     parser.add_argument("--budget", default="60%..160%")
     parser.add_argument("--steps", type=int, default=21)
     parser.add_argument("--workers", type=int, default=available_cores())
-    parser.add_argument("--time-limit", type=float, help="seconds per level (default: the scenario's)")
+    parser.add_argument("--time-limit", type=float, help="seconds per solve (default: the scenario's)")
+    parser.add_argument("--strategies", default=",".join(STRATEGIES), help=f"comma-separated, of {STRATEGIES}")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "whatif.csv")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    path = args.scenario or pick_scenario()
+    path = args.scenario
     prepared = prepare(path)
     settings = prepared.scenario.solver
     if args.time_limit is not None:
         settings = settings.model_copy(update={"time_limit_s": args.time_limit})
+    prepared = prepare(path, solver=settings)
+    started = time.perf_counter()
+    solve_plan(prepared, on_violation=ViolationPolicy.RECORD)
+    single = time.perf_counter() - started
     spec = budget_levels(args.budget, steps=args.steps, scenario_budget_cny=prepared.scenario.budget.budget_cny.value)
     options = LevelOptions(solver=settings)
-    rows: list[dict[str, Any]] = []
-
-    tracemalloc.start()
-    started = time.perf_counter()
-    warm = run_sweep(path, spec, mode="sequential", warm_start=True, options=options)
-    wall = time.perf_counter() - started
-    python_peak = tracemalloc.get_traced_memory()[1] / 1e6
-    tracemalloc.stop()
-    rows.append(_row(path, "sequential (warm)", 1, warm.table, 0.0, wall, python_peak, float("nan"), ""))
+    chosen = [s.strip() for s in args.strategies.split(",") if s.strip()]
 
     from distributed import Client, LocalCluster
 
-    tracemalloc.start()
+    results: dict[str, tuple[SweepResult, float]] = {}
     started = time.perf_counter()
     # distributed ships py.typed but leaves LocalCluster and Client untyped
     with (
@@ -106,63 +91,91 @@ def main() -> None:
             dashboard_address=":0",
             silence_logs=logging.WARNING,
         ) as cluster,
-        Client(cluster) as client,  # type: ignore[no-untyped-call]
+        Client(cluster),  # type: ignore[no-untyped-call]
     ):
         startup = time.perf_counter() - started
-        started = time.perf_counter()
-        dask = run_sweep(path, spec, mode="dask", scheduler=cluster.scheduler_address, options=options)
-        wall = time.perf_counter() - started
-        worker_peak = max(client.run(peak_rss_mb).values())
-    python_peak = tracemalloc.get_traced_memory()[1] / 1e6
-    tracemalloc.stop()
-    # Dask solves every level cold; compare it with the warm sweep on objective (within the gap)
-    differences = compare_sweeps(dask.table, warm.table, rel_tol=settings.mip_rel_gap)
-    objective_only = [d for d in differences if " objective:" in d]
-    rows.append(
-        _row(
-            path,
-            "dask local",
-            args.workers,
-            dask.table,
-            startup,
-            wall,
-            python_peak,
-            worker_peak,
-            "objective within gap" if not objective_only else f"{len(objective_only)} objective(s) differ",
-        )
-    )
+        for strategy in chosen:
+            began = time.perf_counter()
+            if strategy == "reuse_sequential":
+                result = run_sweep(path, spec, mode="sequential", chunks=args.workers, options=options)
+            else:
+                result = run_sweep(
+                    path,
+                    spec,
+                    mode="dask",
+                    scheduler=cluster.scheduler_address,
+                    strategy="reuse" if strategy == "reuse" else "independent",
+                    chunks=args.workers,
+                    options=options,
+                )
+            results[strategy] = (result, time.perf_counter() - began)
 
+    reference = results.get("independent", (None, 0.0))[0]
+    rows = []
+    for strategy, (result, wall) in results.items():
+        workers = 1 if strategy == "reuse_sequential" else args.workers
+        versus = _versus(result, reference, settings.mip_rel_gap) if reference is not None else ""
+        if strategy == "reuse_sequential" and "reuse" in results:
+            versus += "; " + _same_plans(result.table, results["reuse"][0].table)
+        rows.append(_row(path, strategy, workers, result, wall, single, startup, versus))
     _print(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="", encoding="utf-8") as stream:
+    write_header = not args.out.exists() or args.out.read_text(encoding="utf-8").split("\n", 1)[0] != ",".join(COLUMNS)
+    with args.out.open("w" if write_header else "a", newline="", encoding="utf-8") as stream:
         writer = csv.DictWriter(stream, fieldnames=COLUMNS)
-        writer.writeheader()
+        if write_header:
+            writer.writeheader()
         writer.writerows(rows)
+
+
+def _solves(result: SweepResult) -> int:
+    solved = int((result.table["solved_as"] == "solved").sum())
+    base_solved = not result.base_in_sweep and result.base is not None and result.base.get("solved_as") == "solved"
+    return solved + int(base_solved)
+
+
+def _versus(result: SweepResult, reference: SweepResult, rel_tol: float) -> str:
+    """How many levels' objectives differ from the independent sweep's by more than the gap."""
+    ours, theirs = result.table["objective"].astype(float), reference.table["objective"].astype(float)
+    worse = [
+        i
+        for i, (x, y) in enumerate(zip(ours, theirs, strict=True))
+        if not math.isclose(x, y, rel_tol=2 * rel_tol, abs_tol=1e-9)
+    ]
+    return "objective within gap" if not worse else f"{len(worse)} objective(s) differ (levels {worse})"
+
+
+def _same_plans(a: pd.DataFrame, b: pd.DataFrame) -> str:
+    totals = [c for c in a.columns if c.startswith("total_") or c in ("cost_cny", "subcentre_ids", "solved_as")]
+    same = a[totals].reset_index(drop=True).equals(b[totals].reset_index(drop=True))
+    return "same plans as reuse (dask)" if same else "plans differ from reuse (dask)"
 
 
 def _row(
     path: Path,
-    mode: str,
+    strategy: str,
     workers: int,
-    table: Any,
-    startup: float,
+    result: SweepResult,
     wall: float,
-    python_peak: float,
-    worker_peak: float,
+    single: float,
+    startup: float,
     versus: str,
 ) -> dict[str, Any]:
+    table = result.table
+    gaps = pd.to_numeric(table["gap"], errors="coerce")
     return {
         "scenario": path.stem,
-        "mode": mode,
+        "strategy": strategy,
         "workers": workers,
         "levels": len(table),
-        "optimal": int((table["outcome"] == "optimal").sum()),
-        "startup_s": round(startup, 1),
+        "solves": _solves(result),
         "wall_s": round(wall, 1),
-        "driver_python_peak_mb": round(python_peak, 1),
-        "driver_rss_peak_mb": round(peak_rss_mb(), 1),
-        "worker_rss_peak_mb": round(worker_peak, 1),
-        "objective_vs_sequential": versus,
+        "single_run_s": round(single, 1),
+        "ratio": round(wall / single, 1),
+        "levels_proven": int((table["outcome"] == "optimal").sum()),
+        "worst_gap": f"{gaps.max():.2g}" if gaps.notna().any() else "",
+        "objective_vs_independent": versus,
+        "startup_s": round(startup, 1),
     }
 
 

@@ -40,9 +40,10 @@ from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.scenario_loading import load_scenario, resolve
 from optimizer.inputs.solver_settings import SolverSettings
 from optimizer.instance.plan_inputs import build_plan_inputs
-from optimizer.solving.plan_start import PlanStart, set_lp_rounded_start
+from optimizer.solving.plan_start import PlanStart, set_lp_rounded_start, set_start
 from optimizer.solving.results import PlanResult, extract, with_facility_rules
 from optimizer.solving.solve import SolveReport, solve
+from optimizer.solving.spend import SpendSolve, solve_with_spend_rule
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +166,8 @@ class PlanSolve:
     warm_started: bool
     lp_start: PlanStart | None
     seconds: StageSeconds
+    spend: SpendSolve | None = None
+    """The spending rule's phases (None when an `adjust` owned the objective)."""
 
     @property
     def plan(self) -> PlanResult:
@@ -181,6 +184,7 @@ def solve_plan(
     start: Start | None = None,
     honour_named: bool | None = None,
     adjust: Callable[[PlanModel, PlanInputs], None] | None = None,
+    model: PlanModel | None = None,
 ) -> PlanSolve:
     """Build the plan inputs and model, solve, extract the tables and check them independently.
 
@@ -201,17 +205,22 @@ def solve_plan(
         bed table, models/planner/deviation.py). Under `RAISE` an infeasible adjusted model is
         diagnosed as the scenario without the adjustment; callers that fix values diagnose it
         themselves under `RECORD`.
+    model
+        A model already built for these inputs and brought to this scenario's budget, solved in place
+        instead of building one (a what-if worker keeps one model for its levels,
+        optimizer/whatif/level_model.py). None: build it.
 
     Raises
     ------
     InfeasiblePlanError, SolverError, VerificationError
         Only under `ViolationPolicy.RAISE`.
     """
-    scenario, data, matrix = prepared.scenario, prepared.data, prepared.matrix
+    scenario = prepared.scenario
     began = time.perf_counter()
-    inputs = build_plan_inputs(scenario, data, matrix, honour_named=honour_named)
+    inputs = build_plan_inputs(scenario, prepared.data, prepared.matrix, honour_named=honour_named)
     built_inputs = time.perf_counter()
-    model = build_plan_model(inputs)
+    if model is None:
+        model = build_plan_model(inputs)
     if adjust is not None:
         adjust(model, inputs)
     built = time.perf_counter()
@@ -228,10 +237,46 @@ def solve_plan(
     else:
         warm = bool(start)
         if start:
-            _set_start(model, start)
+            set_start(model.problem, start)
     started = time.perf_counter()
-    report = solve(model.problem, scenario.solver, warm_start=warm)
+    spent = None
+    if adjust is None:
+        spent = solve_with_spend_rule(model, scenario.solver, scenario.budget.spend, inputs.budget_cny, warm_start=warm)
+        report = spent.report
+    else:  # the adjustment owns the objective (the audit's lexicographic solves)
+        report = solve(model.problem, scenario.solver, warm_start=warm)
     seconds = StageSeconds(built_inputs - began, built - built_inputs, started - built)
+    return finish_plan(
+        prepared,
+        inputs,
+        model,
+        report,
+        spent,
+        on_violation=on_violation,
+        honour_named=honour_named,
+        warm=warm,
+        lp_start=lp_start,
+        seconds=seconds,
+    )
+
+
+def finish_plan(
+    prepared: PreparedScenario,
+    inputs: PlanInputs,
+    model: PlanModel,
+    report: SolveReport,
+    spent: SpendSolve | None,
+    *,
+    on_violation: ViolationPolicy,
+    honour_named: bool | None = None,
+    warm: bool = False,
+    lp_start: PlanStart | None = None,
+    seconds: StageSeconds = StageSeconds(0.0, 0.0, 0.0),
+) -> PlanSolve:
+    """The tail of `solve_plan`: extract the plan held in the model's variables and check it independently
+    (and under `RAISE`, diagnose or raise). A what-if level that takes a higher level's plan without a solve
+    (optimizer/whatif/reuse.py) calls it with that plan's values on the variables."""
+    scenario, data, matrix = prepared.scenario, prepared.data, prepared.matrix
     raising = on_violation is ViolationPolicy.RAISE
     if raising and report.outcome is SolveOutcome.INFEASIBLE:
         explanation = explain_scenario(scenario, data, matrix, scenario.solver, honour_named=honour_named)
@@ -242,8 +287,10 @@ def solve_plan(
                 f"{prepared.path}: the solver stopped with no solution ({report.outcome.value}, {report.detail}); "
                 "raise solver.time_limit_s or try `--solver cbc`."
             )
-        return PlanSolve(inputs, model, report, None, (), warm, lp_start, seconds)
+        return PlanSolve(inputs, model, report, None, (), warm, lp_start, seconds, spent)
     result = extract(model, report, scenario, data, matrix)
+    if spent is not None:
+        result = replace(result, spend=scenario.budget.spend, cost_to_meet_targets_cny=spent.cost_to_meet_targets_cny)
     result = with_facility_rules(result, facility_rule_table(result.allocation, scenario, data), scenario, data)
     if data.plan_entries:
         result = replace(
@@ -252,20 +299,7 @@ def solve_plan(
     violations = check(result, scenario, data, matrix, honour_named=honour_named)
     if raising and violations:
         raise VerificationError(violations)
-    return PlanSolve(inputs, model, report, result, tuple(violations), warm, lp_start, seconds)
-
-
-def _set_start(model: PlanModel, start: Mapping[str, float]) -> None:
-    """Initial values by variable name, clipped into each variable's bounds."""
-    for variable in model.problem.variables():
-        value = start.get(variable.name)
-        if value is None:
-            continue
-        if variable.lowBound is not None:
-            value = max(value, variable.lowBound)
-        if variable.upBound is not None:
-            value = min(value, variable.upBound)
-        variable.setInitialValue(value)
+    return PlanSolve(inputs, model, report, result, tuple(violations), warm, lp_start, seconds, spent)
 
 
 # ---------------------------------------------------------------- the run

@@ -28,6 +28,7 @@ OPTIMIZER_LAYERS = (
     "audit",
     "outputs",
     "rerender",
+    "workbench",
     "cli",
 )
 MODELS_ALLOWED = {"numpy", "pulp", "models", "__future__"}

@@ -12,6 +12,9 @@ Two traps are handled here and nowhere else:
 * pmedcap optima use Euclidean distances truncated to integers (floor): pmedcap01 is 713 with floor and
   728.26 with exact distances.
 
+The pmed files' `pmedopt.txt` holds p-median optima; the published p-center optima of the same graphs are
+`PCENTER_OPTIMA` (Pullan 2008).
+
 `p_median_inputs` and `capacitated_inputs` turn a loaded instance into the inputs of the location models
 (vertices 1..n as both demand points and candidate sites), for the benchmarks and the tests alike.
 """
@@ -40,6 +43,18 @@ PMEDCAP_DIR = "orlib-pmedcap"
 PMED_OPTIMA_FILE = "pmedopt.txt"
 
 IntMatrix = npt.NDArray[np.int64]
+
+PCENTER_OPTIMA: dict[str, int] = {
+    **{f"pmed{k}": v for k, v in enumerate((127, 98, 93, 74, 48, 84, 64, 55, 37, 20), start=1)},
+    **{f"pmed{k}": v for k, v in enumerate((59, 51, 36, 26, 18, 47, 39, 28, 18, 13), start=11)},
+    **{f"pmed{k}": v for k, v in enumerate((40, 38, 22, 15, 11, 38, 32, 18, 13, 9), start=21)},
+    **{f"pmed{k}": v for k, v in enumerate((30, 29, 15, 11, 30, 27, 15, 29, 23, 13), start=31)},
+}
+"""Optimal vertex p-center radii of pmed1–40 (every vertex a client and a candidate site, distances as
+`load_pmed` computes them), as published by W. Pullan (2008), "A memetic genetic algorithm for the vertex
+p-center problem", Evolutionary Computation. Transcribed from the public repository timothy-ch-cheung/k-center,
+file src/server/dataset/ORLIB/kcenteropt.txt, which cites that paper as its source; not checked against the
+paper itself. `models.location.exact.solve_p_center` proves each of the 40 (benchmarks/README.md, p-center (#18))."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -20,6 +20,8 @@ from typing import Generic, Protocol, TypeVar
 
 import pulp
 
+import models.location.covering_heuristics as heuristics
+import models.location.covering_reductions as reductions
 import models.location.location_common as common
 from models.location.families import LocationFamily
 from models.naming import ConstraintRegistry, ConstraintTag, name
@@ -118,6 +120,10 @@ class DSMInputs:
         Share of total demand that must be covered within r1 (0..1).
     site_capacity
         Most ambulances per station (default p; GLS 1997 use 2).
+    reduce
+        Drop the r2 cover rows implied by another one (`covering_reductions.redundant_rows`; default).
+    heuristic_start
+        Set a greedy placement (`covering_heuristics.greedy_double_cover`) as the MIP start.
     """
 
     demand_ids: tuple[common.Key, ...]
@@ -128,6 +134,8 @@ class DSMInputs:
     p: int
     alpha: float
     site_capacity: tuple[int, ...] | None = None
+    reduce: bool = True
+    heuristic_start: bool = True
 
     def __post_init__(self) -> None:
         """Collect every input problem, including obvious infeasibility, then raise once."""
@@ -179,6 +187,19 @@ class DSMModel(_FleetModel[DSMInputs]):
     twice: dict[common.Key, pulp.LpVariable]
     """demand → x2 — covered at least twice within r1 (shared by points with equal reach sets)."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
+    start: dict[common.Key, int] = field(default_factory=dict)
+    """The greedy placement (site → ambulances), already set as the MIP start; empty when none was found."""
+
+    def set_start(self, stationed: Mapping[common.Key, int]) -> None:
+        """Give every variable its value for the placement `stationed` (a MIP start): x1 and x2 from the
+        number of ambulances within r1 of each point."""
+        for site, var in self.ambulances.items():
+            var.setInitialValue(stationed.get(site, 0))
+        reach1 = common.invert(self.inputs.cover_r1, self.inputs.demand_ids)
+        for demand, x1 in self.once.items():
+            n = sum(stationed.get(s, 0) for s in reach1[demand])
+            x1.setInitialValue(1 if n >= 1 else 0)
+            self.twice[demand].setInitialValue(1 if n >= 2 else 0)
 
 
 def build_dsm_model(inputs: DSMInputs) -> DSMModel:
@@ -202,7 +223,9 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
     (6) y_j ≤ p_j is the variable's upper bound.
     Points with W1_i = ∅ get no x variables. Points with the same (W1_i, W2_i) share one x1, one x2
     and one row, weighted by their summed demand — exact, because such points always have the same
-    coverage counts; the rows are named after the group's first point.
+    coverage counts; the rows are named after the group's first point. With `inputs.reduce` a row (1)
+    whose W2 contains another row's is left out (implied by it); with `inputs.heuristic_start` a greedy
+    placement is the MIP start (`start`).
     """
     problem = pulp.LpProblem("dsm", pulp.LpMaximize)
     registry = ConstraintRegistry[LocationFamily]()
@@ -220,6 +243,9 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
     twice_terms: list[tuple[pulp.LpVariable, float]] = []
     once_terms: list[tuple[pulp.LpVariable, float]] = []
     seen_r2: set[tuple[common.Key, ...]] = set()
+    distinct_r2 = list(dict.fromkeys(near2 for _, near2 in groups))
+    implied = reductions.redundant_rows(distinct_r2) if inputs.reduce else set()
+    seen_r2.update(distinct_r2[k] for k in implied)
     for (near1, near2), members in groups.items():
         d = members[0]
         if near2 not in seen_r2:
@@ -268,7 +294,26 @@ def build_dsm_model(inputs: DSMInputs) -> DSMModel:
         ConstraintTag(LocationFamily.SHARE_R1, None, None, "ambulance", f"share α = {inputs.alpha} within r1 (2)"),
     )
     _count(problem, registry, y, inputs.p, 5)
-    return DSMModel(problem, inputs, y, once, twice, registry)
+    start: dict[common.Key, int] = {}
+    if inputs.heuristic_start:
+        cap = _capacities(inputs)
+        sites = list(y)
+        start = (
+            heuristics.greedy_double_cover(
+                [k[0] for k in groups],
+                [k[1] for k in groups],
+                [float(sum(weight[m] for m in members)) for members in groups.values()],
+                sites,
+                [min(inputs.p, cap[s]) for s in sites],
+                inputs.p,
+                inputs.alpha,
+            )
+            or {}
+        )
+    model = DSMModel(problem, inputs, y, once, twice, registry, start)
+    if start:
+        model.set_start(start)
+    return model
 
 
 @dataclass(frozen=True, eq=False)

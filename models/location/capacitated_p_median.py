@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import pulp
 
 import models.location.location_common as common
@@ -38,6 +39,8 @@ class CapacitatedPMedianInputs(common.DistanceInputs):
         Cost multiplier of each demand (default 1: cost = distance, as in pmedcap).
     max_assignment_distance
         Only pairs with d_ij ≤ this are modelled (default: all pairs).
+    heuristic_start
+        Set a greedy solution (`capacitated_start`) as the MIP start (default).
     """
 
     demand: common.FloatArray
@@ -45,6 +48,7 @@ class CapacitatedPMedianInputs(common.DistanceInputs):
     p: int
     weight: common.FloatArray | None = None
     max_assignment_distance: float | None = None
+    heuristic_start: bool = True
 
     def __post_init__(self) -> None:
         """Collect every input problem (including obvious infeasibility), then raise once."""
@@ -85,9 +89,22 @@ class CapacitatedPMedianModel(common.SiteModel[CapacitatedPMedianInputs]):
     """x[demand, site] — 1 when the demand is served by the site (only modelled pairs)."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
 
+    start: dict[common.Key, common.Key] = field(default_factory=dict)
+    """The greedy assignment (demand → median), already set as the MIP start; empty when none was found."""
+
     def assignment(self) -> dict[common.Key, common.Key]:
         """Demand → the median serving it."""
         return {d: s for (d, s), v in self.assign.items() if common.is_on(v)}
+
+    def set_start(self, assignment: Mapping[common.Key, common.Key]) -> None:
+        """Give every variable its value in `assignment` (demand → median; a MIP start): the medians are
+        the sites it uses, padded to p with the lowest other sites."""
+        used = set(assignment.values())
+        pad = [s for s in self.open if s not in used][: max(0, self.inputs.p - len(used))]
+        for site, var in self.open.items():
+            var.setInitialValue(1 if site in used or site in pad else 0)
+        for (demand, site), var in self.assign.items():
+            var.setInitialValue(1 if assignment.get(demand) == site else 0)
 
 
 def capacitated_cost(inputs: CapacitatedPMedianInputs, assignment: Mapping[common.Key, common.Key]) -> float:
@@ -112,6 +129,97 @@ def capacity_violations(
     return {s: q - capacity[col_of[s]] for s, q in load.items() if q > capacity[col_of[s]] + COMPARISON_TOL}
 
 
+def capacitated_start(
+    dist: common.FloatArray,
+    load: common.FloatArray,
+    capacity: common.FloatArray,
+    weight: common.FloatArray,
+    p: int,
+    limit: float,
+) -> list[int] | None:
+    """A feasible assignment (row → column) or None. Medians by greedy p-median adding on w_i d_ij (a row
+    with no median within `limit` costs more than all others together); if the capacities then leave a
+    demand with no room, by a set cover of the demand first (`_cover_first`). Demands are assigned with the
+    fewest medians in reach first, then in falling regret (second-nearest − nearest), each to the nearest
+    median with room; then one demand at a time moves to a cheaper median with room while any gains.
+    Deterministic (ties to the lowest index)."""
+    allowed = dist <= limit
+    cost = np.where(allowed, weight[:, None] * dist, np.inf)
+    big = (len(dist) + 1.0) * float(np.max(cost[allowed], initial=1.0))
+    priced = np.where(allowed, cost, big)
+    best = np.full(len(dist), np.inf)
+    chosen: list[int] = []
+    for _ in range(p):
+        total = np.minimum(best[:, None], priced).sum(axis=0)
+        total[chosen] = np.inf
+        chosen.append(int(np.argmin(total)))
+        best = np.minimum(best, priced[:, chosen[-1]])
+    where = _assign(cost[:, chosen], load, capacity[chosen].astype(float))
+    if where is None:
+        covering = _cover_first(cost, p)
+        if covering is None:
+            return None
+        chosen = covering
+        where = _assign(cost[:, chosen], load, capacity[chosen].astype(float))
+        if where is None:
+            return None
+    sub, room = (
+        cost[:, chosen],
+        capacity[chosen].astype(float) - np.bincount(where, weights=load, minlength=len(chosen)),
+    )
+    improved = True
+    while improved:
+        improved = False
+        for row in range(len(dist)):
+            here = where[row]
+            fits = np.isfinite(sub[row]) & (room >= load[row] - COMPARISON_TOL) & (sub[row] < sub[row, here])
+            if np.any(fits):
+                k = int(np.argmin(np.where(fits, sub[row], np.inf)))
+                room[here], room[k], where[row] = room[here] + load[row], room[k] - load[row], k
+                improved = True
+    return [chosen[k] for k in where.tolist()]
+
+
+def _assign(sub: common.FloatArray, load: common.FloatArray, room: common.FloatArray) -> npt.NDArray[np.int64] | None:
+    """Each row to its nearest column with room (rows with fewest columns in reach first, then by falling
+    regret); None when a row finds no room. `sub` is inf out of reach; `room` is used up in place."""
+    finite = np.where(np.isfinite(sub), sub, np.inf)
+    ordered = np.sort(finite, axis=1)
+    regret = ordered[:, 1] - ordered[:, 0] if sub.shape[1] > 1 else ordered[:, 0]
+    regret = np.where(np.isfinite(regret), regret, np.finfo(float).max)
+    options = np.isfinite(sub).sum(axis=1)
+    where = np.full(len(sub), -1, dtype=np.int64)
+    for row in np.lexsort((np.arange(len(sub)), -regret, options)).tolist():
+        fits = np.flatnonzero(np.isfinite(sub[row]) & (room >= load[row] - COMPARISON_TOL))
+        if len(fits) == 0:
+            return None
+        k = int(fits[np.argmin(sub[row, fits])])
+        where[row], room[k] = k, room[k] - load[row]
+    return where
+
+
+def _cover_first(cost: common.FloatArray, p: int) -> list[int] | None:
+    """Sites that put every row within reach (greedy set cover, most rows left first), then p-median adding
+    to p; None when the cover alone needs more than p."""
+    reach = np.isfinite(cost)
+    chosen: list[int] = []
+    left = np.ones(len(cost), dtype=bool)
+    while np.any(left):
+        gain = reach[left].sum(axis=0)
+        gain[chosen] = -1
+        chosen.append(int(np.argmax(gain)))
+        left &= ~reach[:, chosen[-1]]
+        if len(chosen) > p or gain[chosen[-1]] <= 0:
+            return None
+    best = cost[:, chosen].min(axis=1)
+    while len(chosen) < p:
+        total = np.minimum(best[:, None], cost).sum(axis=0)
+        total[chosen] = np.inf
+        chosen.append(int(np.argmin(total)))
+        best = np.minimum(best, cost[:, chosen[-1]])
+    return chosen
+
+
 def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> CapacitatedPMedianModel:
     """Build the single-source capacitated p-median model.
 
@@ -130,6 +238,7 @@ def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> Capaci
     (2) capacity[j]:  Σ_{i: j ∈ A_i} q_i x_ij ≤ Q_j y_j  ∀ j
     (3) link[i,j]:    x_ij ≤ y_j                        ∀ i, j ∈ A_i  (valid, tightens the LP)
     (4) count:        Σ_j y_j = p
+    With `inputs.heuristic_start` the greedy solution of `capacitated_start` is the MIP start (`start`).
     """
     problem = pulp.LpProblem("capacitated_p_median", pulp.LpMinimize)
     registry = ConstraintRegistry[LocationFamily]()
@@ -182,4 +291,9 @@ def build_capacitated_p_median_model(inputs: CapacitatedPMedianInputs) -> Capaci
         "count",
         ConstraintTag(LocationFamily.COUNT, None, None, "site", f"open exactly p = {inputs.p} medians (4)"),
     )
-    return CapacitatedPMedianModel(problem, inputs, open_vars, assign, registry)
+    found = capacitated_start(dist, load, capacity, weight, inputs.p, float(limit)) if inputs.heuristic_start else None
+    start = {} if found is None else {d: sites[c] for d, c in zip(demands, found, strict=True)}
+    model = CapacitatedPMedianModel(problem, inputs, open_vars, assign, registry, start)
+    if start:
+        model.set_start(start)
+    return model

@@ -4,7 +4,9 @@ Built on the sorted distinct distances (Elloumi, Labbé & Pochet 2004, "A new fo
 resolution method for the p-center problem", INFORMS J Comput 16(1); Çalık & Tansel 2013, "Double
 bound method for solving the p-center location problem", Comput Oper Res 40(12)). Only the levels
 between a lower bound (the farthest demand from its nearest site) and an upper bound (a
-farthest-first heuristic solution) are modelled, which keeps the level set short.
+farthest-first + interchange heuristic solution, `p_center_heuristic`) are modelled, which keeps the
+level set short; the heuristic solution is kept on the model (`start_sites`) and set as its MIP start.
+The exact solver over covering subproblems is `models.location.exact.p_center_solver`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class PCenterInputs(common.DistanceInputs):
     p
         Number of sites to open.
     upper_bound
-        A known achievable radius; default: the farthest-first heuristic's radius.
+        A known achievable radius; default: the radius of `p_center_heuristic` (farthest-first + interchange).
     """
 
     p: int
@@ -60,7 +62,24 @@ class PCenterModel(common.SiteModel[PCenterInputs]):
     """z[k] — 1 when the radius is at least levels[k]."""
     levels: tuple[float, ...]
     """D^0 < D^1 < … < D^K, the distinct distances in the search window."""
+    start_sites: tuple[common.Key, ...] = ()
+    """The heuristic solution (sorted), already set as the MIP start; empty when a given `upper_bound` is
+    below its radius (it is then infeasible for the model)."""
     registry: ConstraintRegistry[LocationFamily] = field(default_factory=ConstraintRegistry)
+
+    def set_start(self, open_sites: Sequence[common.Key]) -> None:
+        """Give every variable its value in the solution that opens `open_sites` (a MIP start).
+
+        Used with `optimizer.solving.solve.solve(..., warm_start=True)`. z_k is 1 up to the level equal to
+        the solution's radius R, so r = R; the start is feasible when R ≤ D^K (the window's top).
+        """
+        chosen = set(open_sites)
+        for site, var in self.open.items():
+            var.setInitialValue(1 if site in chosen else 0)
+        radius = p_center_radius(self.inputs, list(open_sites))
+        for k, var in self.step.items():
+            var.setInitialValue(1 if self.levels[k] <= radius else 0)
+        self.radius.setInitialValue(radius)
 
 
 def p_center_radius(inputs: PCenterInputs, open_sites: Sequence[common.Key]) -> float:
@@ -87,13 +106,54 @@ def farthest_first(distance: common.FloatArray, p: int) -> list[int]:
     return chosen
 
 
+def radius_interchange(distance: common.FloatArray, start: Sequence[int], *, max_passes: int = 10) -> list[int]:
+    """Vertex substitution for the p-center from the columns `start`: returns the improved columns, sorted.
+
+    For each open column in turn, every closed column is tried in its place (one vectorised n × m
+    minimum) and the best swap is kept when it lowers (radius, number of demands at the radius)
+    lexicographically: the second key lets the search cross plateaus of equal radius. Deterministic:
+    ties go to the lowest column index. At most `max_passes` passes over the open columns.
+    """
+    chosen = list(start)
+    n = distance.shape[0]
+
+    def score(served: common.FloatArray) -> tuple[float, int]:
+        worst = float(served.max())
+        return worst, int(np.count_nonzero(served >= worst))
+
+    best = score(distance[:, chosen].min(axis=1))
+    for _ in range(max_passes):
+        improved = False
+        for slot in range(len(chosen)):
+            others = [c for k, c in enumerate(chosen) if k != slot]
+            base = distance[:, others].min(axis=1) if others else np.full(n, np.inf)
+            served = np.minimum(base[:, None], distance)
+            worst = served.max(axis=0)
+            count = np.count_nonzero(served >= worst[None, :], axis=0)
+            worst[chosen] = np.inf
+            order = np.lexsort((np.arange(len(worst)), count, worst))
+            j = int(order[0])
+            candidate = (float(worst[j]), int(count[j]))
+            if candidate < best:
+                chosen[slot], best, improved = j, candidate, True
+        if not improved:
+            break
+    return sorted(chosen)
+
+
+def p_center_heuristic(distance: common.FloatArray, p: int, *, max_passes: int = 10) -> list[int]:
+    """Farthest-first, then `radius_interchange`: the columns (sorted) of a good p-center solution."""
+    return radius_interchange(distance, farthest_first(distance, p), max_passes=max_passes)
+
+
 def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
     """Build the p-center model on sorted distinct distances.
 
     Sets
         I   demands, sorted;  J   sites, sorted;
         D^0 < D^1 < … < D^K   the distinct d_ij in [LB, UB], where LB = max_i min_j d_ij (no radius
-        can be smaller) and UB = the radius of a heuristic solution (or `upper_bound`).
+        can be smaller) and UB = the radius of the heuristic solution (or `upper_bound`), which is
+        also set as the MIP start (`start_sites`).
     Parameters
         d_ij   distance (km) or travel time (min);  p   number of sites to open.
     Variables
@@ -116,9 +176,9 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
     demands, sites = common.sorted_ids(inputs.demand_ids), common.sorted_ids(inputs.site_ids)
     dist = np.asarray(inputs.distance, dtype=float)[np.ix_([row_of[d] for d in demands], [col_of[s] for s in sites])]
     lower = float(dist.min(axis=1).max())
-    upper = inputs.upper_bound
-    if upper is None:
-        upper = float(dist[:, farthest_first(dist, inputs.p)].min(axis=1).max())
+    heuristic = p_center_heuristic(dist, inputs.p)
+    heuristic_radius = float(dist[:, heuristic].min(axis=1).max())
+    upper = heuristic_radius if inputs.upper_bound is None else inputs.upper_bound
     upper = max(upper, lower)
     window = dist[(dist >= lower) & (dist <= upper)]
     levels = np.unique(window)
@@ -176,4 +236,10 @@ def build_p_center_model(inputs: PCenterInputs) -> PCenterModel:
             name("order", k),
             ConstraintTag(LocationFamily.ORDER, None, None, None, "radius levels are nested (3)"),
         )
-    return PCenterModel(problem, inputs, open_vars, radius, step, tuple(float(v) for v in levels), registry)
+    start = tuple(sites[c] for c in heuristic) if heuristic_radius <= upper else ()
+    model = PCenterModel(
+        problem, inputs, open_vars, radius, step, tuple(float(v) for v in levels), start_sites=start, registry=registry
+    )
+    if start:
+        model.set_start(start)
+    return model

@@ -16,18 +16,19 @@ This module adds the coupling:
          facilities' nodes are constants 1 (variables fixed at 1)
 and the objective, a weighted sum of normalised terms (each term lies in about [0, 1] per unit weight):
     min   Σ_k w_k (s_k + e_k) / scale_k      (w_k = the binding or the expected weight; fleet and feature
-                                          shortfalls too)
-        + W_amb  · (population share NOT covered by an ambulance within its standard)
-        + W_bak  · (population share without a second, backup vehicle)
-        + W_subc · (population share outside the sub-centre radius)
-        + W_subt · (mean travel to the assigned sub-centre / access limit)
-        + W_acc  · (mean travel of resource demand to its facility / access limit)
+                                          shortfalls too)                                   shortfall
+        + W_amb  · (population share NOT covered by an ambulance within its standard)        coverage
+        + W_bak  · (population share without a second, backup vehicle)                      coverage
+        + W_subc · (population share outside the sub-centre radius)                         coverage
+        + W_subt · (mean travel to the assigned sub-centre / access limit)                  preference
+        + W_acc  · (mean travel of resource demand to its facility / access limit)          preference
+        + ε      · (units moved away from the base-year stock; tie-break, see (R7) and (E8)) preference
         + W_cost · (cost / budget)
-        + ε      · (units moved away from the base-year stock; tie-break, see (R7) and (E8))
 Every term is non-negative, so the objective is 0 for a plan that meets everything at no travel
 and no cost, and the relative gap the solver reports is meaningful. The default weights put any
-shortfall of a plan target far above coverage, coverage above travel, and travel above cost, so money
-is spent only where it buys compliance, coverage or access.
+shortfall of a plan target far above coverage and coverage above travel. The model is built with
+the whole objective and hands its parts over (`ObjectiveTerms`): whether money may buy the
+preference part alone is the scenario's spending rule, applied by optimizer/solving/spend.py.
 """
 
 from __future__ import annotations
@@ -89,6 +90,33 @@ class PlanInputs:
 
 
 @dataclass(frozen=True)
+class ObjectiveTerms:
+    """The objective in the parts the spending rule separates (optimizer/solving/spend.py).
+
+    shortfall     the plan's targets: target, fleet and feature shortfalls (weighted)
+    coverage      the plan's service standards: population shares outside the ambulance, backup and
+                  sub-centre standards (weighted)
+    preference    what only makes a plan nicer: access travel, travel to the sub-centre, and the
+                  ε tie-breaks toward the base-year stock (weighted)
+    cost_weight   weight of one CNY (W_cost / budget)
+    The objective of (B1)'s model is `shortfall + coverage + preference + cost_weight · cost`.
+    """
+
+    shortfall: pulp.LpAffineExpression
+    coverage: pulp.LpAffineExpression
+    preference: pulp.LpAffineExpression
+    cost_weight: float
+
+    def full(self, cost: pulp.LpAffineExpression) -> pulp.LpAffineExpression:
+        """The whole objective."""
+        return self.shortfall + self.coverage + self.preference + self.cost_weight * cost
+
+    def least_cost(self, cost: pulp.LpAffineExpression) -> pulp.LpAffineExpression:
+        """What the plan asks for, then cost: no money is spent on travel alone."""
+        return self.shortfall + self.coverage + self.cost_weight * cost
+
+
+@dataclass(frozen=True)
 class PlanModel:
     """The built problem with typed handles to every block."""
 
@@ -98,6 +126,7 @@ class PlanModel:
     ambulances: AmbulanceHandles | None
     subcentres: SubcentreHandles | None
     cost: pulp.LpAffineExpression
+    terms: ObjectiveTerms
     hierarchy: HierarchyHandles | None = None
     features: FeatureHandles | None = None
 
@@ -137,23 +166,24 @@ def _build(inputs: PlanInputs) -> PlanModel:
     features = add_features(problem, inputs.features, registry, allocation.amount) if inputs.features else None
 
     cost = allocation.cost.copy()
-    objective = allocation.shortfall_term + weights.access_travel * allocation.access_term
+    shortfall = allocation.shortfall_term.copy()
+    coverage = pulp.LpAffineExpression()
+    preference = weights.access_travel * allocation.access_term
     if ambulances is not None:
         cost += ambulances.cost
-        objective += (
-            ambulances.shortfall_term
-            + weights.ambulance_coverage * ambulances.uncovered_term
+        shortfall += ambulances.shortfall_term
+        coverage += (
+            weights.ambulance_coverage * ambulances.uncovered_term
             + weights.ambulance_backup * ambulances.no_backup_term
-            + ambulances.stability_term
         )
+        preference += ambulances.stability_term
     if subcentres is not None:
         cost += subcentres.cost
-        objective += (
-            weights.subcentre_travel * subcentres.travel_term + weights.subcentre_coverage * subcentres.uncovered_term
-        )
+        coverage += weights.subcentre_coverage * subcentres.uncovered_term
+        preference += weights.subcentre_travel * subcentres.travel_term
     if features is not None:
         cost += features.cost
-        objective += features.shortfall_term
+        shortfall += features.shortfall_term
     budget_scale = max(inputs.budget_cny, 1.0)
     # (B1) is stated in units of the budget's power of ten (1e8 CNY for 600 M) so its coefficients are
     # O(1). Written in CNY (coefficients up to 3e7, right-hand side near 1e9), HiGHS 1.13's presolve
@@ -161,7 +191,7 @@ def _build(inputs: PlanInputs) -> PlanModel:
     # power of ten keeps every coefficient and the right-hand side exact in the decimal LP/MPS files
     # CBC reads (dividing by the budget itself let CBC round x ≤ B down to B − 1 unit). Its dual is per
     # `unit_scale` CNY.
-    row_scale = 10.0 ** math.floor(math.log10(budget_scale))
+    row_scale = budget_row_scale(budget_scale)
     registry.add(
         problem,
         (1.0 / row_scale) * cost <= inputs.budget_cny / row_scale,
@@ -175,8 +205,14 @@ def _build(inputs: PlanInputs) -> PlanModel:
             unit_scale=row_scale,
         ),
     )
-    problem += objective + (weights.cost / budget_scale) * cost
-    return PlanModel(problem, registry, allocation, ambulances, subcentres, cost, hierarchy, features)
+    terms = ObjectiveTerms(shortfall, coverage, preference, weights.cost / budget_scale)
+    problem += terms.full(cost)
+    return PlanModel(problem, registry, allocation, ambulances, subcentres, cost, terms, hierarchy, features)
+
+
+def budget_row_scale(budget_cny: float) -> float:
+    """The power of ten (B1) is stated in: its coefficients O(1), exact in decimal LP/MPS files."""
+    return float(10.0 ** math.floor(math.log10(max(budget_cny, 1.0))))
 
 
 def _add_hierarchy(

@@ -26,6 +26,7 @@ from optimizer.outputs.compare import markdown as comparison_markdown
 from optimizer.outputs.files import atomic_write_csv, atomic_write_text
 from optimizer.outputs.folders import output_folder
 from optimizer.outputs.geo_report import GeoInputs
+from optimizer.outputs.labels import Lang
 from optimizer.outputs.report import write_outputs
 from optimizer.pipeline import plan_scenario, prepare
 from optimizer.rerender import rerender
@@ -75,6 +76,7 @@ def run(
     out: OutOption,
     solver: SolverOption = None,
     time_limit: TimeLimitOption = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="language of report.html, report.docx, results.xlsx")] = "zh",
 ) -> None:
     """Solve a scenario, verify the result and write the outputs to --out.
 
@@ -86,7 +88,7 @@ def run(
             with console.status(f"solving {prepared.scenario.scenario.id} …"):
                 result = plan_scenario(prepared)
             geography = GeoInputs(prepared.scenario, prepared.data, prepared.matrix, result.allocation, prepared.road)
-            written = write_outputs(result, geography, scenario, staging)
+            written = write_outputs(result, geography, scenario, staging, lang=lang)
     except PlannerError as error:
         raise _fail(error) from None
     shown = outcome_label(result.solve.outcome, result.solve.gap)
@@ -103,8 +105,11 @@ def run(
             "[green]met[/green]" if row.met else f"[red]missed by {row.gap:.4g}[/red]",
         )
     console.print(table)
+    least = result.cost_to_meet_targets_cny
     console.print(
-        f"cost {result.total_cost_cny:,.0f} of budget {result.budget_cny:,.0f} CNY; {len(written)} files in {out}"
+        f"cost {result.total_cost_cny:,.0f} of budget {result.budget_cny:,.0f} CNY"
+        + (f" (least cost that meets the plan: {least:,.0f}; spend = {result.spend})" if least is not None else "")
+        + f"; {len(written)} files in {out}"
     )
     if result.solve.outcome is not SolveOutcome.OPTIMAL:
         raise exit_not_proven(f"the plan is {outcome_label(result.solve.outcome, result.solve.gap)}")
@@ -169,6 +174,21 @@ def compare(
     if gapped:
         error_console.print(Text(f"warning: not proven optimal: {', '.join(gapped)}", style="yellow"))
         raise typer.Exit(code=int(ExitCode.FEASIBLE_GAP))
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port on 127.0.0.1")] = 8765,
+    workspace: Annotated[
+        Path, typer.Option("--workspace", help="the planner's folder: saved plans, runs, sweeps (made if absent)")
+    ] = Path("workbench"),
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="do not open the browser")] = False,
+) -> None:
+    """Start the planner's workbench (a page in Chinese) on http://127.0.0.1:PORT/ (docs/workbench.md)."""
+    from optimizer.workbench.server import serve as serve_workbench  # the web stack loads only for this command
+
+    console.print(f"workbench on http://127.0.0.1:{port}/ (workspace {workspace.resolve()}); Ctrl+C stops it")
+    serve_workbench(workspace, port=port, open_browser=not no_browser)
 
 
 # `whatif` (budget and parameter sweeps, local or on Dask) and `diff` (two run folders) live in cli_whatif.

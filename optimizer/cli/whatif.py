@@ -2,6 +2,7 @@
 
     optimizer whatif SCENARIO --out DIR [--budget 60%..160% | --param FIELD=LOW..HIGH] [--steps N]
                      [--sequential [--no-warm-start]] [--scheduler ADDRESS] [--workers N]
+                     [--strategy reuse|independent] [--lang zh|en]
     optimizer diff RUN_A RUN_B [--out FILE] [--scenario FILE]
 
 Only this module and cli.py print; the library logs. The progress bar follows levels as they finish.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -29,12 +31,31 @@ from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.outputs.diff import diff_inputs, diff_runs, is_diff_table, load_run
 from optimizer.outputs.files import csv_bytes
 from optimizer.outputs.folders import output_folder, write_output_file
+from optimizer.outputs.labels import DEFAULT_LANG, LANGS, Lang, format_money, label
 from optimizer.outputs.tradeoff import write_sweep
 from optimizer.pipeline import prepare
-from optimizer.whatif.levels import LevelOptions, LevelOutcome, SweepOptionError, budget_levels, param_levels
+from optimizer.whatif.levels import (
+    BASE_ONLY_INDEX,
+    LevelOptions,
+    LevelOutcome,
+    SweepOptionError,
+    budget_levels,
+    levels_to_solve,
+    param_levels,
+)
 from optimizer.whatif.sweep import SweepResult, run_sweep
 
 DEFAULT_BUDGET_RANGE = "60%..160%"
+Language = Enum("Language", {lang: lang for lang in LANGS}, type=str)  # type: ignore[misc]
+"""The `--lang` choices (optimizer.outputs.labels.LANGS): zh (default) or en."""
+DEFAULT_LANGUAGE = Language(DEFAULT_LANG)
+
+
+class SweepStrategy(StrEnum):
+    """The `--strategy` choices (optimizer/whatif/sweep.py)."""
+
+    reuse = "reuse"
+    independent = "independent"
 
 
 def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) -> None:
@@ -70,7 +91,10 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
         ] = False,
         warm_start: Annotated[
             bool,
-            typer.Option("--warm-start/--no-warm-start", help="with --sequential: MIP start from the previous level"),
+            typer.Option(
+                "--warm-start/--no-warm-start",
+                help="with --sequential --strategy independent: MIP start from the previous level",
+            ),
         ] = True,
         scheduler: Annotated[
             str | None,
@@ -80,10 +104,21 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
             int | None,
             typer.Option("--workers", min=1, help="local cluster workers (default: the CPU cores available)"),
         ] = None,
+        strategy: Annotated[
+            SweepStrategy,
+            typer.Option(
+                "--strategy",
+                help="reuse (budget sweeps: few solves, one model per task, plans shared above a solved "
+                "level's least cost) or independent (every level a plan of its own)",
+            ),
+        ] = SweepStrategy.reuse,
         solver: SolverOption = None,
         time_limit: TimeLimitOption = None,
         greedy: Annotated[bool, typer.Option("--greedy/--no-greedy", help="greedy siting baseline")] = True,
         duals: Annotated[bool, typer.Option("--duals/--no-duals", help="LP duals of the budget")] = True,
+        lang: Annotated[
+            Language, typer.Option("--lang", help="language of whatif.md, tradeoff.png and the table")
+        ] = DEFAULT_LANGUAGE,
     ) -> None:
         """Re-solve the plan across budgets (or another parameter); write sweep.parquet/.csv and tradeoff.png.
 
@@ -115,14 +150,16 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
                 console=console,
                 transient=False,
             )
+            solves = len(levels_to_solve(spec)[1])  # the levels, and the scenario's own value if not one of them
             with staged as staging, bar as progress:
-                task = progress.add_task(f"{spec.parameter} × {len(spec.values)} ({where})", total=len(spec.values))
+                task = progress.add_task(f"{spec.parameter} × {len(spec.values)} ({where})", total=solves)
 
                 def advance(outcome: LevelOutcome) -> None:
                     progress.advance(task)
+                    index = outcome.level.index
                     progress.console.log(
-                        f"level {outcome.level.index}: {spec.parameter}={outcome.level.value:,.6g} "
-                        f"{_outcome_cell(outcome.row)}"
+                        f"{'base (scenario value)' if index == BASE_ONLY_INDEX else f'level {index}'}: "
+                        f"{spec.parameter}={outcome.level.value:,.6g} {_outcome_cell(outcome.row)}"
                     )
 
                 result = run_sweep(
@@ -134,11 +171,13 @@ def register(app: typer.Typer, *, fail: Callable[[PlannerError], typer.Exit]) ->
                     warm_start=warm_start,
                     options=options,
                     on_level=advance,
+                    strategy=strategy.value,
+                    chunks=workers,
                 )
-                written = write_sweep(result, scenario, staging)
+                written = write_sweep(result, scenario, staging, lang=cast(Lang, lang.value))
         except PlannerError as error:
             raise fail(error) from None
-        _print_sweep(result)
+        _print_sweep(result, cast(Lang, lang.value), out)
         console.print(
             f"{len(written)} files in {out} ({result.mode}, {result.workers} worker(s), "
             f"{result.seconds:.1f} s{', warm starts' if result.warm_start else ''})"
@@ -241,24 +280,28 @@ def _signed(value: object) -> str:
     return f"{value:+,.6g}"
 
 
-def _print_sweep(result: SweepResult) -> None:
+_COLUMNS = (
+    ("whatif_col_outcome", "left"),
+    ("whatif_col_targets", "right"),
+    ("whatif_col_cost", "right"),
+    ("whatif_col_covered", "right"),
+    ("whatif_col_changes", "right"),
+    ("whatif_col_gain", "right"),
+    ("whatif_col_next", "left"),
+)
+"""The terminal table's columns after the value (label key, justification); the rest is in sweep.csv."""
+
+
+def _print_sweep(result: SweepResult, lang: Lang, out: Path) -> None:
+    """One line per level, short headers, cells folded instead of cut; every column is in sweep.csv."""
     table = result.table
     spec = result.spec
-    view = Table(title=f"{spec.parameter}: {len(table)} levels")
-    columns = (
-        "value",
-        "outcome",
-        "objective",
-        "covered %",
-        "targets met",
-        "cost M CNY",
-        "gain /1M CNY",
-        "dual /1M (approx)",
-        "next yuan to",
-        "greedy sub gap",
-    )
-    for column in columns:
-        view.add_column(column, justify="left" if column in ("outcome", "next yuan to") else "right")
+    view = Table(title=f"{spec.parameter}: {len(table)} levels", caption=f"{out}/sweep.csv, {out}/changes.csv")
+    first = label("budget", lang) if spec.is_budget else label("whatif_value", lang)
+    view.add_column(first, justify="right", overflow="fold", no_wrap=False)
+    for key, justify in _COLUMNS:
+        view.add_column(label(key, lang), justify=cast(Any, justify), overflow="fold", no_wrap=False)
+    changes: dict[Any, int] = result.changes.groupby("level").size().to_dict() if not result.changes.empty else {}
     # to_dict types column labels as Hashable; the sweep table's are strings
     for row in cast(list[dict[str, Any]], table.to_dict("records")):
         covered = (
@@ -266,16 +309,22 @@ def _print_sweep(result: SweepResult) -> None:
             if "population" in row
             else math.nan
         )
+        value = float(row["value"])
         view.add_row(
-            f"{row['value'] / 1e6:,.1f} M" if spec.is_budget else f"{row['value']:g}",
+            format_money(value, lang) if spec.is_budget else f"{value:g}",
             _outcome_cell(row),
-            _fmt(row.get("objective", math.nan)),
-            _fmt(covered),
             f"{row.get('targets_met', '')}/{row.get('targets_total', '')}",
-            _fmt(row.get("cost_cny", math.nan) / 1e6),
-            _fmt(row.get("objective_gain_per_1m_cny", math.nan)),
-            _fmt(row.get("budget_dual_relaxed_per_1m_cny_approx", math.nan)),
+            format_money(float(row.get("cost_cny", math.nan)), lang),
+            f"{covered:.1f}" if math.isfinite(covered) else "",
+            str(changes.get(row["level"], 0)) if result.base is not None else "",
+            _fmt4(row.get("objective_gain_per_1m_cny", math.nan)),
             str(row.get("next_yuan_to", "")),
-            _fmt(row.get("subcentre_greedy_gap", math.nan)),
         )
     console.print(view)
+
+
+def _fmt4(value: object) -> str:
+    """A marginal value to four significant digits ('' when undefined)."""
+    if not isinstance(value, int | float) or math.isnan(value):
+        return ""
+    return f"{value:,.4g}"

@@ -197,10 +197,21 @@ class BedCategory(PlanReferenced):
     source: Citation
 
 
+SpendRule = Literal["targets_only", "improve_access"]
+"""What a budget is spent on (`BudgetSettings.spend`)."""
+
+
 class BudgetSettings(PlanReferenced):
-    """Capital budget for additions over the base year (no plan states one: an estimate)."""
+    """Capital budget for additions over the base year (no plan states one: an estimate).
+
+    `spend` says what the money is for (optimizer/solving/spend.py, decision A41): "targets_only" (the
+    default) spends the least that meets the plan — its targets, fleet, features and coverage standards —
+    and places it as close to residents as that money allows; "improve_access" also spends the rest of
+    the budget on shorter trips. Either way the run reports `cost_to_meet_targets_cny`.
+    """
 
     budget_cny: Amount
+    spend: SpendRule = "targets_only"
 
 
 class ObjectiveWeights(StrictModel):

@@ -12,11 +12,14 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from optimizer.errors import Problem, ScenarioError
+from optimizer.inputs.field_paths import by_id
 from optimizer.inputs.scenario import Scenario
 
 STANDALONE_DEFAULTS = frozenset({"travel", "solver", "objective", "facility_standards"})
@@ -51,7 +54,7 @@ def load_scenario(path: Path) -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError([_problem(path, error) for error in exc.errors()]) from None
+        raise ScenarioError([_problem(path, error, raw) for error in exc.errors()]) from None
     except RecursionError:
         raise ScenarioError(
             [
@@ -149,9 +152,10 @@ def _merge(base: dict[str, object], override: dict[str, object]) -> dict[str, ob
     return merged
 
 
-def _problem(path: Path, error: object) -> Problem:
+def _problem(path: Path, error: object, raw: Mapping[str, Any]) -> Problem:
+    """A pydantic error as a planner reads it: located by element id (`field_paths.by_id`), with the fix."""
     details = error if isinstance(error, dict) else {}
-    location = ".".join(str(part) for part in details.get("loc", ())) or "(top level)"
+    location = by_id(".".join(str(part) for part in details.get("loc", ())), raw) or "(top level)"
     message = str(details.get("msg", "invalid value"))
     if details.get("type") == "extra_forbidden":
         message = "unknown field; remove it or check its spelling against docs/scenario.md"

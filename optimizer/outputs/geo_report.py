@@ -9,7 +9,7 @@ Files (each written atomically into the run folder):
     coverage.gpkg      layers towns, facilities, subcentres, ambulance_bases, service_areas, boundary, demand
                        (all EPSG:4326)
     map.html           interactive offline Leaflet map (map_html.py)
-    map.png            static map with legend, scale bar and north arrow (map_png.py)
+    map.png            static map with township names, legend, scale bar and north arrow (map_png.py)
 
 The road graph for the isochrones is the one the run's travel matrix used (`PreparedScenario.road`),
 never loaded again here. `optimizer map RESULT_DIR` re-renders these files from a finished run folder
@@ -51,7 +51,8 @@ from optimizer.outputs.files import (
     atomic_write_json,
     atomic_write_text,
 )
-from optimizer.outputs.maps import MapLayers, town_status
+from optimizer.outputs.labels import map_label, resource_label
+from optimizer.outputs.maps import MapLayers, plan_changes, town_status, uncovered_layers
 
 logger = logging.getLogger(__name__)
 
@@ -125,8 +126,12 @@ def map_layers(
     resource_columns = [c for c in allocation.columns if c not in skip and not c.startswith("existing_")]
     facilities = points_frame(allocation, [*FACILITY_COLUMNS, *resource_columns])
     facilities["is_subcentre"] = facilities["is_subcentre"].astype(bool)
+    labels = {r: spec.label_zh for r, spec in sorted(inputs.scenario.resources.items()) if r in allocation.columns}
+    facilities = facilities.join(plan_changes(allocation, {**labels, "ambulances": resource_label("ambulances", "zh")}))
+    demand = _demand_points(demand_table(inputs.matrix, allocation, coverage))
+    hard = [(s.standard.id, s.standard.label_zh, s.standard.label_en) for s in active if not s.standard.preferred]
     return MapLayers(
-        title=f"{inputs.scenario.scenario.name_zh}：服务覆盖与可及性",
+        title=f"{inputs.scenario.scenario.name_zh}：{map_label('map_title')}",
         note=_travel_note(inputs.matrix.source),
         boundary=boundary,
         towns=points_frame(towns, [c for c in towns.columns if c not in ("lon", "lat")]),
@@ -135,13 +140,22 @@ def map_layers(
         ambulance_bases=facilities[facilities["ambulances"] > 0].reset_index(drop=True),
         service_areas=service_areas(inputs, standards, metric),
         metric_crs=metric,
+        demand=demand,
+        uncovered=uncovered_layers(demand, hard),
     )
+
+
+def _demand_points(table: pd.DataFrame | None) -> gpd.GeoDataFrame:
+    """demand.csv's rows as points (keeping `lon`, `lat` for the CSV); empty when the run has none."""
+    if table is None:
+        return points_frame(pd.DataFrame({"lon": [], "lat": []}), [])
+    return points_frame(table, list(table.columns))
 
 
 def _travel_note(source: str) -> str:
     if source == "road_network":
-        return "出行时间：路网计算；服务半径：直线距离。"
-    return "出行时间：无路网，按直线距离×绕行系数估算；服务半径：直线距离。等时圈未绘制。"
+        return map_label("map_travel_road")
+    return map_label("map_travel_fallback")
 
 
 def service_areas(inputs: GeoInputs, standards: tuple[Standard, ...], metric: Any) -> gpd.GeoDataFrame:
@@ -203,15 +217,19 @@ def write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
 
 
 def gpkg_layers(layers: MapLayers) -> dict[str, gpd.GeoDataFrame]:
-    """The GeoPackage's layers, named as in the issue, with plain column types."""
-    return {
+    """The GeoPackage's layers, named as in the issue, with plain column types (no map-only text)."""
+    map_only = ["plan_badge", "plan_changes_zh"]
+    frames = {
         "towns": layers.towns,
-        "facilities": layers.facilities,
-        "subcentres": layers.subcentres,
-        "ambulance_bases": layers.ambulance_bases,
+        "facilities": layers.facilities.drop(columns=map_only),
+        "subcentres": layers.subcentres.drop(columns=map_only),
+        "ambulance_bases": layers.ambulance_bases.drop(columns=map_only),
         "service_areas": layers.service_areas,
         "boundary": layers.boundary,
     }
+    if not layers.demand.empty:
+        frames["demand"] = layers.demand.drop(columns=["lon", "lat"])
+    return frames
 
 
 def write_geo_outputs(inputs: GeoInputs, out_dir: Path) -> list[Path]:
@@ -226,10 +244,9 @@ def write_geo_outputs(inputs: GeoInputs, out_dir: Path) -> list[Path]:
     atomic_write_json(out_dir / "equity.json", analysis.equity)
     layers = gpkg_layers(analysis.layers)
     written = [out_dir / name for name in GEO_FILES]
-    demand = demand_table(inputs.matrix, inputs.allocation, analysis.coverage)
-    if demand is not None:
-        atomic_write_csv(out_dir / "demand.csv", demand)
-        layers["demand"] = points_frame(demand, [c for c in demand.columns if c not in ("lon", "lat")])
+    demand = analysis.layers.demand
+    if not demand.empty:
+        atomic_write_csv(out_dir / "demand.csv", pd.DataFrame(demand.drop(columns="geometry")))
         written.append(out_dir / "demand.csv")
     write_gpkg(out_dir / "coverage.gpkg", layers)
     atomic_write_text(out_dir / "map.html", render_html(analysis.layers))

@@ -15,6 +15,9 @@ Files (all written atomically, see files.py):
                           (report_markdown.py)
     coverage.csv, accessibility.csv, equity.json, coverage.gpkg, map.html, map.png
                           coverage by standard, E2SFCA access, maps (geo_report.py; needs the matrix)
+    report.html, report.docx, results.xlsx
+                          the deliverables for a meeting, in Chinese by default (`--lang en`): one
+                          content model, three renderings (deliverables.py)
 """
 
 from __future__ import annotations
@@ -29,19 +32,24 @@ from models.outcome import SolveOutcome
 from optimizer.inputs.datasets import Datasets
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.scenario_loading import scenario_hash
+from optimizer.outputs.deliverables import coverage_of, write_deliverables
 from optimizer.outputs.files import atomic_write_csv, atomic_write_json, atomic_write_text, package_versions
 from optimizer.outputs.geo_report import GeoInputs, write_geo_outputs
+from optimizer.outputs.labels import Lang
+from optimizer.outputs.report_content import ReportInputs
 from optimizer.outputs.report_markdown import render_report
 from optimizer.solving.results import PlanResult
 from optimizer.solving.solve import OPTIMAL_REL_GAP
 
 
-def write_outputs(result: PlanResult, geography: GeoInputs, scenario_path: Path, out_dir: Path) -> list[Path]:
+def write_outputs(
+    result: PlanResult, geography: GeoInputs, scenario_path: Path, out_dir: Path, *, lang: Lang = "zh"
+) -> list[Path]:
     """Write every output of a finished run into `out_dir`; returns the paths written.
 
     `geography` is the run's scenario, data, travel matrix (with its demand points) and road graph
     (`PreparedScenario.road`, None without a road file), for the coverage, accessibility and map files
-    (geo_report.py).
+    (geo_report.py). `lang` is the language of report.html, report.docx and results.xlsx.
     """
     scenario, data = geography.scenario, geography.data
     comparison = plan_comparison(result, data)
@@ -69,6 +77,9 @@ def write_outputs(result: PlanResult, geography: GeoInputs, scenario_path: Path,
     atomic_write_text(out_dir / "report.md", render_report(result, scenario, data, comparison, counties))
     written += [out_dir / "summary.json", out_dir / "report.md"]
     written += write_geo_outputs(replace(geography, allocation=result.allocation), out_dir)
+    labels = {resource: spec.label_zh for resource, spec in scenario.resources.items()}
+    report = ReportInputs(result, scenario, data, counties, comparison, coverage_of(out_dir), labels)
+    written += write_deliverables(report, out_dir, lang)
     atomic_write_json(
         out_dir / "manifest.json",
         {
@@ -114,6 +125,9 @@ def summary(result: PlanResult, scenario: Scenario, data: Datasets, digest: str)
         "cost_cny": result.cost_cny,
         "total_cost_cny": result.total_cost_cny,
         "budget_cny": result.budget_cny,
+        "spend": result.spend,
+        "cost_to_meet_targets_cny": result.cost_to_meet_targets_cny,
+        "budget_unspent_cny": result.budget_cny - result.total_cost_cny,
         "free_choice_subcentres": list(result.free_choice_subcentres or ()),
     }
 

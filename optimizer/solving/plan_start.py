@@ -1,4 +1,4 @@
-"""A MIP start for the planner model, rounded from its LP relaxation.
+"""MIP starts for the planner model: given values (`set_start`), or rounded from its LP relaxation.
 
 Why: at province scale (thousands of towns) the planner model's LP bound lies within a few hundredths
 of a percent of the optimum, but HiGHS finds no good plan by itself until its root cut loop ends and
@@ -40,6 +40,20 @@ from optimizer.solving.solve import SolveReport, solve
 logger = logging.getLogger(__name__)
 
 Amounts = dict[tuple[str, str], int]
+
+
+def set_start(problem: pulp.LpProblem, start: Mapping[str, float | None]) -> None:
+    """Initial values by variable name, clipped into each variable's bounds (a solver's value may lie a
+    rounding error outside them; PuLP refuses such a value)."""
+    for variable in problem.variables():
+        value = start.get(variable.name)
+        if value is None:
+            continue
+        if variable.lowBound is not None:
+            value = max(value, variable.lowBound)
+        if variable.upBound is not None:
+            value = min(value, variable.upBound)
+        variable.setInitialValue(value)
 
 
 @dataclass(frozen=True)

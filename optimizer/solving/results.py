@@ -23,7 +23,15 @@ from optimizer.instance.ambulance_rules import ambulance_standard, existing_flee
 from optimizer.instance.plan_inputs import population_of
 from optimizer.solving.feature_results import feature_table
 from optimizer.solving.rule_kinds import RULE_KINDS
-from optimizer.solving.rule_rows import Row, RuleContext, gap_of, rule_row, rule_table, whole_units
+from optimizer.solving.rule_rows import (
+    Row,
+    RuleContext,
+    below_one_unit,
+    gap_of,
+    rule_row,
+    rule_table,
+    whole_units,
+)
 from optimizer.solving.rule_rows import is_met as is_met
 from optimizer.solving.solve import SolveReport
 
@@ -51,6 +59,10 @@ class PlanResult:
     """Every (facility, feature) pair the scenario allows, with has/opened/cost (`feature_results`)."""
     plan_entries: pd.DataFrame | None = None
     """Every statement of the plan with its status (`optimizer.analysis.plan_entry_status`), set by the pipeline."""
+    spend: str = "targets_only"
+    """What the budget was spent on (`budget.spend`, optimizer/solving/spend.py)."""
+    cost_to_meet_targets_cny: float | None = None
+    """The least cost that meets every target the plan can meet within the budget (None: not solved)."""
 
     @property
     def total_cost_cny(self) -> float:
@@ -260,6 +272,8 @@ def _target_row(allocation: pd.DataFrame, scenario: Scenario, data: Datasets, ta
         )
     else:
         units = gap
+    exact = is_met(achieved, target.value, target.bound)
+    met = exact or below_one_unit(units)
     return rule_row(
         rule_id=target.id,
         rule_kind="target",
@@ -273,7 +287,9 @@ def _target_row(allocation: pd.DataFrame, scenario: Scenario, data: Datasets, ta
         hard=target.hard,
         cited=target.source,
         gap_unit=scenario.resources[target.resource].unit,
-        gap_units=whole_units(units) if math.isfinite(units) else units,
+        gap_units=0.0 if met else (whole_units(units) if math.isfinite(units) else units),
+        met=met,
+        detail="" if exact or not met else f"off the exact value by {units:.2g} units: less than one, counted met",
     )
 
 

@@ -116,6 +116,12 @@ def gap_of(achieved: float, target: float, bound: str) -> float:
     return abs(achieved - target)
 
 
+def below_one_unit(units: float) -> bool:
+    """A shortfall or excess of less than one bed, person or vehicle: not a miss a planner can act on
+    (decision A42). `units` is the gap converted to whole things, before rounding up."""
+    return math.isfinite(units) and units < 1.0 - ROUNDING_GUARD
+
+
 def whole_units(amount: float) -> float:
     """A shortfall of whole things (beds, staff, vehicles): the next whole number (0 stays 0)."""
     return float(math.ceil(amount - ROUNDING_GUARD)) if amount > ROUNDING_GUARD else 0.0

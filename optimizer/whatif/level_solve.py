@@ -3,8 +3,10 @@ recorded, not raised), the greedy siting baseline (optimizer/whatif/greedy.py) a
 budget (optimizer/whatif/marginal.py), flattened into the level's table row.
 
 `solve_level` is the task a Dask worker runs: it re-reads the scenario with `prepare`, so nothing large
-is pickled. `solve_prepared_level` is the same on a prepared scenario, with an optional MIP start (the
-sequential runner's previous solution).
+is pickled, and returns the level's compact snapshot (optimizer/whatif/changes.py) instead of its
+`PlanResult`. `solve_prepared_level` is the same on a prepared scenario, with an optional MIP start (the
+sequential runner's previous solution). `level_outcome` turns any finished `PlanSolve` into the level's row, also
+one that took a higher level's plan without a solve (optimizer/whatif/reuse.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.inputs.datasets import load_datasets
-from optimizer.pipeline import PreparedScenario, ViolationPolicy, prepare, prepare_loaded, solve_plan
+from optimizer.pipeline import PlanSolve, PreparedScenario, ViolationPolicy, prepare, prepare_loaded, solve_plan
+from optimizer.whatif.changes import snapshot_of
 from optimizer.whatif.greedy import SitingBaseline, ambulance_baseline, subcentre_baseline
 from optimizer.whatif.levels import Level, LevelOptions, LevelOutcome, scenario_at
 from optimizer.whatif.marginal import budget_duals
@@ -56,8 +59,20 @@ def solve_prepared_level(
     `start` (variable name → value) is handed to the solver as a MIP start.
     """
     at = prepared_at(prepared, level)
-    settings = at.scenario.solver
     solved = solve_plan(at, on_violation=ViolationPolicy.RECORD, start=start)
+    return level_outcome(at, level, solved, options)
+
+
+SOLVED = "solved"
+"""`solved_as` of a level the solver solved; a level that took level N's plan says `same_plan_as_level_N`."""
+
+
+def level_outcome(
+    at: PreparedScenario, level: Level, solved: PlanSolve, options: LevelOptions, *, solved_as: str = SOLVED
+) -> LevelOutcome:
+    """The level's row (outcome, gap, plan summary, greedy baseline, budget duals), costs and snapshot; with
+    `options.keep_solution` also its solution values and solver report (the next level's start)."""
+    settings = at.scenario.solver
     inputs, model, report = solved.inputs, solved.model, solved.report
     row: dict[str, Any] = {
         "level": level.index,
@@ -71,6 +86,7 @@ def solve_prepared_level(
         "solver": report.solver,
         "seconds": round(report.seconds, 3),
         "warm_started": solved.warm_started,
+        "solved_as": solved_as,
     }
     result = solved.result
     if result is None:
@@ -96,7 +112,11 @@ def solve_prepared_level(
         report.outcome.value,
         report.objective,
     )
-    return LevelOutcome(level, row, dict(result.cost_cny), solution if options.keep_solution else None)
+    snapshot = snapshot_of(result, at.scenario, at.data)  # the level's changes need only this, not `result`
+    kept = options.keep_solution
+    return LevelOutcome(
+        level, row, dict(result.cost_cny), solution if kept else None, snapshot, report if kept else None
+    )
 
 
 def _baseline_columns(prefix: str, baseline: SitingBaseline | None) -> dict[str, Any]:

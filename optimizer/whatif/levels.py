@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import ValidationError
@@ -22,6 +22,10 @@ from optimizer.errors import PlannerError, Problem, ScenarioError
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.solver_settings import SolverSettings
 from optimizer.pipeline import PreparedScenario
+
+if TYPE_CHECKING:
+    from optimizer.solving.solve import SolveReport
+    from optimizer.whatif.changes import LevelSnapshot
 
 BUDGET_PARAMETER = "budget.budget_cny"
 DEFAULT_STEPS = 21
@@ -69,13 +73,29 @@ class LevelOptions:
 
 
 @dataclass(frozen=True)
+class PhaseOne:
+    """What the least-cost phase (1) of a `targets_only` solve fixed for the placement phase (2): the least cost
+    C₁, the requirement part T(x₁) of its plan (shortfall and coverage) and the caps it put on the shortfall
+    variables. Two solves with equal `PhaseOne` hand phase (2) the same feasible set (optimizer/whatif/reuse.py)."""
+
+    least_cost_cny: float
+    requirement: float
+    caps: dict[str, float | None]
+
+
+@dataclass(frozen=True)
 class LevelOutcome:
-    """One solved level: its flat table row, cost by item, and (sequential runs) the solution values."""
+    """One solved level: its flat table row, cost by item, (chained runs) the solution values and the solver's
+    report, and the compact tables its changes against the base are computed from (None when the level has no
+    plan)."""
 
     level: Level
     row: dict[str, Any]
     costs: dict[str, float]
     solution: dict[str, float] | None = None
+    snapshot: LevelSnapshot | None = None
+    report: SolveReport | None = None
+    phase_one: PhaseOne | None = None
 
 
 # ---------------------------------------------------------------- option parsing
@@ -175,6 +195,28 @@ def _field_value(raw: Mapping[str, Any], parts: Sequence[str], label: str) -> fl
 def levels_of(spec: SweepSpec) -> tuple[Level, ...]:
     """The levels of a spec, numbered in ascending order."""
     return tuple(Level(i, spec.parameter, v) for i, v in enumerate(spec.values))
+
+
+BASE_ONLY_INDEX = -1
+"""Index of the scenario's own value when it is not one of the levels: solved beside the sweep as the base
+of changes.csv, not a row of sweep.csv."""
+
+
+def base_level(spec: SweepSpec, levels: Sequence[Level]) -> Level:
+    """The level at the scenario's own value (to the cent for a budget): one of `levels`, or a level of
+    its own with index `BASE_ONLY_INDEX`."""
+    for level in levels:
+        if math.isclose(level.value, spec.baseline, rel_tol=1e-12, abs_tol=0.005):
+            return level
+    return Level(BASE_ONLY_INDEX, spec.parameter, spec.baseline)
+
+
+def levels_to_solve(spec: SweepSpec) -> tuple[Level, tuple[Level, ...]]:
+    """The base level and every level a sweep solves: the base-only level first when there is one (so the
+    levels after it are reduced to their changes at once), then the sweep's levels ascending."""
+    levels = levels_of(spec)
+    base = base_level(spec, levels)
+    return base, levels if base in levels else (base, *levels)
 
 
 # ---------------------------------------------------------------- the scenario at a level

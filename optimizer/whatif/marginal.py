@@ -108,12 +108,18 @@ def budget_duals(
 
 def finite_differences(budgets: Sequence[float], values: Sequence[float | None]) -> list[float]:
     """Forward differences (next − this) / (Δbudget in M CNY); NaN where undefined (last level, gaps)."""
+    return forward_rates(budgets, values, per=MILLION)
+
+
+def forward_rates(levels: Sequence[float], values: Sequence[float | None], *, per: float) -> list[float]:
+    """Forward differences (next − this) per `per` units of the swept value (10e6: per 1000万元 of budget);
+    NaN where undefined (last level, a level without a plan)."""
     out: list[float] = []
-    for i in range(len(budgets)):
-        if i + 1 >= len(budgets):
+    for i in range(len(levels)):
+        if i + 1 >= len(levels):
             out.append(math.nan)
             continue
-        step = (budgets[i + 1] - budgets[i]) / MILLION
+        step = (levels[i + 1] - levels[i]) / per
         here, there = values[i], values[i + 1]
         if step <= 0 or here is None or there is None or math.isnan(here) or math.isnan(there):
             out.append(math.nan)

@@ -1,5 +1,8 @@
-"""Where the levels of a sweep run: a plain sequential loop (each level warm-started from the previous
-level's solution), or one Dask task per level on a local cluster or at `--scheduler ADDRESS`.
+"""Where the levels of a sweep run. Budget sweeps (`strategy="reuse"`, the default): the few tasks of
+optimizer/whatif/reuse.py (contiguous runs of levels on one model each, plans shared or passed as starts),
+in turn or as Dask tasks. Other sweeps, or `strategy="independent"`: a plain sequential loop (each level
+warm-started from the previous level's solution), or one Dask task per level; both on a local cluster or
+at `--scheduler ADDRESS`.
 
     - Dask: every level is an independent task on a `distributed` cluster, a
       `LocalCluster(n_workers=<cores>, threads_per_worker=1, processes=True)` or the scheduler at
@@ -9,13 +12,17 @@ level's solution), or one Dask task per level on a local cluster or at `--schedu
       fails at once with a `SweepOptionError`.
     - Sequential: a loop over one prepared scenario; the previous level's solution is the MIP start of
       the next (CBC `warmStart`, HiGHS `setSolution`).
+
+Each outcome carries its level's compact snapshot (optimizer/whatif/changes.py) to `on_level`, which turns
+it into the level's changes; the outcomes the runners return keep only the table row and costs.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +30,7 @@ from typing import Any
 from optimizer.pipeline import PreparedScenario
 from optimizer.whatif.level_solve import solve_level, solve_prepared_level
 from optimizer.whatif.levels import Level, LevelOptions, LevelOutcome, SweepOptionError
+from optimizer.whatif.reuse import Task, chain_task, sweep_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -34,18 +42,104 @@ def run_sequential(
     warm_start: bool,
     on_level: Callable[[LevelOutcome], None] | None,
 ) -> list[LevelOutcome]:
-    """Solve the levels in order on one prepared scenario; with `warm_start`, each from the previous solution."""
+    """Solve the levels in order of index on one prepared scenario; with `warm_start`, each from the previous
+    level's solution. A base-only level (index < 0, solved first) is solved cold and starts nothing.
+
+    `on_level` sees each outcome whole; the list returned keeps neither solutions nor snapshots.
+    """
     outcomes: list[LevelOutcome] = []
     start: dict[str, float] | None = None
     keep = replace(options, keep_solution=warm_start)
-    for level in levels:
-        outcome = solve_prepared_level(prepared, level, keep, start=start if warm_start else None)
-        if outcome.solution is not None:
+    for level in sorted(levels, key=lambda lv: lv.index):
+        chained = level.index >= 0
+        outcome = solve_prepared_level(prepared, level, keep, start=start if warm_start and chained else None)
+        if outcome.solution is not None and chained:
             start = outcome.solution
-        outcomes.append(replace(outcome, solution=None))
+        outcomes.append(replace(outcome, solution=None, snapshot=None))
         if on_level is not None:
             on_level(outcome)
     return outcomes
+
+
+def run_reuse(
+    prepared: PreparedScenario,
+    levels: Sequence[Level],
+    options: LevelOptions,
+    *,
+    dask: bool,
+    chunks: int,
+    scheduler: str | None,
+    n_workers: int | None,
+    on_level: Callable[[LevelOutcome], None] | None,
+) -> tuple[list[LevelOutcome], int]:
+    """Solve a budget sweep's levels as the tasks of `sweep_tasks` (optimizer/whatif/reuse.py): in turn on
+    `prepared`, or on Dask (workers re-read the scenario file); the outcomes by level and the worker count.
+
+    `on_level` sees each outcome whole, as its task finishes; the list returned keeps no solutions or snapshots.
+    """
+    spend = prepared.scenario.budget.spend
+
+    def report(outcomes: list[LevelOutcome]) -> list[LevelOutcome]:
+        for outcome in outcomes:
+            if on_level is not None:
+                on_level(outcome)
+        return [replace(o, snapshot=None) for o in outcomes]
+
+    if not dask:
+
+        def in_turn(tasks: Sequence[Task]) -> list[LevelOutcome]:
+            return [o for task in tasks for o in report(chain_task(prepared, task, options))]
+
+        done = sweep_tasks(levels, spend, chunks, in_turn)
+        return _by_level(done), 1
+    from distributed import as_completed
+
+    path = str(Path(prepared.path).resolve())
+    with _cluster(scheduler, n_workers) as cluster, _client(cluster, scheduler) as client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        logger.info("dask: %d workers at %s, reuse tasks", workers, client.scheduler.address)
+
+        def side_by_side(tasks: Sequence[Task]) -> list[LevelOutcome]:
+            # highest budgets first: the levels just below a plan's least cost, where the budget barely binds,
+            # are the slowest placements measured (Lu at 90 %), so they start at once
+            futures = [
+                client.submit(chain_task, path, task, options, pure=False, priority=int(task.levels[-1].value))
+                for task in tasks
+            ]
+            finished: list[LevelOutcome] = []
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
+                finished += report(future.result())
+                future.release()
+            return finished
+
+        done = sweep_tasks(levels, spend, chunks, side_by_side)
+    return _by_level(done), workers
+
+
+def _by_level(outcomes: list[LevelOutcome]) -> list[LevelOutcome]:
+    stripped = (replace(o, solution=None, report=None, phase_one=None) for o in outcomes)
+    return sorted(stripped, key=lambda o: o.level.index)
+
+
+@contextmanager
+def _cluster(scheduler: str | None, n_workers: int | None) -> Iterator[Any]:
+    """A local cluster (`n_workers`, one thread each) when no scheduler is given, closed on exit; else None."""
+    if scheduler is not None:
+        yield None
+        return
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=n_workers or available_cores(),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=logging.WARNING,
+    )
+    try:
+        yield cluster
+    finally:
+        cluster.close()
 
 
 def available_cores() -> int:
@@ -64,7 +158,10 @@ def run_dask(
     n_workers: int | None,
     on_level: Callable[[LevelOutcome], None] | None,
 ) -> tuple[list[LevelOutcome], int]:
-    """One task per level on a local cluster (or `scheduler`); the outcomes by level and the worker count."""
+    """One task per level on a local cluster (or `scheduler`); the outcomes by level and the worker count.
+
+    `on_level` sees each outcome whole, as it finishes; the list returned keeps no snapshots.
+    """
     from distributed import LocalCluster, as_completed
 
     path = str(Path(scenario_path).resolve())
@@ -85,7 +182,8 @@ def run_dask(
             outcomes: list[LevelOutcome] = []
             for future in as_completed(futures):  # type: ignore[no-untyped-call]
                 outcome = future.result()
-                outcomes.append(outcome)
+                future.release()  # the worker drops its copy of the outcome
+                outcomes.append(replace(outcome, snapshot=None))
                 if on_level is not None:
                     on_level(outcome)
     finally:

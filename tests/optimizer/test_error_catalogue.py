@@ -180,7 +180,7 @@ CASES = [
         "wrong_type",
         text(SCENARIO, "value = 7.11", 'value = "seven"'),
         SCENARIO,
-        "targets.0.value: Input should be a valid number",
+        "targets[beds_per_1000].value: Input should be a valid number",
     ),
     Case(
         "wrong_unit_text",
@@ -192,7 +192,7 @@ CASES = [
         "negative_target",
         text(SCENARIO, "value = 7.11", "value = -7.11"),
         SCENARIO,
-        "targets.0.value: Input should be greater than or equal to 0",
+        "targets[beds_per_1000].value: Input should be greater than or equal to 0",
     ),
     Case(
         "county_code_format",
@@ -497,13 +497,13 @@ CASES = [
         "target_nan",
         text(SCENARIO, "value = 7.11", "value = nan"),
         SCENARIO,
-        "targets.0.value: Input should be a finite number",
+        "targets[beds_per_1000].value: Input should be a finite number",
     ),
     Case(
         "denominator_tiny",
         text(SCENARIO, "denominator_size = 1000\n", "denominator_size = 1e-300\n"),
         SCENARIO,
-        "targets.0.denominator_size: Input should be greater than or equal to 1",
+        "targets[beds_per_1000].denominator_size: Input should be greater than or equal to 1",
     ),
     Case(
         "per_1000_out_of_range",
@@ -527,7 +527,7 @@ CASES = [
         "flag_chinese",
         text(SCENARIO, "hard = false", 'hard = "否"'),
         SCENARIO,
-        "targets.0.hard: Input should be a valid boolean: got '否'; write `true` or `false`",
+        "targets[beds_per_1000].hard: Input should be a valid boolean: got '否'; write `true` or `false`",
     ),
     Case("boundary_truncated", truncate(BOUNDARIES, 5000), BOUNDARIES, "(file): cannot be read as a boundary file"),
     Case(

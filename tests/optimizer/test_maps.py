@@ -8,10 +8,11 @@ and skips with the reason elsewhere.
 from __future__ import annotations
 
 import json
-import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib.image
 import numpy as np
@@ -23,30 +24,28 @@ from typer.testing import CliRunner
 
 from optimizer.cli.commands import app
 from optimizer.outputs.geo_report import GEO_FILES
-from optimizer.outputs.maps import STATUS_COLOURS
+from optimizer.outputs.maps import AMBULANCE_COLOUR, LEVEL_SYMBOLS, STATUS_COLOURS, STATUS_ZH, UNCOVERED_COLOUR
+from tests.browser import headless_chromium
 from tests.support import LU_SCENARIO, run_cli
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Route
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 LAYERS = (
     "县界 county boundary",
     "乡镇 towns",
     "医疗机构 facilities",
     "次中心 sub-centres",
     "急救站点 ambulance bases",
+    "规划增减 plan changes",
+    "未覆盖需求点 uncovered demand：15分钟就医圈",
     "服务范围：城市急救服务半径 ≤5公里（缓冲区）",
     "服务范围：次中心服务半径 ≤20公里（缓冲区）",
 )
+OSM_TILES = "https://tile.openstreetmap.org/"
+BADGE_UNITS = {"床": "beds", "医": "physicians", "护": "nurses"}
 TOWN = "玉蟾街道"  # Lu County's urban 街道, population 67,292 (census 2020)
 
 
@@ -138,27 +137,16 @@ def test_map_command_refuses_a_changed_scenario(run_dir: Path, tmp_path: Path) -
 
 def test_html_has_no_external_resources(run_dir: Path) -> None:
     html = (run_dir / "map.html").read_text(encoding="utf-8")
-    assert "http://" not in html and "https://" not in html
+    urls = set(re.findall(r"https?://[^\s\"'<>\\]+", html))
+    # The only addresses are the optional OpenStreetMap base layer's tile template and its attribution link.
+    assert urls == {f"{OSM_TILES}{{z}}/{{x}}/{{y}}.png", "https://www.openstreetmap.org/copyright"}, urls
     assert "data:text/javascript;base64," in html
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    ci = os.environ.get("CI", "").lower() == "true"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if ci:
-            pytest.fail("playwright is not installed; CI installs it with `pip install -e '.[test]'`")
-        pytest.skip("playwright is not installed (pip install -e '.[test]')")
-    if not CHROMIUM.is_file():
-        if ci:
-            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs it with `apt-get install -y chromium`")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with headless_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def test_html_map_works_offline_in_chromium(run_dir: Path, browser: object) -> None:
@@ -189,16 +177,16 @@ def test_html_map_works_offline_in_chromium(run_dir: Path, browser: object) -> N
         assert layer in listed, listed
 
     towns = pd.read_csv(run_dir / "towns.csv", encoding="utf-8-sig", dtype={"code": str}).set_index("name")
-    # Click the town's own marker. Several layers (facilities, bases, service areas) share the county
-    # seat's point, so a mouse click at its pixel can land on another layer; the click event goes to the
-    # town feature itself and bubbles through Leaflet as a user's click does.
+    # Click the town's own marker (the feature with a name and a status; demand points carry the town's
+    # name too). The click event goes to the town feature itself and bubbles through Leaflet as a user's
+    # click does; facility clicks are real mouse clicks (test_facility_markers_are_clickable_above_towns).
     clicked = page.evaluate(
         """(town) => {
             const key = Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);
             let target = null;
             window[key].eachLayer(layer => {
                 const properties = layer.feature && layer.feature.properties;
-                if (!target && properties && Object.values(properties).includes(town) && layer.getLatLng) {
+                if (!target && properties && properties.name === town && properties.status && layer.getLatLng) {
                     target = layer;
                 }
             });
@@ -217,4 +205,199 @@ def test_html_map_works_offline_in_chromium(run_dir: Path, browser: object) -> N
     digits = text.replace(",", "").replace("\u202f", "").replace(" ", "")
     assert str(int(towns.loc[TOWN, "population"])) in digits, text
     assert "15分钟就医圈" in text
+    page.close()
+
+
+def _offline_page(browser: object, run_dir: Path, requested: list[str], console: list[str]) -> Page:
+    """map.html in a 1400×1000 Chromium page with every network request recorded and refused."""
+    page: Page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+
+    def offline(route: Route) -> None:
+        if route.request.url.startswith(("http://", "https://")):
+            requested.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/*", offline)
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    page.goto((run_dir / "map.html").as_uri())
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-tooltip-pane .town-label').length >= 20")
+    # the declutter lays names and badges out once the map is ready and again once the fonts have loaded
+    page.wait_for_function("() => document.documentElement.dataset.declutter === 'loaded'")
+    return page
+
+
+@pytest.fixture
+def map_page(run_dir: Path, browser: object) -> Iterator[Page]:
+    """map.html freshly opened for each test: a click or a popup pans the map and lays the names out again."""
+    requested: list[str] = []
+    console: list[str] = []
+    page = _offline_page(browser, run_dir, requested, console)
+    assert requested == [], requested  # the page opens without a basemap: no request at all
+    assert console == [], console
+    yield page
+    page.close()
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+
+VISIBLE = "{visibilityProperty: true, opacityProperty: true}"
+"""checkVisibility options: a name the declutter hides (visibility: hidden) does not count as shown."""
+RECT_JS = """el => { const r = el.getBoundingClientRect();
+    return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; }"""
+
+
+def test_every_town_name_is_a_visible_label_without_overlaps(run_dir: Path, map_page: Page) -> None:
+    towns = pd.read_csv(run_dir / "towns.csv", encoding="utf-8-sig")
+    labels = map_page.eval_on_selector_all(
+        ".leaflet-tooltip-pane .town-label",
+        f"""els => els.map(el => ({{text: el.textContent.trim(), visible: el.checkVisibility({VISIBLE}),
+            size: parseFloat(getComputedStyle(el).fontSize), rect: ({RECT_JS})(el)}}))""",
+    )
+    assert sorted(label["text"] for label in labels) == sorted(towns["name"])
+    for label in labels:
+        rect = label["rect"]
+        assert label["visible"] and label["size"] >= 12, label
+        assert rect["left"] >= 0 and rect["top"] >= 0, label
+        assert rect["right"] <= 1400 and rect["bottom"] <= 1000, label
+    for index, first in enumerate(labels):
+        for second in labels[index + 1 :]:
+            assert not _overlap(first["rect"], second["rect"]), (first, second)
+
+
+def test_facility_markers_are_clickable_above_towns(run_dir: Path, map_page: Page) -> None:
+    allocation = pd.read_csv(run_dir / "allocation.csv", encoding="utf-8-sig")
+    hits = map_page.eval_on_selector_all(
+        ".leaflet-facilities-pane .facility-marker",
+        """els => els.map(el => { const r = el.getBoundingClientRect();
+            const x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
+            const hit = document.elementFromPoint(x, y);
+            return {id: el.querySelector('.facility-shape').dataset.facilityId, x, y,
+                    onTop: hit !== null && el.contains(hit)}; })""",
+    )
+    assert sorted(hit["id"] for hit in hits) == sorted(allocation["facility_id"])
+    assert [hit for hit in hits if not hit["onTop"]] == []
+    z_index = map_page.evaluate(
+        """() => ['demand', 'towns', 'facilities'].map(
+            name => Number(getComputedStyle(document.querySelector(`.leaflet-${name}-pane`)).zIndex))"""
+    )
+    assert z_index[0] < z_index[1] < z_index[2], z_index
+    # A real mouse click on the county hospital (four facilities share the seat's point) opens its popup.
+    hospital = next(hit for hit in hits if hit["id"] == "510521001-GH1")
+    map_page.mouse.click(hospital["x"], hospital["y"])
+    popup = map_page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    row = allocation.set_index("facility_id").loc["510521001-GH1"]
+    text = popup.inner_text()
+    assert row["name"] in text and "县级综合医院" in text and "床位" in text, text
+    assert str(int(row["beds"])) in text.replace(",", "")
+    map_page.locator(".leaflet-popup-close-button").click()
+
+
+def _rgb(colour: str) -> str:
+    return f"rgb({int(colour[1:3], 16)}, {int(colour[3:5], 16)}, {int(colour[5:7], 16)})"
+
+
+def test_legend_names_every_symbol_and_bases_are_not_the_missed_red(run_dir: Path, map_page: Page) -> None:
+    allocation = pd.read_csv(run_dir / "allocation.csv", encoding="utf-8-sig")
+    legend = map_page.locator("#map-legend")
+    assert legend.is_visible()
+    text = legend.inner_text()
+    for level in set(allocation["level"]):
+        assert LEVEL_SYMBOLS[level].label_zh in text, text
+    for label in ("县域医疗卫生次中心", "急救站点", "未覆盖需求点（15分钟就医圈）", *STATUS_ZH.values()):
+        assert label in text, text
+    colours = map_page.evaluate(
+        """() => {
+            const swatch = key => getComputedStyle(
+                document.querySelector(`#map-legend [data-key="${key}"] .legend-swatch`)).backgroundColor;
+            const badge = document.querySelector('.leaflet-badges-pane .ambulance-badge');
+            const fills = Array.from(document.querySelectorAll('.leaflet-towns-pane path'),
+                                     p => p.getAttribute('fill'));
+            return {ambulance: swatch('ambulance'), missed: swatch('status-missed'),
+                    mapAmbulance: getComputedStyle(badge).backgroundColor, townFills: fills};
+        }"""
+    )
+    assert colours["ambulance"] == colours["mapAmbulance"] == _rgb(AMBULANCE_COLOUR)
+    assert colours["missed"] == _rgb(STATUS_COLOURS["missed"])
+    assert colours["ambulance"] != colours["missed"]
+    assert STATUS_COLOURS["missed"] in colours["townFills"]  # Lu has towns that miss a standard
+
+
+def test_plan_badges_show_the_change_from_the_base_year(run_dir: Path, map_page: Page) -> None:
+    allocation = pd.read_csv(run_dir / "allocation.csv", encoding="utf-8-sig").set_index("facility_id")
+    expected = {}
+    for facility, row in allocation.iterrows():
+        changes = {
+            unit: int(row[resource] - row[f"existing_{resource}"])
+            for unit, resource in BADGE_UNITS.items()
+            if not pd.isna(row[f"existing_{resource}"]) and row[resource] != row[f"existing_{resource}"]
+        }
+        if changes:
+            expected[facility] = changes
+    assert expected["510521114-TC1"]["床"] == 650 - 245  # the TCM hospital grows from 245 to 650 beds
+    badges = map_page.eval_on_selector_all(
+        ".leaflet-badges-pane .plan-badge",
+        f"""els => els.map(el => ({{id: el.dataset.facilityId, text: el.textContent,
+            visible: el.checkVisibility({VISIBLE}), rect: ({RECT_JS})(el)}}))""",
+    )
+    shown = {
+        badge["id"]: {unit: int(number) for number, unit in re.findall(r"([+-]\d+)([床医护])", badge["text"])}
+        for badge in badges
+    }
+    assert shown == expected
+    assert all(badge["visible"] for badge in badges)  # Lu's badges all find a free row at the opening zoom
+    labels = map_page.eval_on_selector_all(".leaflet-tooltip-pane .town-label", f"els => els.map({RECT_JS})")
+    for badge in badges:
+        assert not any(_overlap(badge["rect"], label) for label in labels), badge
+
+
+def test_uncovered_demand_points_are_drawn_for_the_main_standard(run_dir: Path, map_page: Page) -> None:
+    demand = pd.read_csv(run_dir / "demand.csv", encoding="utf-8-sig")
+    beyond = int((demand["within_medical_circle_15min"] == 0).sum())
+    assert 0 < beyond < len(demand)
+    strokes = map_page.eval_on_selector_all(
+        ".leaflet-demand-pane path.leaflet-interactive", "els => els.map(el => el.getAttribute('stroke'))"
+    )
+    assert len(strokes) == beyond
+    assert set(strokes) == {UNCOVERED_COLOUR}
+
+
+def test_panels_hide_no_town_or_facility(map_page: Page) -> None:
+    control = map_page.locator(".leaflet-control-layers")
+    assert "leaflet-control-layers-expanded" not in (control.get_attribute("class") or "")
+    names = map_page.locator(".leaflet-control-layers-overlays label").all_text_contents()
+    listed = " | ".join(n.strip() for n in names)
+    for layer in LAYERS:
+        assert layer in listed, listed
+    panels = [
+        map_page.eval_on_selector(selector, RECT_JS)
+        for selector in (".leaflet-control-layers", "#map-legend", "#map-title")
+    ]
+    symbols = map_page.eval_on_selector_all(
+        ".leaflet-towns-pane path, .leaflet-facilities-pane .facility-marker, .leaflet-tooltip-pane .town-label",
+        f"els => els.map({RECT_JS})",
+    )
+    assert len(symbols) > 60
+    for panel in panels:
+        assert not any(_overlap(panel, symbol) for symbol in symbols), panel
+
+
+def test_openstreetmap_basemap_fails_quietly_offline(run_dir: Path, browser: object) -> None:
+    requested: list[str] = []
+    console: list[str] = []
+    page = _offline_page(browser, run_dir, requested, console)
+    page.hover(".leaflet-control-layers")
+    page.get_by_text("OpenStreetMap 底图").click()
+    page.wait_for_function("() => document.querySelectorAll('img.leaflet-tile').length > 0")
+    page.wait_for_timeout(500)
+    assert requested and all(url.startswith(OSM_TILES) for url in requested), requested
+    failures = [m for m in console if not m.startswith("error: Failed to load resource")]
+    assert failures == [], failures
+    assert page.locator(".leaflet-facilities-pane .facility-marker").count() == 25
+    assert page.locator(".leaflet-tooltip-pane .town-label").count() == 20
     page.close()

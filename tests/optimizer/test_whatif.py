@@ -150,9 +150,10 @@ LU_BUDGETS = f"{LU_BUDGET_CNY - 15e6:.0f}..{LU_BUDGET_CNY + 30e6:.0f}"
 def lu_sweeps() -> dict[str, SweepResult]:
     spec = budget_levels(LU_BUDGETS, steps=4, scenario_budget_cny=load_scenario(LU_SCENARIO).budget.budget_cny.value)
     return {
-        "warm": run_sweep(LU_SCENARIO, spec, mode="sequential", warm_start=True),
-        "cold": run_sweep(LU_SCENARIO, spec, mode="sequential", warm_start=False),
-        "dask": run_sweep(LU_SCENARIO, spec, mode="dask", n_workers=2),
+        "warm": run_sweep(LU_SCENARIO, spec, mode="sequential", strategy="independent", warm_start=True),
+        "cold": run_sweep(LU_SCENARIO, spec, mode="sequential", strategy="independent", warm_start=False),
+        "reuse": run_sweep(LU_SCENARIO, spec, mode="sequential", chunks=2),
+        "dask": run_sweep(LU_SCENARIO, spec, mode="dask", n_workers=2, chunks=2),
     }
 
 
@@ -174,13 +175,24 @@ def test_more_budget_never_worsens_the_objective(lu_sweeps: dict[str, SweepResul
 
 @pytest.mark.slow
 def test_dask_sweep_is_identical_to_the_sequential_one(lu_sweeps: dict[str, SweepResult]) -> None:
-    dask, cold = lu_sweeps["dask"], lu_sweeps["cold"]
-    for table in (dask.table, cold.table):  # compare proven optima only
+    """The same reuse tasks (same chunks) on Dask and in turn: the same plans, level by level."""
+    dask, in_turn = lu_sweeps["dask"], lu_sweeps["reuse"]
+    for table in (dask.table, in_turn.table):  # compare proven optima only
         assert (table["outcome"] == "optimal").all(), table[["value", "outcome", "gap"]]
     assert dask.mode == "dask" and dask.workers == 2
-    assert compare_sweeps(dask.table, cold.table) == []
-    allocation = [c for c in dask.table.columns if c.startswith(("total_", "cost_", "subcentre_ids"))]
-    pd.testing.assert_frame_equal(dask.table[allocation], cold.table[allocation])
+    assert compare_sweeps(dask.table, in_turn.table) == []
+    allocation = [c for c in dask.table.columns if c.startswith(("total_", "cost_", "subcentre_ids", "solved_as"))]
+    pd.testing.assert_frame_equal(dask.table[allocation], in_turn.table[allocation])
+
+
+@pytest.mark.slow
+def test_reuse_sweep_matches_the_independent_solves(lu_sweeps: dict[str, SweepResult]) -> None:
+    reuse, cold = lu_sweeps["reuse"].table, lu_sweeps["cold"].table
+    gap_tolerance = load_scenario(LU_SCENARIO).solver.mip_rel_gap
+    assert (reuse["outcome"] == "optimal").all(), reuse[["value", "outcome", "solved_as"]]
+    for ours, theirs in zip(reuse["objective"], cold["objective"], strict=True):
+        assert ours == pytest.approx(theirs, rel=2 * gap_tolerance)
+    assert reuse["targets_met"].tolist() == cold["targets_met"].tolist()
 
 
 @pytest.mark.slow
@@ -233,3 +245,6 @@ def test_whatif_cli_writes_the_table_and_the_plot(tmp_path: Path) -> None:
     assert {"objective", "gap", "covered_population"} <= set(table.columns)
     assert pd.read_parquet(out / "sweep.parquet")["objective"].tolist() == pytest.approx(table["objective"].tolist())
     assert (out / "tradeoff.png").stat().st_size > 10_000
+    changes = pd.read_csv(out / "changes.csv", encoding="utf-8-sig")
+    assert set(changes["level"]) <= {1}  # level 0 is the scenario's own budget: nothing changes there
+    assert (out / "whatif.md").read_text(encoding="utf-8").startswith("# 预算情景分析")

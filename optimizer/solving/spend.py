@@ -1,0 +1,169 @@
+"""How much of the budget a plan spends: the least cost that meets the plan, or the whole budget on access.
+
+A planner asks two questions of a budget: "what does our plan cost?" and "what would the rest buy?". The
+plan's objective (models/planner/plan.py, `ObjectiveTerms`) has a *shortfall* part (target, fleet and
+feature shortfalls), a *coverage* part (population outside the ambulance, backup and sub-centre
+standards), a *preference* part (access travel, travel to the sub-centre, tie-breaks toward the
+base-year stock) and the cost. Weighted together, any minute of travel saved is worth some money, so
+every run used to spend its whole budget (599.83 of 600 M CNY) and bought beds beyond the plan's caps on
+total beds.
+
+`spend = "targets_only"` (the default, decision A41) solves lexicographically:
+    (1) least cost   min shortfall + coverage + W_cost·cost / B       → shortfalls s₁, cost C₁
+    (2) placement    min shortfall + coverage + preference + W_cost·cost / B
+                     s.t. each target's shortfall (and excess) ≤ its value in (1) + tol (bounds),
+                          cost ≤ C₁ + tol (row `spend_cap`, in (B1)'s units with FEASIBILITY_TOL of room,
+                          1,000 CNY at 10⁹; omitted when C₁ is at the budget, where (B1) already caps it)
+so money goes only where the plan's targets and standards ask for it, and (2) places what (1) pays for as
+close to residents as that money allows; no target is met less well than in (1). Within that money (2)
+may trade a little coverage for travel where the scenario's weights say so (capping the coverage part as
+well made Mianyang's placement solve twice as slow, for a 0.5 % change of the coverage term). The caps
+stay on the model after the solve (variable bounds and row `spend_cap`).. (2) starts
+from (1)'s plan. C₁ is `cost_to_meet_targets_cny`: the least cost that meets every target the plan can
+meet within the budget (an upper bound on it when (1) is not proven).
+
+`spend = "improve_access"` solves the whole objective once (the budget also buys shorter trips), then
+(1) alone for `cost_to_meet_targets_cny`, so the report can say what the rest of the budget buys.
+
+Phase (1) runs HiGHS with presolve (`solver.least_cost_presolve`, ten times faster on Mianyang), phase (2)
+as `solver.highs_presolve` says. Each phase has the scenario's time limit; the run is proven optimal only
+when every phase is, and its gap is the largest phase gap.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+import pulp
+
+from models.outcome import SolveOutcome
+from models.planner import PlanModel
+from models.planner.plan import budget_row_scale
+from models.tolerances import FEASIBILITY_TOL
+from optimizer.errors import SolverError
+from optimizer.inputs.scenario import SpendRule
+from optimizer.inputs.solver_settings import SolverSettings
+from optimizer.solving.plan_start import set_start
+from optimizer.solving.solve import SolveReport, solve
+
+logger = logging.getLogger(__name__)
+
+COST_CAP = "spend_cap"
+UNBOUNDED_RHS = 1e30
+"""A right-hand side HiGHS and CBC take as no bound at all (HiGHS: at or above 1e20 is infinite)."""
+
+
+@dataclass(frozen=True)
+class SpendSolve:
+    """The final solve of a run (its plan is in the model's variables) and the least cost found by (1)."""
+
+    report: SolveReport
+    cost_to_meet_targets_cny: float | None
+    phases: tuple[SolveReport, ...]
+
+
+def solve_with_spend_rule(
+    model: PlanModel, settings: SolverSettings, rule: SpendRule, budget_cny: float, *, warm_start: bool
+) -> SpendSolve:
+    """Solve `model` in place under `rule` (see the module docstring); the variables hold the final plan."""
+    if rule == "improve_access":
+        return _improve_access(model, settings, warm_start=warm_start)
+    return _targets_only(model, settings, budget_cny, warm_start=warm_start)
+
+
+def _targets_only(model: PlanModel, settings: SolverSettings, budget_cny: float, *, warm_start: bool) -> SpendSolve:
+    problem, terms = model.problem, model.terms
+    full = problem.objective
+    problem.setObjective(terms.least_cost(model.cost))
+    least = solve(problem, least_cost_settings(settings), warm_start=warm_start)
+    if not least.outcome.has_solution:
+        problem.setObjective(full)
+        return SpendSolve(least, None, (least,))
+    cost = _value(model.cost)
+    _cap_at_current_values(terms.shortfall)
+    scale = budget_row_scale(budget_cny)
+    if cost < budget_cny - FEASIBILITY_TOL * scale:
+        cap = problem.get_constraint_by_name(COST_CAP)
+        if cap is None:
+            problem.addConstraint((1.0 / scale) * model.cost <= cost / scale + FEASIBILITY_TOL, COST_CAP)
+        else:  # a model solved before (a what-if level): the row is there, only its bound changes
+            cap.constant = -(cost / scale + FEASIBILITY_TOL)
+    problem.setObjective(full)
+    set_start(problem, {v.name: v.varValue for v in problem.variables()})
+    placed = solve(problem, settings, warm_start=True)
+    if not placed.outcome.has_solution:  # (1)'s plan is feasible for (2): only a solver fault lands here
+        raise SolverError(f"{problem.name}: the placement phase lost the least-cost plan ({placed.detail})")
+    logger.info("least cost %.0f CNY (of %.0f); placement %s", cost, budget_cny, placed.outcome.value)
+    return SpendSolve(_combined(placed, (least, placed)), cost, (least, placed))
+
+
+def _improve_access(model: PlanModel, settings: SolverSettings, *, warm_start: bool) -> SpendSolve:
+    problem, terms = model.problem, model.terms
+    main = solve(problem, settings, warm_start=warm_start)
+    if not main.outcome.has_solution:
+        return SpendSolve(main, None, (main,))
+    plan = {v.name: v.varValue for v in problem.variables()}
+    full = problem.objective
+    problem.setObjective(terms.least_cost(model.cost))
+    set_start(problem, {v.name: v.varValue for v in problem.variables()})
+    least = solve(problem, least_cost_settings(settings), warm_start=True)
+    cost = _value(model.cost) if least.outcome.has_solution else None
+    problem.setObjective(full)
+    for variable in problem.variables():  # the run's plan is the main solve's, not the least-cost one
+        variable.varValue = plan[variable.name]
+    return SpendSolve(_combined(main, (main, least)), cost, (main, least))
+
+
+def least_cost_settings(settings: SolverSettings) -> SolverSettings:
+    """The solver settings of phase (1): HiGHS presolve as `least_cost_presolve` says."""
+    return settings.model_copy(update={"highs_presolve": settings.least_cost_presolve})
+
+
+def shortfall_bounds(model: PlanModel) -> dict[str, float | None]:
+    """The upper bounds of the shortfall and excess variables as built: what `clear_spend_rows` restores."""
+    return {variable.name: variable.upBound for variable, weight in model.terms.shortfall.items() if weight > 0}
+
+
+def clear_spend_rows(model: PlanModel, bounds: dict[str, float | None]) -> None:
+    """Undo what a `targets_only` solve leaves on `model` (row `spend_cap`, the shortfall caps) and set the whole
+    objective, so the model can be solved again, e.g. at another budget (a what-if worker keeps one model for its
+    levels, optimizer/whatif/level_model.py). `bounds` is `shortfall_bounds(model)` taken before the first solve."""
+    cap = model.problem.get_constraint_by_name(COST_CAP)
+    if cap is not None:  # switched off: a bound HiGHS reads as none (PuLP 3.3 has no removal that is not deprecated)
+        cap.constant = -UNBOUNDED_RHS
+    for variable, weight in model.terms.shortfall.items():
+        if weight > 0:
+            variable.upBound = bounds[variable.name]
+    model.problem.setObjective(model.terms.full(model.cost))
+
+
+def _combined(final: SolveReport, phases: tuple[SolveReport, ...]) -> SolveReport:
+    """The final phase's report, not optimal unless every phase is, with the largest phase gap."""
+    if all(p.outcome is SolveOutcome.OPTIMAL for p in phases):
+        return replace(final, seconds=sum(p.seconds for p in phases))
+    gaps = [p.gap for p in phases if p.gap is not None]
+    unproven = [str(i + 1) for i, p in enumerate(phases) if p.outcome is not SolveOutcome.OPTIMAL]
+    return replace(
+        final,
+        outcome=SolveOutcome.FEASIBLE_GAP,
+        gap=max(gaps) if gaps else None,
+        seconds=sum(p.seconds for p in phases),
+        detail=f"{final.detail}; phase {', '.join(unproven)} of {len(phases)} not proven optimal",
+    )
+
+
+def _cap_at_current_values(shortfall: pulp.LpAffineExpression) -> None:
+    """Each shortfall and excess variable of the plan's targets bounded by its value in (1): no target is met
+    less well than in the least-cost plan. Bounds, not one summed row: a dense row over every target made the
+    placement solve twice as slow."""
+    for variable, weight in shortfall.items():
+        if weight > 0 and variable.varValue is not None:
+            value = max(float(variable.varValue), 0.0)
+            cap = value + FEASIBILITY_TOL * max(1.0, value)
+            variable.upBound = cap if variable.upBound is None else min(variable.upBound, cap)
+
+
+def _value(expression: pulp.LpAffineExpression) -> float:
+    value = pulp.value(expression)
+    return float(value) if value is not None else 0.0

@@ -1,0 +1,91 @@
+"""What a budget is spent on (optimizer/solving/spend.py, decision A41), against enumeration and on Lu.
+
+The tiny instance: towns A (30 residents) and B (70), a facility in each, 10 minutes apart; a soft target of
+4 beds, and the bed demand (4, split 1.2 / 2.8 by residents) travels to the capacity. Four beds meet the
+target; only a fifth shortens trips (A's 1.2 beds of demand need 2 beds in A). With `targets_only` the
+run buys 4 beds and places them where trips are shortest; with `improve_access` the budget also buys the
+fifth. Both report 4 beds' cost as the least cost that meets the plan.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pulp
+import pytest
+
+from models.outcome import SolveOutcome
+from models.planner import PlanInputs, build_plan_model
+from optimizer.inputs.scenario import SpendRule
+from optimizer.solving.spend import COST_CAP, solve_with_spend_rule
+from tests.support import beds_allocation, bundled_solve, exact, plan_weights, tiny_plan
+
+POPULATION = {"A": 30.0, "B": 70.0}
+SITE = {"F1": "a", "F2": "b"}
+MINUTES = {("A", "F1"): 0.0, ("A", "F2"): 10.0, ("B", "F1"): 10.0, ("B", "F2"): 0.0}
+REQUIRED, LIMIT, BUDGET = 4.0, 60.0, 100.0
+WEIGHTS = plan_weights()
+
+
+def _instance() -> PlanInputs:
+    allocation = beds_allocation(
+        POPULATION, SITE, MINUTES, required_beds=REQUIRED, demand_driven=True, access_limit_min=LIMIT
+    )
+    return tiny_plan("spend", allocation, budget_cny=BUDGET, weights=WEIGHTS)
+
+
+def _terms(f1: int, f2: int) -> tuple[float, float, float]:
+    """(requirement, preference, cost) of beds (f1, f2) from the formulation's definitions: the shortfall
+    weighted 100 per target, the demand served at home first, then across (10 min), else unserved (2τ̄)."""
+    requirement = max(0.0, REQUIRED - (f1 + f2)) * 100.0 / REQUIRED
+    demand = {"A": REQUIRED * 0.3, "B": REQUIRED * 0.7}
+    spare = {"F1": max(f1 - demand["A"], 0.0), "F2": max(f2 - demand["B"], 0.0)}
+    left = {"A": max(demand["A"] - f1, 0.0), "B": max(demand["B"] - f2, 0.0)}
+    across_a, across_b = min(left["A"], spare["F2"]), min(left["B"], spare["F1"])
+    unserved = left["A"] - across_a + left["B"] - across_b
+    travel = 10.0 * (across_a + across_b) + 2.0 * LIMIT * unserved
+    preference = WEIGHTS.access_travel * travel / (LIMIT * REQUIRED)
+    return requirement, preference, float(f1 + f2)
+
+
+def _enumerated(rule: SpendRule) -> tuple[int, int]:
+    plans = list(itertools.product(range(7), repeat=2))
+    cost_weight = WEIGHTS.cost / BUDGET
+    if rule == "improve_access":
+        return min(plans, key=lambda p: sum(_terms(*p)[:2]) + cost_weight * _terms(*p)[2])
+    least = min(_terms(*p)[0] + cost_weight * _terms(*p)[2] for p in plans)
+    tied = [p for p in plans if _terms(*p)[0] + cost_weight * _terms(*p)[2] <= least + 1e-9]
+    return min(tied, key=lambda p: sum(_terms(*p)[:2]) + cost_weight * _terms(*p)[2])
+
+
+@pytest.mark.parametrize("rule", ["targets_only", "improve_access"])
+def test_spend_rule_matches_enumeration(solver_name: str, rule: SpendRule) -> None:
+    model = build_plan_model(_instance())
+    spent = solve_with_spend_rule(model, exact(solver_name), rule, BUDGET, warm_start=False)
+    beds = tuple(round(model.allocation.amount["beds", f].varValue) for f in SITE)
+    assert spent.report.outcome is SolveOutcome.OPTIMAL
+    assert len(spent.phases) == 2
+    assert beds == _enumerated(rule)
+    assert spent.cost_to_meet_targets_cny == pytest.approx(REQUIRED)
+
+
+def test_targets_only_buys_the_target_and_improve_access_the_shorter_trip() -> None:
+    """The two rules differ on this instance (else the test above could not tell them apart)."""
+    assert _enumerated("targets_only") == (1, 3)
+    assert _enumerated("improve_access") == (2, 3)
+
+
+def test_targets_only_caps_the_cost_below_the_budget() -> None:
+    model = build_plan_model(_instance())
+    solve_with_spend_rule(model, exact("highs"), "targets_only", BUDGET, warm_start=False)
+    cap = model.problem.get_constraint_by_name(COST_CAP)
+    assert pulp.value(model.cost) == pytest.approx(REQUIRED)
+    assert cap is not None and cap.valid(1e-6)
+
+
+def test_lu_spends_what_its_plan_costs_and_meets_every_target() -> None:
+    result = bundled_solve("lu_county").plan
+    assert result.spend == "targets_only"
+    assert result.targets["met"].all()
+    assert result.cost_to_meet_targets_cny == pytest.approx(result.total_cost_cny, rel=1e-6)
+    assert result.total_cost_cny < result.budget_cny

@@ -60,7 +60,8 @@ def test_cli_check_prints_each_problem_and_exits_1(scenario_copy: Path) -> None:
     _edit(scenario_copy, "value = 7.11", "value = -7.11")
     outcome = CliRunner().invoke(app, ["check", str(scenario_copy)])
     assert outcome.exit_code == 1
-    assert "targets[beds_per_1000].value: Input should be greater than or equal to 0" in outcome.output.replace("\n", "")
+    expected = "targets[beds_per_1000].value: Input should be greater than or equal to 0"
+    assert expected in outcome.output.replace("\n", "")
 
 
 def test_facility_in_unknown_town_is_a_data_error(scenario_copy: Path) -> None:

@@ -88,7 +88,7 @@ def _targets_only(model: PlanModel, settings: SolverSettings, budget_cny: float,
         if cap is None:
             problem.addConstraint((1.0 / scale) * model.cost <= cost / scale + FEASIBILITY_TOL, COST_CAP)
         else:  # a model solved before (a what-if level): the row is there, only its bound changes
-            cap.constant = -(cost / scale + FEASIBILITY_TOL)
+            cap.constant = -(cost / _row_scale(cap, model.cost) + FEASIBILITY_TOL)
     problem.setObjective(full)
     set_start(problem, {v.name: v.varValue for v in problem.variables()})
     placed = solve(problem, settings, warm_start=True)
@@ -162,6 +162,16 @@ def _cap_at_current_values(shortfall: pulp.LpAffineExpression) -> None:
             value = max(float(variable.varValue), 0.0)
             cap = value + FEASIBILITY_TOL * max(1.0, value)
             variable.upBound = cap if variable.upBound is None else min(variable.upBound, cap)
+
+
+def _row_scale(row: pulp.LpConstraint, cost: pulp.LpAffineExpression) -> float:
+    """The scale row `spend_cap` was built in: at an earlier level's budget, whose power of ten may differ from
+    this level's (a sweep from 645 M to 1,720 M CNY crosses 10⁹), so its bound must be stated in its own scale."""
+    coefficients = dict(row.items())
+    for variable, coefficient in cost.items():
+        if coefficient and coefficients.get(variable):
+            return float(coefficient / coefficients[variable])
+    raise SolverError(f"row {COST_CAP!r} shares no variable with the cost")
 
 
 def _value(expression: pulp.LpAffineExpression) -> float:

@@ -17,7 +17,7 @@ import pytest
 from models.outcome import SolveOutcome
 from models.planner import PlanInputs, build_plan_model
 from optimizer.inputs.scenario import SpendRule
-from optimizer.solving.spend import COST_CAP, solve_with_spend_rule
+from optimizer.solving.spend import COST_CAP, clear_spend_rows, shortfall_bounds, solve_with_spend_rule
 from tests.support import beds_allocation, bundled_solve, exact, plan_weights, tiny_plan
 
 POPULATION = {"A": 30.0, "B": 70.0}
@@ -81,6 +81,24 @@ def test_targets_only_caps_the_cost_below_the_budget() -> None:
     cap = model.problem.get_constraint_by_name(COST_CAP)
     assert pulp.value(model.cost) == pytest.approx(REQUIRED)
     assert cap is not None and cap.valid(1e-6)
+
+
+def test_a_model_solved_again_at_a_budget_of_another_power_of_ten_keeps_its_cost_cap_right() -> None:
+    """A what-if worker keeps one model for its levels (optimizer/whatif/level_model.py): the cap row made at the
+    first level (budget 100, row in hundreds) must bound the cost at its least value at a level of 1,000 too
+    (a Lu sweep from 645 M to 1,720 M CNY crossed 10⁹ and lost its placement phase to a cap ten times too low)."""
+    model = build_plan_model(_instance())
+    bounds = shortfall_bounds(model)
+    solve_with_spend_rule(model, exact("highs"), "targets_only", BUDGET, warm_start=False)
+    clear_spend_rows(model, bounds)
+    spent = solve_with_spend_rule(model, exact("highs"), "targets_only", 10 * BUDGET, warm_start=False)
+    cap = model.problem.get_constraint_by_name(COST_CAP)
+    assert spent.report.outcome is SolveOutcome.OPTIMAL
+    assert spent.cost_to_meet_targets_cny == pytest.approx(REQUIRED)
+    assert tuple(round(model.allocation.amount["beds", f].varValue) for f in SITE) == _enumerated("targets_only")
+    assert cap is not None and cap.valid(1e-6)
+    cost_at_cap = -cap.constant * sum(dict(model.cost.items()).values()) / sum(dict(cap.items()).values())
+    assert cost_at_cap == pytest.approx(REQUIRED, abs=1e-3)
 
 
 def test_lu_spends_what_its_plan_costs_and_meets_every_target() -> None:

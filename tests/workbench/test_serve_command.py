@@ -31,12 +31,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     executable = shutil.which("optimizer", path=str(Path(sys.executable).parent))
     assert executable is not None, "the optimizer command is not installed beside this Python"
     command = [executable, "serve", "--port", str(port), "--workspace", str(workspace), "--no-browser"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = workspace.parent.parent / "serve.log"  # outside the watched folder; a file, so no pipe fills up
+    with log.open("wb") as sink:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S
     try:
         while True:
-            assert process.poll() is None, process.stdout.read().decode() if process.stdout else "serve exited"
+            assert process.poll() is None, log.read_text(encoding="utf-8", errors="replace")
             try:
                 httpx.get(url + "/", timeout=2.0)
                 break

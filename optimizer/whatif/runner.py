@@ -162,33 +162,20 @@ def run_dask(
 
     `on_level` sees each outcome whole, as it finishes; the list returned keeps no snapshots.
     """
-    from distributed import LocalCluster, as_completed
+    from distributed import as_completed
 
     path = str(Path(scenario_path).resolve())
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=n_workers or available_cores(),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=logging.WARNING,
-        )
-    try:
-        with _client(cluster, scheduler) as client:
-            workers = len(client.scheduler_info().get("workers", {}))
-            logger.info("dask: %d workers at %s", workers, client.scheduler.address)
-            futures = [client.submit(solve_level, path, level, options, pure=False) for level in levels]
-            outcomes: list[LevelOutcome] = []
-            for future in as_completed(futures):  # type: ignore[no-untyped-call]
-                outcome = future.result()
-                future.release()  # the worker drops its copy of the outcome
-                outcomes.append(replace(outcome, snapshot=None))
-                if on_level is not None:
-                    on_level(outcome)
-    finally:
-        if cluster is not None:
-            cluster.close()
+    with _cluster(scheduler, n_workers) as cluster, _client(cluster, scheduler) as client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        logger.info("dask: %d workers at %s", workers, client.scheduler.address)
+        futures = [client.submit(solve_level, path, level, options, pure=False) for level in levels]
+        outcomes: list[LevelOutcome] = []
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
+            outcome = future.result()
+            future.release()  # the worker drops its copy of the outcome
+            outcomes.append(replace(outcome, snapshot=None))
+            if on_level is not None:
+                on_level(outcome)
     return sorted(outcomes, key=lambda o: o.level.index), workers
 
 

@@ -17,9 +17,9 @@ Constraints
     (F2) target:       Σ_{f ∈ C_t} h_kf + u_t ≥ n_t        (n_t = max(count, ⌈share · |C_t|⌉))
     (F3) at most:      Σ_{f ∈ C_t} h_kf ≤ m_t              where the plan caps the count
 Cost and objective parts
-    cost  Σ_k c_k Σ_{f ∈ F_k \\ E_k} h_kf                   (enters the budget (B1))
-    term  Σ_t w_t u_t / n_t                               (w_t = binding or expected weight)
-        + ε Σ_k Σ_{f ∈ F_k \\ E_k} (1 − p_f / max p) h_kf / |F_k|
+    cost    Σ_k c_k Σ_{f ∈ F_k \\ E_k} h_kf                 (enters the budget (B1))
+    term    Σ_t w_t u_t / n_t                             (w_t = binding or expected weight; a shortfall)
+    siting  ε Σ_k Σ_{f ∈ F_k \\ E_k} (1 − p_f / max p) h_kf / |F_k|
                                                           (siting tie-break, ε = SITING; p_f = residents
                                                           of f's township)
 A feature no target asks for is never opened: it costs money and earns nothing, so the model opens
@@ -88,12 +88,15 @@ class FeatureInputs:
 
 @dataclass(frozen=True)
 class FeatureHandles:
-    """The has-feature variables h_kf by (feature, facility), the target shortfalls, cost and objective part."""
+    """The has-feature variables h_kf by (feature, facility), the target shortfalls, cost and objective parts."""
 
     has: dict[tuple[str, str], pulp.LpVariable]
     shortfall: dict[str, pulp.LpVariable]
     cost: pulp.LpAffineExpression
     shortfall_term: pulp.LpAffineExpression
+    """Σ_t w_t u_t / n_t: the plan's feature targets."""
+    siting_term: pulp.LpAffineExpression
+    """The siting tie-break: it asks for nothing, so it is no shortfall (`ObjectiveTerms.siting`)."""
 
 
 def add_features(
@@ -175,4 +178,4 @@ def add_features(
                     f"at most {target.maximum} of {len(target.facilities)} facilities have {target.feature}",
                 ),
             )
-    return FeatureHandles(has, shortfall, cost, term + siting)
+    return FeatureHandles(has, shortfall, cost, term, siting)

@@ -98,22 +98,27 @@ class ObjectiveTerms:
                   sub-centre standards (weighted)
     preference    what only makes a plan nicer: access travel, travel to the sub-centre, and the
                   ε tie-breaks toward the base-year stock (weighted)
+    siting        the features' siting tie-break (models/planner/features.py): in both phases of the
+                  spend rule, so the least-cost plan opens a feature where the plan would, but not a
+                  shortfall (the spend rule caps every shortfall variable at its least-cost value; capping
+                  the has-feature variables it weighs froze the least-cost phase's siting)
     cost_weight   weight of one CNY (W_cost / budget)
-    The objective of (B1)'s model is `shortfall + coverage + preference + cost_weight · cost`.
+    The objective of (B1)'s model is `shortfall + coverage + preference + siting + cost_weight · cost`.
     """
 
     shortfall: pulp.LpAffineExpression
     coverage: pulp.LpAffineExpression
     preference: pulp.LpAffineExpression
+    siting: pulp.LpAffineExpression
     cost_weight: float
 
     def full(self, cost: pulp.LpAffineExpression) -> pulp.LpAffineExpression:
         """The whole objective."""
-        return self.shortfall + self.coverage + self.preference + self.cost_weight * cost
+        return self.shortfall + self.coverage + self.preference + self.siting + self.cost_weight * cost
 
     def least_cost(self, cost: pulp.LpAffineExpression) -> pulp.LpAffineExpression:
         """What the plan asks for, then cost: no money is spent on travel alone."""
-        return self.shortfall + self.coverage + self.cost_weight * cost
+        return self.shortfall + self.coverage + self.siting + self.cost_weight * cost
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,7 @@ def _build(inputs: PlanInputs) -> PlanModel:
     cost = allocation.cost.copy()
     shortfall = allocation.shortfall_term.copy()
     coverage = pulp.LpAffineExpression()
+    siting = pulp.LpAffineExpression()
     preference = weights.access_travel * allocation.access_term
     if ambulances is not None:
         cost += ambulances.cost
@@ -184,6 +190,7 @@ def _build(inputs: PlanInputs) -> PlanModel:
     if features is not None:
         cost += features.cost
         shortfall += features.shortfall_term
+        siting += features.siting_term
     budget_scale = max(inputs.budget_cny, 1.0)
     # (B1) is stated in units of the budget's power of ten (1e8 CNY for 600 M) so its coefficients are
     # O(1). Written in CNY (coefficients up to 3e7, right-hand side near 1e9), HiGHS 1.13's presolve
@@ -205,7 +212,7 @@ def _build(inputs: PlanInputs) -> PlanModel:
             unit_scale=row_scale,
         ),
     )
-    terms = ObjectiveTerms(shortfall, coverage, preference, weights.cost / budget_scale)
+    terms = ObjectiveTerms(shortfall, coverage, preference, siting, weights.cost / budget_scale)
     problem += terms.full(cost)
     return PlanModel(problem, registry, allocation, ambulances, subcentres, cost, terms, hierarchy, features)
 

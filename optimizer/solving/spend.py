@@ -14,13 +14,23 @@ total beds.
                      s.t. each target's shortfall (and excess) ≤ its value in (1) + tol (bounds),
                           cost ≤ C₁ + tol (row `spend_cap`, in (B1)'s units with FEASIBILITY_TOL of room,
                           1,000 CNY at 10⁹; omitted when C₁ is at the budget, where (B1) already caps it)
+                          shortfall + coverage + W_cost·cost / B ≥ (1)'s proven lower bound (row
+                          `least_cost_bound`, below)
 so money goes only where the plan's targets and standards ask for it, and (2) places what (1) pays for as
 close to residents as that money allows; no target is met less well than in (1). Within that money (2)
 may trade a little coverage for travel where the scenario's weights say so (capping the coverage part as
 well made Mianyang's placement solve twice as slow, for a 0.5 % change of the coverage term). The caps
-stay on the model after the solve (variable bounds and row `spend_cap`).. (2) starts
+stay on the model after the solve (variable bounds, rows `spend_cap` and `least_cost_bound`). (2) starts
 from (1)'s plan. C₁ is `cost_to_meet_targets_cny`: the least cost that meets every target the plan can
 meet within the budget (an upper bound on it when (1) is not proven).
+
+Row `least_cost_bound` cuts off no plan of (2): every plan (2) may choose is a plan (1) could choose (the
+same budget row, narrower bounds), so (1)'s objective on it is at least the bound (1)'s solve proved. The
+solver of (2) does not know this: its relaxation lets the shortfall, coverage and cost part fall below what
+(1) proved, and (2)'s own bound stalls there. Lu County at 90 % of its budget (967.5 M CNY, where the budget
+binds): the placement stopped at 30 s with a 0.32 % gap (the same at 120 s); with the row it is proven
+optimal in 12 s. The row's right-hand side is the smaller of (1)'s bound and (1)'s objective, less
+FEASIBILITY_TOL, so (1)'s plan, (2)'s start, always satisfies it.
 
 `spend = "improve_access"` solves the whole objective once (the budget also buys shorter trips), then
 (1) alone for `cost_to_meet_targets_cny`, so the report can say what the rest of the budget buys.
@@ -50,6 +60,7 @@ from optimizer.solving.solve import SolveReport, solve
 logger = logging.getLogger(__name__)
 
 COST_CAP = "spend_cap"
+LEAST_COST_BOUND = "least_cost_bound"
 UNBOUNDED_RHS = 1e30
 """A right-hand side HiGHS and CBC take as no bound at all (HiGHS: at or above 1e20 is infinite)."""
 
@@ -89,6 +100,7 @@ def _targets_only(model: PlanModel, settings: SolverSettings, budget_cny: float,
             problem.addConstraint((1.0 / scale) * model.cost <= cost / scale + FEASIBILITY_TOL, COST_CAP)
         else:  # a model solved before (a what-if level): the row is there, only its bound changes
             cap.constant = -(cost / _row_scale(cap, model.cost) + FEASIBILITY_TOL)
+    _bound_by_least_cost(model, least)
     problem.setObjective(full)
     set_start(problem, {v.name: v.varValue for v in problem.variables()})
     placed = solve(problem, settings, warm_start=True)
@@ -96,6 +108,27 @@ def _targets_only(model: PlanModel, settings: SolverSettings, budget_cny: float,
         raise SolverError(f"{problem.name}: the placement phase lost the least-cost plan ({placed.detail})")
     logger.info("least cost %.0f CNY (of %.0f); placement %s", cost, budget_cny, placed.outcome.value)
     return SpendSolve(_combined(placed, (least, placed)), cost, (least, placed))
+
+
+def _bound_by_least_cost(model: PlanModel, least: SolveReport) -> None:
+    """Row `least_cost_bound` (module docstring): (1)'s objective at least what (1) proved, for phase (2).
+
+    A model solved before (a what-if level) has the row from an earlier budget, whose cost weight differs:
+    its expression is set again, not only its bound. Without a bound from (1) the row is switched off."""
+    problem = model.problem
+    row = problem.get_constraint_by_name(LEAST_COST_BOUND)
+    if least.bound is None or least.objective is None:
+        if row is not None:
+            row.constant = UNBOUNDED_RHS
+        return
+    proven = min(least.bound, least.objective)
+    rhs = proven - FEASIBILITY_TOL * max(1.0, abs(proven))
+    expression = model.terms.least_cost(model.cost)
+    if row is None:
+        problem.addConstraint(expression >= rhs, LEAST_COST_BOUND)
+    else:
+        row.expr = expression
+        row.constant = expression.constant - rhs
 
 
 def _improve_access(model: PlanModel, settings: SolverSettings, *, warm_start: bool) -> SpendSolve:
@@ -132,6 +165,9 @@ def clear_spend_rows(model: PlanModel, bounds: dict[str, float | None]) -> None:
     cap = model.problem.get_constraint_by_name(COST_CAP)
     if cap is not None:  # switched off: a bound HiGHS reads as none (PuLP 3.3 has no removal that is not deprecated)
         cap.constant = -UNBOUNDED_RHS
+    floor = model.problem.get_constraint_by_name(LEAST_COST_BOUND)
+    if floor is not None:  # a ≥ row: switched off by a right-hand side HiGHS reads as minus infinity
+        floor.constant = UNBOUNDED_RHS
     for variable, weight in model.terms.shortfall.items():
         if weight > 0:
             variable.upBound = bounds[variable.name]

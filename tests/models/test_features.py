@@ -26,6 +26,7 @@ from models.planner import (
 )
 from models.planner.allocation import PARSIMONY
 from optimizer.solving.solve import solve
+from optimizer.solving.spend import solve_with_spend_rule
 from tests.support import TOL, exact, plan_weights, resource, tiny_plan
 
 FACILITIES = ("F1", "F2", "F3")
@@ -134,4 +135,26 @@ def test_between_equal_sites_the_feature_opens_where_more_residents_live(solver:
     model = build_plan_model(replace(plan, features=features))
     assert solve(model.problem, exact(solver)).outcome is SolveOutcome.OPTIMAL
     assert model.features is not None
+    assert [f for f in FACILITIES if round(model.features.has["ward", f].varValue) == 1] == ["F2"]
+
+
+def test_the_spend_rule_places_the_opening_by_the_siting_tie_break_too() -> None:
+    """The tie-break is no shortfall: the spend rule caps every shortfall variable at its least-cost value, and
+    the has-feature variables it weighs were capped with them (a Lu budget sweep could not share a plan between
+    levels whose least-cost plans differed only in where a PET-CT opened, and the placement phase could not
+    move an opening). Both phases weigh it, so the ward still opens in F2. HiGHS only: CBC, started from a plan
+    at F3, may call it optimal although F2 is 1.1e-6 better (its stopping rule is coarser than a millionth)."""
+    solver = "highs"
+    plan = _plan({"F1": 0, "F2": 0, "F3": 0}, bed_cost=1.0, opening=10.0, least=0, required=1)
+    assert plan.features is not None
+    spec = plan.features.features[0]
+    features = FeatureInputs((replace(spec, residents=(100.0, 300.0, 200.0)),), plan.features.targets)
+    model = build_plan_model(replace(plan, features=features))
+    assert model.features is not None
+    has = set(model.features.has.values())
+    assert not has & set(model.terms.shortfall.keys())
+    assert {model.features.has["ward", f] for f in ("F1", "F3")} <= set(model.terms.siting.keys())
+    settings = exact(solver).model_copy(update={"mip_abs_gap": 1e-9})  # the tie-break is worth about 1e-6
+    spent = solve_with_spend_rule(model, settings, "targets_only", plan.budget_cny, warm_start=False)
+    assert spent.report.outcome is SolveOutcome.OPTIMAL
     assert [f for f in FACILITIES if round(model.features.has["ward", f].varValue) == 1] == ["F2"]

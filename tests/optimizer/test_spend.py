@@ -10,6 +10,7 @@ fifth. Both report 4 beds' cost as the least cost that meets the plan.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pulp
 import pytest
@@ -17,7 +18,13 @@ import pytest
 from models.outcome import SolveOutcome
 from models.planner import PlanInputs, build_plan_model
 from optimizer.inputs.scenario import SpendRule
-from optimizer.solving.spend import COST_CAP, clear_spend_rows, shortfall_bounds, solve_with_spend_rule
+from optimizer.solving.spend import (
+    COST_CAP,
+    LEAST_COST_BOUND,
+    clear_spend_rows,
+    shortfall_bounds,
+    solve_with_spend_rule,
+)
 from tests.support import beds_allocation, bundled_solve, exact, plan_weights, tiny_plan
 
 POPULATION = {"A": 30.0, "B": 70.0}
@@ -99,6 +106,29 @@ def test_a_model_solved_again_at_a_budget_of_another_power_of_ten_keeps_its_cost
     assert cap is not None and cap.valid(1e-6)
     cost_at_cap = -cap.constant * sum(dict(model.cost.items()).values()) / sum(dict(cap.items()).values())
     assert cost_at_cap == pytest.approx(REQUIRED, abs=1e-3)
+
+
+def test_the_placement_phase_is_bounded_below_by_what_the_least_cost_phase_proved() -> None:
+    """Row `least_cost_bound`: shortfall + coverage + cost weight · cost ≥ phase (1)'s bound, met by the plan; set
+    again with the new cost weight when the model is solved at another budget; switched off between levels."""
+    model = build_plan_model(_instance())
+    bounds = shortfall_bounds(model)
+    spent = solve_with_spend_rule(model, exact("highs"), "targets_only", BUDGET, warm_start=False)
+    least = spent.phases[0]
+    row = model.problem.get_constraint_by_name(LEAST_COST_BOUND)
+    assert row is not None and least.bound is not None and least.objective is not None
+    assert -row.constant == pytest.approx(min(least.bound, least.objective), abs=1e-5)
+    assert -row.constant <= min(least.bound, least.objective)
+    assert row.valid(1e-9)
+    clear_spend_rows(model, bounds)
+    assert -row.constant <= -1e20  # no bound at all for HiGHS
+    model = replace(model, terms=replace(model.terms, cost_weight=WEIGHTS.cost / (10 * BUDGET)))  # as a level model
+    solve_with_spend_rule(model, exact("highs"), "targets_only", 10 * BUDGET, warm_start=False)
+    coefficients = dict(row.items())
+    for variable, cost in model.cost.items():
+        expected = model.terms.cost_weight * cost + model.terms.shortfall.get(variable, 0.0)
+        assert coefficients[variable] == pytest.approx(expected)
+    assert row.valid(1e-9)
 
 
 def test_lu_spends_what_its_plan_costs_and_meets_every_target() -> None:

@@ -9,12 +9,12 @@ every run used to spend its whole budget (599.83 of 600 M CNY) and bought beds b
 total beds.
 
 `spend = "targets_only"` (the default, decision A41) solves lexicographically:
-    (1) least cost   min shortfall + coverage + W_cost·cost / B       → shortfalls s₁, cost C₁
-    (2) placement    min shortfall + coverage + preference + W_cost·cost / B
+    (1) least cost   min shortfall + coverage + siting + W_cost·cost / B       → shortfalls s₁, cost C₁
+    (2) placement    min shortfall + coverage + siting + preference + W_cost·cost / B
                      s.t. each target's shortfall (and excess) ≤ its value in (1) + tol (bounds),
                           cost ≤ C₁ + tol (row `spend_cap`, in (B1)'s units with FEASIBILITY_TOL of room,
                           1,000 CNY at 10⁹; omitted when C₁ is at the budget, where (B1) already caps it)
-                          shortfall + coverage + W_cost·cost / B ≥ (1)'s proven lower bound (row
+                          (1)'s objective ≥ the lower bound (1)'s solve proved (row
                           `least_cost_bound`, below)
 so money goes only where the plan's targets and standards ask for it, and (2) places what (1) pays for as
 close to residents as that money allows; no target is met less well than in (1). Within that money (2)
@@ -28,9 +28,9 @@ Row `least_cost_bound` cuts off no plan of (2): every plan (2) may choose is a p
 same budget row, narrower bounds), so (1)'s objective on it is at least the bound (1)'s solve proved. The
 solver of (2) does not know this: its relaxation lets the shortfall, coverage and cost part fall below what
 (1) proved, and (2)'s own bound stalls there. Lu County at 90 % of its budget (967.5 M CNY, where the budget
-binds): the placement stopped at 30 s with a 0.32 % gap (the same at 120 s); with the row it is proven
-optimal in 12 s. The row's right-hand side is the smaller of (1)'s bound and (1)'s objective, less
-FEASIBILITY_TOL, so (1)'s plan, (2)'s start, always satisfies it.
+binds): the placement stopped at 30 s with a 0.32 % gap (the same at 120 s); with the row every level of
+the 21-level Lu sweep is proven (benchmarks/README.md, #18.2). The row's right-hand side is the smaller of
+(1)'s bound and (1)'s objective, less FEASIBILITY_TOL, so (1)'s plan, (2)'s start, always satisfies it.
 
 `spend = "improve_access"` solves the whole objective once (the budget also buys shorter trips), then
 (1) alone for `cost_to_meet_targets_cny`, so the report can say what the rest of the budget buys.

@@ -114,13 +114,12 @@ def _bound_by_least_cost(model: PlanModel, least: SolveReport) -> None:
     """Row `least_cost_bound` (module docstring): (1)'s objective at least what (1) proved, for phase (2).
 
     A model solved before (a what-if level) has the row from an earlier budget, whose cost weight differs:
-    its expression is set again, not only its bound. Without a bound from (1) the row is switched off."""
+    its expression is set again, not only its bound. Without a bound from (1) nothing is added (a model solved
+    again went through `clear_spend_rows`, which switched the row off)."""
+    if least.bound is None or least.objective is None:
+        return
     problem = model.problem
     row = problem.get_constraint_by_name(LEAST_COST_BOUND)
-    if least.bound is None or least.objective is None:
-        if row is not None:
-            row.constant = UNBOUNDED_RHS
-        return
     proven = min(least.bound, least.objective)
     rhs = proven - FEASIBILITY_TOL * max(1.0, abs(proven))
     expression = model.terms.least_cost(model.cost)

@@ -144,7 +144,6 @@ def test_the_spend_rule_places_the_opening_by_the_siting_tie_break_too() -> None
     levels whose least-cost plans differed only in where a PET-CT opened, and the placement phase could not
     move an opening). Both phases weigh it, so the ward still opens in F2. HiGHS only: CBC, started from a plan
     at F3, may call it optimal although F2 is 1.1e-6 better (its stopping rule is coarser than a millionth)."""
-    solver = "highs"
     plan = _plan({"F1": 0, "F2": 0, "F3": 0}, bed_cost=1.0, opening=10.0, least=0, required=1)
     assert plan.features is not None
     spec = plan.features.features[0]
@@ -154,7 +153,7 @@ def test_the_spend_rule_places_the_opening_by_the_siting_tie_break_too() -> None
     has = set(model.features.has.values())
     assert not has & set(model.terms.shortfall.keys())
     assert {model.features.has["ward", f] for f in ("F1", "F3")} <= set(model.terms.siting.keys())
-    settings = exact(solver).model_copy(update={"mip_abs_gap": 1e-9})  # the tie-break is worth about 1e-6
+    settings = exact("highs").model_copy(update={"mip_abs_gap": 1e-9})  # the tie-break is worth about 1e-6
     spent = solve_with_spend_rule(model, settings, "targets_only", plan.budget_cny, warm_start=False)
     assert spent.report.outcome is SolveOutcome.OPTIMAL
     assert [f for f in FACILITIES if round(model.features.has["ward", f].varValue) == 1] == ["F2"]

@@ -155,6 +155,15 @@ class StageSeconds:
 
 
 @dataclass(frozen=True)
+class BuiltPlan:
+    """A scenario's model inputs and the model built from them, for a caller that keeps one model across
+    solves (a what-if worker, optimizer/whatif/level_model.py)."""
+
+    inputs: PlanInputs
+    model: PlanModel
+
+
+@dataclass(frozen=True)
 class PlanSolve:
     """One build → solve → extract → verify: the model and its inputs, what the solver said, the plan."""
 
@@ -184,7 +193,7 @@ def solve_plan(
     start: Start | None = None,
     honour_named: bool | None = None,
     adjust: Callable[[PlanModel, PlanInputs], None] | None = None,
-    model: PlanModel | None = None,
+    built: BuiltPlan | None = None,
 ) -> PlanSolve:
     """Build the plan inputs and model, solve, extract the tables and check them independently.
 
@@ -205,10 +214,10 @@ def solve_plan(
         bed table, models/planner/deviation.py). Under `RAISE` an infeasible adjusted model is
         diagnosed as the scenario without the adjustment; callers that fix values diagnose it
         themselves under `RECORD`.
-    model
-        A model already built for these inputs and brought to this scenario's budget, solved in place
-        instead of building one (a what-if worker keeps one model for its levels,
-        optimizer/whatif/level_model.py). None: build it.
+    built
+        Inputs and a model already built for this scenario and brought to its budget, solved in place
+        instead of building them (a what-if worker keeps one model for its levels,
+        optimizer/whatif/level_model.py). None: build both.
 
     Raises
     ------
@@ -217,13 +226,16 @@ def solve_plan(
     """
     scenario = prepared.scenario
     began = time.perf_counter()
-    inputs = build_plan_inputs(scenario, prepared.data, prepared.matrix, honour_named=honour_named)
-    built_inputs = time.perf_counter()
-    if model is None:
+    if built is None:
+        inputs = build_plan_inputs(scenario, prepared.data, prepared.matrix, honour_named=honour_named)
+        built_inputs = time.perf_counter()
         model = build_plan_model(inputs)
+    else:
+        inputs, model = built.inputs, built.model
+        built_inputs = time.perf_counter()
     if adjust is not None:
         adjust(model, inputs)
-    built = time.perf_counter()
+    built_model = time.perf_counter()
     logger.info(
         "model %s: %d variables, %d constraints",
         inputs.name,
@@ -245,7 +257,7 @@ def solve_plan(
         report = spent.report
     else:  # the adjustment owns the objective (the audit's lexicographic solves)
         report = solve(model.problem, scenario.solver, warm_start=warm)
-    seconds = StageSeconds(built_inputs - began, built - built_inputs, started - built)
+    seconds = StageSeconds(built_inputs - began, built_model - built_inputs, started - built_model)
     return finish_plan(
         prepared,
         inputs,

@@ -16,19 +16,24 @@ from optimizer.inputs.feature_selection import target_class
 from optimizer.inputs.scenario import Scenario
 
 
-def holders(features: pd.DataFrame, feature_id: str) -> set[str]:
-    """Facilities that have the feature in the plan."""
-    rows = features[(features["feature_id"] == feature_id) & features["has_feature"].astype(bool)]
-    return set(rows["facility_id"])
+def holders(features: pd.DataFrame) -> dict[str, set[str]]:
+    """Per feature id, the facilities that have the feature in the plan (features without holders absent)."""
+    held: dict[str, set[str]] = {}
+    columns = (features[c].tolist() for c in ("feature_id", "facility_id", "has_feature"))
+    for feature_id, facility, has in zip(*columns, strict=True):
+        if bool(has):
+            held.setdefault(feature_id, set()).add(facility)
+    return held
 
 
 def feature_target_table(features: pd.DataFrame, scenario: Scenario, data: Datasets) -> pd.DataFrame:
     """One row per feature target: the class counted, how many must and how many do have the feature."""
     by_id = {f.id: f for f in scenario.features}
+    held = holders(features)
     rows = []
     for target in scenario.feature_targets:
         members = target_class(target, by_id[target.feature], data.facilities)
-        have = len(holders(features, target.feature) & set(members))
+        have = len(held.get(target.feature, set()) & set(members))
         required = target.required(len(members))
         over = max(have - target.max_count, 0) if target.max_count is not None else 0
         rows.append(
@@ -54,17 +59,18 @@ def feature_issues(
 ) -> list[Violation]:
     """Holders short of a requirement, base-year holders dropped, hard targets missed, caps exceeded."""
     issues: list[Violation] = []
-    amounts = allocation.set_index("facility_id")
+    amounts = allocation.set_index("facility_id").to_dict()  # resource -> facility -> amount
+    held = holders(features)
     for feature in scenario.features:
-        have = holders(features, feature.id)
+        have = held.get(feature.id, set())
         for facility in sorted(set(feature.existing_facility_ids) - have):
             issues.append(Violation(feature.id, facility, "has the feature in the base year but not in the plan"))
         for facility in sorted(have):
             for resource, least in sorted(feature.requires.items()):
-                held = float(amounts[resource].get(facility, 0.0)) if resource in amounts.columns else 0.0
-                if held < least - FEASIBILITY_TOL:
+                amount = float(amounts.get(resource, {}).get(facility, 0.0))
+                if amount < least - FEASIBILITY_TOL:
                     issues.append(
-                        Violation(feature.id, facility, f"has the feature with {held:g} {resource}, below {least:g}")
+                        Violation(feature.id, facility, f"has the feature with {amount:g} {resource}, below {least:g}")
                     )
     for row in feature_target_table(features, scenario, data).to_dict("records"):
         if row["maximum"] is not None and not pd.isna(row["maximum"]) and row["achieved"] > row["maximum"]:
@@ -84,7 +90,8 @@ def feature_issues(
 def feature_cost(features: pd.DataFrame, scenario: Scenario) -> float:
     """Cost of the features opened: holders that are not base-year holders, at the feature's unit cost."""
     total = 0.0
+    held = holders(features)
     for feature in scenario.features:
-        opened = holders(features, feature.id) - set(feature.existing_facility_ids)
+        opened = held.get(feature.id, set()) - set(feature.existing_facility_ids)
         total += len(opened) * feature.unit_cost_cny.value
     return total

@@ -15,12 +15,13 @@ def feature_target_rows(context: RuleContext) -> list[Row]:
         return []
     by_id = {f.id: f for f in scenario.features}
     holding = features[features["has_feature"].astype(bool)]
+    held = {feature_id: set(rows["facility_id"]) for feature_id, rows in holding.groupby("feature_id")}
     names = dict(zip(context.data.facilities["facility_id"], context.data.facilities["name"], strict=True))
     rows = []
     for target in scenario.feature_targets:
         feature = by_id[target.feature]
         members = target_class(target, feature, context.data.facilities)
-        have = set(holding.loc[holding["feature_id"] == feature.id, "facility_id"]) & set(members)
+        have = held.get(feature.id, set()) & set(members)
         required = target.required(len(members))
         capped = target.max_count is not None
         exact = capped and target.max_count == required

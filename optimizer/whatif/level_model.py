@@ -6,6 +6,7 @@ and the objective's weight of one CNY, `W_cost / B` (`ObjectiveTerms.cost_weight
 changes exactly these, after `clear_spend_rows` (optimizer/solving/spend.py) has removed what the previous
 level's `targets_only` solve left on the model (row `spend_cap`, the shortfall caps) and restored the whole
 objective. The row keeps the scale it was built with: B / scale is as exact in binary as the built row.
+The inputs differ in `budget_cny` alone, so they are built once too.
 Only budget sweeps reuse a model; another swept field (a sub-centre count, a radius) changes the model's shape.
 """
 
@@ -13,10 +14,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from models.planner import PlanModel, build_plan_model
+from models.planner import PlanInputs, PlanModel, build_plan_model
 from models.planner.plan import budget_row_scale
-from optimizer.instance.plan_inputs import build_plan_inputs
-from optimizer.pipeline import PreparedScenario
+from optimizer.pipeline import BuiltPlan
 from optimizer.solving.spend import clear_spend_rows, shortfall_bounds
 
 BUDGET_ROW = "budget"
@@ -24,10 +24,10 @@ BUDGET_ROW = "budget"
 
 
 class LevelModel:
-    """A plan model built once for a prepared scenario and re-targeted to a level's budget before each use."""
+    """A plan model built once from a scenario's inputs and re-targeted to a level's budget before each use."""
 
-    def __init__(self, prepared: PreparedScenario) -> None:
-        inputs = build_plan_inputs(prepared.scenario, prepared.data, prepared.matrix)
+    def __init__(self, inputs: PlanInputs) -> None:
+        self._inputs = inputs
         self._model = build_plan_model(inputs)
         if self._model.problem.get_constraint_by_name(BUDGET_ROW) is None:
             raise ValueError(f"{inputs.name}: the built model has no row {BUDGET_ROW!r}")
@@ -37,8 +37,14 @@ class LevelModel:
         self._bounds = shortfall_bounds(self._model)
         self.budget_cny = inputs.budget_cny
 
-    def at_budget(self, budget_cny: float) -> PlanModel:
-        """The model at `budget_cny`: spend rows cleared, (B1)'s right-hand side and the cost weight set."""
+    @property
+    def model(self) -> PlanModel:
+        """The model as the last `at_budget` left it (solved or not)."""
+        return self._model
+
+    def at_budget(self, budget_cny: float) -> BuiltPlan:
+        """The inputs and model at `budget_cny`: spend rows cleared, (B1)'s right-hand side and the cost weight
+        set."""
         terms = replace(self._model.terms, cost_weight=self._weight_cost / max(budget_cny, 1.0))
         self._model = replace(self._model, terms=terms)
         clear_spend_rows(self._model, self._bounds)  # also sets the whole objective with the new weight
@@ -46,4 +52,4 @@ class LevelModel:
         assert row is not None  # checked when the model was built
         row.constant = -budget_cny / self._row_scale
         self.budget_cny = budget_cny
-        return self._model
+        return BuiltPlan(replace(self._inputs, budget_cny=budget_cny), self._model)

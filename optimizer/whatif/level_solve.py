@@ -23,7 +23,7 @@ from optimizer.pipeline import PlanSolve, PreparedScenario, ViolationPolicy, pre
 from optimizer.whatif.changes import snapshot_of
 from optimizer.whatif.greedy import SitingBaseline, ambulance_baseline, subcentre_baseline
 from optimizer.whatif.levels import Level, LevelOptions, LevelOutcome, scenario_at
-from optimizer.whatif.marginal import budget_duals
+from optimizer.whatif.marginal import BudgetDualLPs
 from optimizer.whatif.tables import plan_row
 
 logger = logging.getLogger(__name__)
@@ -68,10 +68,18 @@ SOLVED = "solved"
 
 
 def level_outcome(
-    at: PreparedScenario, level: Level, solved: PlanSolve, options: LevelOptions, *, solved_as: str = SOLVED
+    at: PreparedScenario,
+    level: Level,
+    solved: PlanSolve,
+    options: LevelOptions,
+    *,
+    solved_as: str = SOLVED,
+    dual_lps: BudgetDualLPs | None = None,
 ) -> LevelOutcome:
     """The level's row (outcome, gap, plan summary, greedy baseline, budget duals), costs and snapshot; with
-    `options.keep_solution` also its solution values and solver report (the next level's start)."""
+    `options.keep_solution` also its solution values and solver report (the next level's start).
+
+    `dual_lps`: the budget dual LPs a task keeps for its levels (None: built for this level)."""
     settings = at.scenario.solver
     inputs, model, report = solved.inputs, solved.model, solved.report
     row: dict[str, Any] = {
@@ -101,7 +109,7 @@ def level_outcome(
         row.update(_baseline_columns("subcentre", subcentre_baseline(inputs, model, settings)))
         row.update(_baseline_columns("ambulance", ambulance_baseline(inputs, model, settings)))
     if options.duals:
-        duals = budget_duals(inputs, solution, settings)
+        duals = (dual_lps or BudgetDualLPs(inputs)).duals(inputs.budget_cny, solution, settings)
         row["budget_dual_fixed_per_1m_cny_approx"] = duals["fixed"].per_million_cny
         row["budget_dual_relaxed_per_1m_cny_approx"] = duals["relaxed"].per_million_cny
     logger.info(

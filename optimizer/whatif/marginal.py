@@ -38,10 +38,11 @@ import pulp
 
 from models.naming import name
 from models.outcome import SolveOutcome
-from models.planner import PlanInputs, build_plan_model
+from models.planner import PlanInputs
 from models.planner.plan import PlanModel
 from optimizer.inputs.solver_settings import SolverSettings
 from optimizer.solving.solve import solve
+from optimizer.whatif.level_model import LevelModel
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,70 @@ def _siting_variables(model: PlanModel) -> set[str]:
     return names
 
 
+@dataclass(frozen=True)
+class _Relaxed:
+    """An integer variable of a dual LP, made continuous: its built bounds, and whether the LP fixes it."""
+
+    variable: pulp.LpVariable
+    low: float | None
+    up: float | None
+    fixed: bool
+
+
+class BudgetDualLPs:
+    """The LPs of `budget_duals`, built once and brought to each level's budget and solution: a sweep task
+    builds them once for its levels (optimizer/whatif/reuse.py) instead of twice per level.
+
+    Each LP is its own model built from the inputs (builders are pure), so the solved MIP is untouched. The
+    levels of a budget sweep differ only in (B1)'s right-hand side and the cost weight, which `LevelModel`
+    sets, and in the values the LP fixes, which `duals` sets (the other integers get their built bounds back).
+    """
+
+    def __init__(self, inputs: PlanInputs, fixings: Sequence[Fixing] = ("fixed", "relaxed")) -> None:
+        self._lps: dict[Fixing, tuple[LevelModel, tuple[_Relaxed, ...]]] = {}
+        for fixing in fixings:
+            levels = LevelModel(inputs)
+            siting = _siting_variables(levels.model)
+            relaxed = tuple(
+                _Relaxed(v, v.lowBound, v.upBound, fixing == "fixed" or v.name in siting)
+                for v in levels.model.problem.variables()
+                if v.cat == pulp.LpInteger
+            )
+            for entry in relaxed:
+                entry.variable.cat = pulp.LpContinuous
+            self._lps[fixing] = (levels, relaxed)
+
+    def duals(
+        self, budget_cny: float, solution: Mapping[str, float], settings: SolverSettings
+    ) -> dict[Fixing, BudgetDual]:
+        """LP duals of `budget` at `budget_cny` with the integers fixed at `solution` (variable name → value).
+
+        The LPs are always solved with HiGHS: CBC through PuLP's COIN_CMD returned, on the hand-made
+        instance of tests/optimizer/test_whatif.py, row duals that violate complementary slackness
+        (a basic shortfall variable with reduced cost 9.975), so its budget dual read 0.
+        """
+        settings = settings.model_copy(update={"name": "highs"})
+        duals: dict[Fixing, BudgetDual] = {}
+        for fixing, (levels, relaxed) in self._lps.items():
+            model = levels.at_budget(budget_cny).model
+            for entry in relaxed:
+                if entry.fixed:
+                    value = float(round(solution.get(entry.variable.name, 0.0)))
+                    entry.variable.lowBound, entry.variable.upBound = value, value
+                else:
+                    entry.variable.lowBound, entry.variable.upBound = entry.low, entry.up
+            report = solve(model.problem, settings)
+            if report.outcome is not SolveOutcome.OPTIMAL:
+                logger.warning("budget dual (%s): LP ended %s", fixing, report.outcome.value)
+                duals[fixing] = BudgetDual(fixing, math.nan, report.outcome)
+                continue
+            row = model.problem.get_constraint_by_name(name("budget"))
+            pi = float(row.pi) if row is not None and row.pi is not None else math.nan
+            per_cny = pi / model.registry.tags[name("budget")].unit_scale
+            duals[fixing] = BudgetDual(fixing, -per_cny * MILLION + 0.0, report.outcome)
+        return duals
+
+
 def budget_duals(
     inputs: PlanInputs,
     solution: Mapping[str, float],
@@ -74,36 +139,9 @@ def budget_duals(
     *,
     fixings: Sequence[Fixing] = ("fixed", "relaxed"),
 ) -> dict[Fixing, BudgetDual]:
-    """LP duals of `budget` at a level's MIP solution (`solution`: variable name → value).
-
-    Each LP is a fresh model built from `inputs` (builders are pure), so the solved MIP is untouched.
-    The LPs are always solved with HiGHS: CBC through PuLP's COIN_CMD returned, on the hand-made
-    instance of tests/optimizer/test_whatif.py, row duals that violate complementary slackness
-    (a basic shortfall variable with reduced cost 9.975), so its budget dual read 0.
-    """
-    settings = settings.model_copy(update={"name": "highs"})
-    duals: dict[Fixing, BudgetDual] = {}
-    for fixing in fixings:
-        model = build_plan_model(inputs)
-        siting = _siting_variables(model)
-        for variable in model.problem.variables():
-            if variable.cat != pulp.LpInteger:
-                continue
-            if fixing == "fixed" or variable.name in siting:
-                value = float(round(solution.get(variable.name, 0.0)))
-                variable.lowBound = value
-                variable.upBound = value
-            variable.cat = pulp.LpContinuous
-        report = solve(model.problem, settings)
-        if report.outcome is not SolveOutcome.OPTIMAL:
-            logger.warning("budget dual (%s): LP ended %s", fixing, report.outcome.value)
-            duals[fixing] = BudgetDual(fixing, math.nan, report.outcome)
-            continue
-        row = model.problem.get_constraint_by_name(name("budget"))
-        pi = float(row.pi) if row is not None and row.pi is not None else math.nan
-        per_cny = pi / model.registry.tags[name("budget")].unit_scale
-        duals[fixing] = BudgetDual(fixing, -per_cny * MILLION + 0.0, report.outcome)
-    return duals
+    """LP duals of `budget` at a level's MIP solution (`solution`: variable name → value), on LPs built for
+    this call (`BudgetDualLPs`)."""
+    return BudgetDualLPs(inputs, fixings).duals(inputs.budget_cny, solution, settings)
 
 
 def finite_differences(budgets: Sequence[float], values: Sequence[float | None]) -> list[float]:

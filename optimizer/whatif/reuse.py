@@ -60,6 +60,7 @@ from optimizer.solving.spend import SpendSolve
 from optimizer.whatif.level_model import LevelModel
 from optimizer.whatif.level_solve import level_outcome, prepared_at
 from optimizer.whatif.levels import Level, LevelOptions, LevelOutcome, PhaseOne
+from optimizer.whatif.marginal import BudgetDualLPs
 
 SAME_VALUE_TOL = 1e-6
 """Two solutions are the same plan when every variable agrees within this (absolute, and relative above 1)."""
@@ -81,16 +82,25 @@ class Task:
 def chain_task(source: Source, task: Task, options: LevelOptions) -> list[LevelOutcome]:
     """Run `task` on one model: a shared run when `task.share_from` is set, else an ascending chain."""
     prepared = source if isinstance(source, PreparedScenario) else prepare(Path(source), solver=options.solver)
-    model = LevelModel(prepared)
+    inputs = build_plan_inputs(prepared.scenario, prepared.data, prepared.matrix)
+    models = _TaskModels(LevelModel(inputs), BudgetDualLPs(inputs) if options.duals else None)
     keep = replace(options, keep_solution=True)
     if task.share_from is None:
-        return _chain(prepared, model, task.levels, keep, None)
+        return _chain(prepared, models, task.levels, keep, None)
     origin = task.share_from
-    lowest = _solve(prepared, model, task.levels[0], keep, origin.solution)
+    lowest = _solve(prepared, models, task.levels[0], keep, origin.solution)
     if len(task.levels) == 1 or not _same_lexicographic(lowest, origin):
-        return [lowest, *_chain(prepared, model, task.levels[1:], keep, lowest.solution)]
-    shared = [_shared(prepared, model, level, keep, origin, lowest) for level in task.levels[1:]]
+        return [lowest, *_chain(prepared, models, task.levels[1:], keep, lowest.solution)]
+    shared = [_shared(prepared, models, level, keep, origin, lowest) for level in task.levels[1:]]
     return [lowest, *shared]
+
+
+@dataclass(frozen=True)
+class _TaskModels:
+    """What a task builds once for its levels: the plan model and, when the rows ask for them, the dual LPs."""
+
+    plan: LevelModel
+    dual_lps: BudgetDualLPs | None
 
 
 def sweep_tasks(
@@ -133,14 +143,14 @@ def _split(levels: Sequence[Level], chunks: int) -> list[Task]:
 
 def _chain(
     prepared: PreparedScenario,
-    model: LevelModel,
+    models: _TaskModels,
     levels: Sequence[Level],
     options: LevelOptions,
     start: Mapping[str, float] | None,
 ) -> list[LevelOutcome]:
     outcomes = []
     for level in levels:
-        outcome = _solve(prepared, model, level, options, start)
+        outcome = _solve(prepared, models, level, options, start)
         outcomes.append(outcome)
         if outcome.solution is not None:
             start = outcome.solution
@@ -149,15 +159,15 @@ def _chain(
 
 def _solve(
     prepared: PreparedScenario,
-    model: LevelModel,
+    models: _TaskModels,
     level: Level,
     options: LevelOptions,
     start: Mapping[str, float] | None,
 ) -> LevelOutcome:
     at = prepared_at(prepared, level)
-    plan_model = model.at_budget(level.value)
-    solved = solve_plan(at, on_violation=RECORD, start=start, model=plan_model)
-    return replace(level_outcome(at, level, solved, options), phase_one=_phase_one(solved))
+    solved = solve_plan(at, on_violation=RECORD, start=start, built=models.plan.at_budget(level.value))
+    outcome = level_outcome(at, level, solved, options, dual_lps=models.dual_lps)
+    return replace(outcome, phase_one=_phase_one(solved))
 
 
 def _phase_one(solved: PlanSolve) -> PhaseOne | None:
@@ -176,7 +186,7 @@ def _phase_one(solved: PlanSolve) -> PhaseOne | None:
 
 def _shared(
     prepared: PreparedScenario,
-    model: LevelModel,
+    models: _TaskModels,
     level: Level,
     options: LevelOptions,
     origin: LevelOutcome,
@@ -185,14 +195,15 @@ def _shared(
     """`level` (between `lowest` and `origin`) with `origin`'s plan, extracted and verified at its own budget."""
     assert origin.solution is not None and origin.report is not None and lowest.report is not None
     at = prepared_at(prepared, level)
-    plan_model = model.at_budget(level.value)
-    for variable in plan_model.problem.variables():
+    built = models.plan.at_budget(level.value)
+    for variable in built.model.problem.variables():
         variable.varValue = origin.solution.get(variable.name)
-    report = _shared_report(origin.report, lowest.report, pulp.value(plan_model.problem.objective), origin, lowest)
-    inputs = build_plan_inputs(at.scenario, at.data, at.matrix)
+    report = _shared_report(origin.report, lowest.report, pulp.value(built.model.problem.objective), origin, lowest)
     least = float(origin.row["cost_to_meet_targets_cny"])
-    solved = finish_plan(at, inputs, plan_model, report, SpendSolve(report, least, ()), on_violation=RECORD)
-    return level_outcome(at, level, solved, options, solved_as=f"same_plan_as_level_{origin.level.index}")
+    spent = SpendSolve(report, least, ())
+    solved = finish_plan(at, built.inputs, built.model, report, spent, on_violation=RECORD)
+    solved_as = f"same_plan_as_level_{origin.level.index}"
+    return level_outcome(at, level, solved, options, solved_as=solved_as, dual_lps=models.dual_lps)
 
 
 RECORD = ViolationPolicy.RECORD

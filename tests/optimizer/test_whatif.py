@@ -20,7 +20,7 @@ from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.solving.solve import solve
 from optimizer.whatif.greedy import greedy_max_cover, optimum_max_cover
 from optimizer.whatif.levels import SweepOptionError, budget_levels, param_levels
-from optimizer.whatif.marginal import budget_duals, finite_differences, next_yuan
+from optimizer.whatif.marginal import BudgetDualLPs, budget_duals, finite_differences, next_yuan
 from optimizer.whatif.sweep import SweepResult, run_sweep
 from optimizer.whatif.tables import compare_sweeps
 from tests.support import LU_BUDGET_CNY, LU_SCENARIO, TOL, beds_allocation, exact, plan_weights, tiny_plan
@@ -117,6 +117,22 @@ def test_marginal_value_matches_the_hand_calculation(solver_name: str, budget: f
     duals = budget_duals(_beds_only(budget), solution, exact(solver_name))
     assert duals["relaxed"].per_million_cny == pytest.approx((10.0 - COST_WEIGHT / budget) * 1e6, rel=1e-6)
     assert duals["relaxed"].outcome is SolveOutcome.OPTIMAL
+
+
+def test_dual_lps_built_once_give_each_budget_its_own_hand_value(solver_name: str) -> None:
+    """A sweep task builds the dual LPs at one budget and brings them to each level's (BudgetDualLPs): the
+    relaxed dual must follow the hand formula at every budget, in any order, as LPs built for that budget do."""
+    lps = BudgetDualLPs(_beds_only(4.0))
+    for budget in (6.0, 4.0, 5.0):
+        model = build_plan_model(_beds_only(budget))
+        solve(model.problem, exact(solver_name))
+        solution = {v.name: float(v.varValue) for v in model.problem.variables()}
+        reused = lps.duals(budget, solution, exact(solver_name))
+        fresh = budget_duals(_beds_only(budget), solution, exact(solver_name))
+        assert reused["relaxed"].per_million_cny == pytest.approx((10.0 - COST_WEIGHT / budget) * 1e6, rel=1e-6)
+        for fixing in ("fixed", "relaxed"):
+            assert reused[fixing].outcome is fresh[fixing].outcome is SolveOutcome.OPTIMAL
+            assert reused[fixing].per_million_cny == pytest.approx(fresh[fixing].per_million_cny, rel=1e-9, abs=1e-6)
 
 
 def test_next_yuan_goes_to_the_item_that_grows_most() -> None:

@@ -100,12 +100,11 @@ def run_reuse(
         logger.info("dask: %d workers at %s, reuse tasks", workers, client.scheduler.address)
 
         def side_by_side(tasks: Sequence[Task]) -> list[LevelOutcome]:
-            # highest budgets first: the levels just below a plan's least cost, where the budget barely binds,
-            # are the slowest placements measured (Lu at 90 %), so they start at once
-            futures = [
-                client.submit(chain_task, path, task, options, pure=False, priority=int(task.levels[-1].value))
-                for task in tasks
-            ]
+            # highest budgets first, and submitted in that order: a free worker takes a task as it arrives,
+            # before a priority among later ones counts. The levels just below a plan's least cost, where the
+            # budget barely binds, are the slowest placements measured (Lu at 90 %), so they start at once
+            first = sorted(tasks, key=lambda task: -task.levels[-1].value)
+            futures = [client.submit(chain_task, path, task, options, pure=False) for task in first]
             finished: list[LevelOutcome] = []
             for future in as_completed(futures):  # type: ignore[no-untyped-call]
                 finished += report(future.result())

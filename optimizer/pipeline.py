@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
+from functools import partial
 from pathlib import Path
 
 from models.outcome import SolveOutcome
@@ -41,7 +42,7 @@ from optimizer.inputs.scenario_loading import load_scenario, resolve
 from optimizer.inputs.solver_settings import SolverSettings
 from optimizer.instance.plan_inputs import build_plan_inputs
 from optimizer.solving.plan_start import PlanStart, set_lp_rounded_start, set_start
-from optimizer.solving.results import PlanResult, extract, with_facility_rules
+from optimizer.solving.results import PlanResult, extract
 from optimizer.solving.solve import SolveReport, solve
 from optimizer.solving.spend import SpendSolve, solve_with_spend_rule
 
@@ -300,10 +301,10 @@ def finish_plan(
                 "raise solver.time_limit_s or try `--solver cbc`."
             )
         return PlanSolve(inputs, model, report, None, (), warm, lp_start, seconds, spent)
-    result = extract(model, report, scenario, data, matrix)
+    rules_of = partial(facility_rule_table, scenario=scenario, data=data)
+    result = extract(model, report, scenario, data, matrix, facility_rules_of=rules_of)
     if spent is not None:
         result = replace(result, spend=scenario.budget.spend, cost_to_meet_targets_cny=spent.cost_to_meet_targets_cny)
-    result = with_facility_rules(result, facility_rule_table(result.allocation, scenario, data), scenario, data)
     if data.plan_entries:
         result = replace(
             result, plan_entries=plan_entry_table(data.plan_entries, scenario, result.targets, result.facility_rules)

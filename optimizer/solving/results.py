@@ -7,8 +7,8 @@ facility, coverage per town, every target with baseline/target/achieved/met, and
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -54,7 +54,8 @@ class PlanResult:
     """How the demand points were made (estimated spread, settlement points …), for the report."""
     free_choice_subcentres: tuple[str, ...] | None = None
     facility_rules: pd.DataFrame | None = None
-    """Every rule at one facility, met or missed (`optimizer.analysis.facility_checks`), set by the pipeline."""
+    """Every rule at one facility, met or missed (`optimizer.analysis.facility_checks`), when `extract` was given
+    `facility_rules_of` (the pipeline gives it)."""
     features: pd.DataFrame | None = None
     """Every (facility, feature) pair the scenario allows, with has/opened/cost (`feature_results`)."""
     plan_entries: pd.DataFrame | None = None
@@ -86,8 +87,14 @@ def extract(
     scenario: Scenario,
     data: Datasets,
     matrix: TravelMatrix,
+    *,
+    facility_rules_of: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> PlanResult:
-    """Tables of the solution in `model` (which must have a solution)."""
+    """Tables of the solution in `model` (which must have a solution).
+
+    `facility_rules_of` (allocation → facility rule table; the pipeline passes
+    `optimizer.analysis.facility_checks.facility_rule_table`) adds that table and its rows of the targets table.
+    """
     allocation = _allocation(model, scenario, data)
     towns = coverage_by_town(allocation, scenario, data, matrix)
     if model.hierarchy is not None and model.hierarchy.assign:
@@ -98,7 +105,10 @@ def extract(
     features = feature_table(model, scenario, data) if scenario.features else None
     if features is not None:
         cost["features"] = float(features["cost_cny"].sum())
-    targets = target_table(allocation, scenario, data, towns=towns, cost_cny=cost, features=features)
+    rules = facility_rules_of(allocation) if facility_rules_of is not None else None
+    targets = target_table(
+        allocation, scenario, data, towns=towns, cost_cny=cost, features=features, facility_rules=rules
+    )
     return PlanResult(
         scenario_id=scenario.scenario.id,
         solve=report,
@@ -111,6 +121,7 @@ def extract(
         demand_points=0 if matrix.demand is None else len(matrix.demand.points.frame),
         demand_method="" if matrix.demand is None else matrix.demand.points.method,
         features=features,
+        facility_rules=rules,
     )
 
 
@@ -291,20 +302,6 @@ def _target_row(allocation: pd.DataFrame, scenario: Scenario, data: Datasets, ta
         met=met,
         detail="" if exact or not met else f"off the exact value by {units:.2g} units: less than one, counted met",
     )
-
-
-def with_facility_rules(result: PlanResult, table: pd.DataFrame, scenario: Scenario, data: Datasets) -> PlanResult:
-    """`result` with its facility rule table, and the targets table with the rows aggregated from it."""
-    targets = target_table(
-        result.allocation,
-        scenario,
-        data,
-        towns=result.towns,
-        facility_rules=table,
-        cost_cny=result.cost_cny,
-        features=result.features,
-    )
-    return replace(result, facility_rules=table, targets=targets)
 
 
 def added_units(allocation: pd.DataFrame, scenario: Scenario, data: Datasets, resource: str) -> float:

@@ -35,7 +35,6 @@ class LevelModel:
         self._weight_cost = self._model.terms.cost_weight * built_budget  # W_cost
         self._row_scale = budget_row_scale(built_budget)
         self._bounds = shortfall_bounds(self._model)
-        self.budget_cny = inputs.budget_cny
 
     @property
     def model(self) -> PlanModel:
@@ -51,5 +50,4 @@ class LevelModel:
         row = self._model.problem.get_constraint_by_name(BUDGET_ROW)
         assert row is not None  # checked when the model was built
         row.constant = -budget_cny / self._row_scale
-        self.budget_cny = budget_cny
         return BuiltPlan(replace(self._inputs, budget_cny=budget_cny), self._model)

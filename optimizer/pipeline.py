@@ -218,7 +218,8 @@ def solve_plan(
     built
         Inputs and a model already built for this scenario and brought to its budget, solved in place
         instead of building them (a what-if worker keeps one model for its levels,
-        optimizer/whatif/level_model.py). None: build both.
+        optimizer/whatif/level_model.py). None: build both. `honour_named` does not rebuild them: the
+        caller built the inputs with the choice it wants.
 
     Raises
     ------

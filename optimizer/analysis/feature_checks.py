@@ -12,18 +12,8 @@ import pandas as pd
 from models.tolerances import FEASIBILITY_TOL
 from optimizer.analysis.violations import Violation
 from optimizer.inputs.datasets import Datasets
-from optimizer.inputs.feature_selection import target_class
+from optimizer.inputs.feature_selection import holders, target_class
 from optimizer.inputs.scenario import Scenario
-
-
-def holders(features: pd.DataFrame) -> dict[str, set[str]]:
-    """Per feature id, the facilities that have the feature in the plan (features without holders absent)."""
-    held: dict[str, set[str]] = {}
-    columns = (features[c].tolist() for c in ("feature_id", "facility_id", "has_feature"))
-    for feature_id, facility, has in zip(*columns, strict=True):
-        if bool(has):
-            held.setdefault(feature_id, set()).add(facility)
-    return held
 
 
 def feature_target_table(features: pd.DataFrame, scenario: Scenario, data: Datasets) -> pd.DataFrame:

@@ -1,6 +1,6 @@
-"""Which facilities a feature may be at and which a feature target counts, and the load-time check that
-the two agree. Shared by the model inputs (`optimizer.instance.feature_rules`), the verifier and the
-report, so all three count the same facilities."""
+"""Which facilities a feature may be at, which a feature target counts and which have it in a solved
+features table, and the load-time check that the first two agree. Shared by the model inputs
+(`optimizer.instance.feature_rules`), the verifier and the report, so all three count the same facilities."""
 
 from __future__ import annotations
 
@@ -30,6 +30,16 @@ def _chosen(facilities: pd.DataFrame, levels: set[str], ids: set[str]) -> tuple[
     this for every feature target at every level, and pandas' per-call overhead was most of a level's checks."""
     pairs = zip(facilities["facility_id"].tolist(), facilities["level"].tolist(), strict=True)
     return tuple(sorted(facility for facility, level in pairs if level in levels or facility in ids))
+
+
+def holders(features: pd.DataFrame) -> dict[str, set[str]]:
+    """Per feature id, the facilities that have the feature in the plan (features without holders absent)."""
+    held: dict[str, set[str]] = {}
+    columns = (features[c].tolist() for c in ("feature_id", "facility_id", "has_feature"))
+    for feature_id, facility, has in zip(*columns, strict=True):
+        if bool(has):
+            held.setdefault(feature_id, set()).add(facility)
+    return held
 
 
 def check_feature_targets(

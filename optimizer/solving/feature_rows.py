@@ -3,7 +3,7 @@ for, the gap in facilities (rule kind `feature_target`)."""
 
 from __future__ import annotations
 
-from optimizer.inputs.feature_selection import target_class
+from optimizer.inputs.feature_selection import holders, target_class
 from optimizer.solving.rule_rows import Row, RuleContext, listed, rule_row
 
 
@@ -14,8 +14,7 @@ def feature_target_rows(context: RuleContext) -> list[Row]:
     if features is None or not scenario.feature_targets:
         return []
     by_id = {f.id: f for f in scenario.features}
-    holding = features[features["has_feature"].astype(bool)]
-    held = {feature_id: set(rows["facility_id"]) for feature_id, rows in holding.groupby("feature_id")}
+    held = holders(features)
     names = dict(zip(context.data.facilities["facility_id"], context.data.facilities["name"], strict=True))
     rows = []
     for target in scenario.feature_targets:

@@ -109,8 +109,9 @@ def test_a_model_solved_again_at_a_budget_of_another_power_of_ten_keeps_its_cost
 
 
 def test_the_placement_phase_is_bounded_below_by_what_the_least_cost_phase_proved() -> None:
-    """Row `least_cost_bound`: shortfall + coverage + cost weight · cost ≥ phase (1)'s bound, met by the plan; set
-    again with the new cost weight when the model is solved at another budget; switched off between levels."""
+    """Row `least_cost_bound`: phase (1)'s objective (shortfall + coverage + siting + cost weight · cost) ≥ its
+    proven bound, met by the plan; set again with the new cost weight when the model is solved at another budget;
+    switched off between levels."""
     model = build_plan_model(_instance())
     bounds = shortfall_bounds(model)
     spent = solve_with_spend_rule(model, exact("highs"), "targets_only", BUDGET, warm_start=False)

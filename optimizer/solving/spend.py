@@ -84,15 +84,14 @@ def solve_with_spend_rule(
 
 
 def _targets_only(model: PlanModel, settings: SolverSettings, budget_cny: float, *, warm_start: bool) -> SpendSolve:
-    problem, terms = model.problem, model.terms
+    problem = model.problem
     full = problem.objective
-    problem.setObjective(terms.least_cost(model.cost))
-    least = solve(problem, least_cost_settings(settings), warm_start=warm_start)
+    least = _least_cost_phase(model, settings, warm_start=warm_start)
     if not least.outcome.has_solution:
         problem.setObjective(full)
         return SpendSolve(least, None, (least,))
     cost = _value(model.cost)
-    _cap_at_current_values(terms.shortfall)
+    _cap_at_current_values(model.terms.shortfall)
     scale = budget_row_scale(budget_cny)
     if cost < budget_cny - FEASIBILITY_TOL * scale:
         cap = problem.get_constraint_by_name(COST_CAP)
@@ -108,6 +107,21 @@ def _targets_only(model: PlanModel, settings: SolverSettings, budget_cny: float,
         raise SolverError(f"{problem.name}: the placement phase lost the least-cost plan ({placed.detail})")
     logger.info("least cost %.0f CNY (of %.0f); placement %s", cost, budget_cny, placed.outcome.value)
     return SpendSolve(_combined(placed, (least, placed)), cost, (least, placed))
+
+
+def least_cost(model: PlanModel, settings: SolverSettings) -> float | None:
+    """Phase (1) of `targets_only` alone, as `solve_with_spend_rule` runs it first: C₁, the least cost that meets
+    every target the plan can meet within the model's budget (None: the solver found no plan). A budget sweep
+    reads it at its highest level before any task runs (optimizer/whatif/reuse.py). The model is left with
+    phase (1)'s objective and plan."""
+    if not _least_cost_phase(model, settings, warm_start=False).outcome.has_solution:
+        return None
+    return _value(model.cost)
+
+
+def _least_cost_phase(model: PlanModel, settings: SolverSettings, *, warm_start: bool) -> SolveReport:
+    model.problem.setObjective(model.terms.least_cost(model.cost))
+    return solve(model.problem, least_cost_settings(settings), warm_start=warm_start)
 
 
 def _bound_by_least_cost(model: PlanModel, least: SolveReport) -> None:

@@ -112,38 +112,58 @@ def _levels(count: int) -> list[Level]:
     return [Level(i, "budget.budget_cny", 100.0 * (i + 1)) for i in range(count)]  # 100, 200, …
 
 
-def _recorder(least: float | None, calls: list[list[Task]]) -> Callable[[Sequence[Task]], list[LevelOutcome]]:
-    """Runs no solver: records the tasks and gives every level the least cost `least` (None: no plan)."""
+def _recorder(calls: list[list[Task]]) -> Callable[[Sequence[Task]], list[LevelOutcome]]:
+    """Runs no solver: records the tasks of each call and gives every level a plan."""
 
     def run(tasks: Sequence[Task]) -> list[LevelOutcome]:
         calls.append(list(tasks))
-        row = {"cost_to_meet_targets_cny": least}
-        solution = None if least is None else {"x": 1.0}
-        return [LevelOutcome(level, dict(row), {}, solution) for task in tasks for level in task.levels]
+        return [LevelOutcome(level, {}, {}, {"x": 1.0}) for task in tasks for level in task.levels]
 
     return run
 
 
+def _least_cost(least: float | None, asked: list[Level]) -> Callable[[Level], float | None]:
+    def at(level: Level) -> float | None:
+        asked.append(level)
+        return least
+
+    return at
+
+
 @pytest.mark.parametrize(
     ("least", "shared", "chains"),
-    [(250.0, [2, 3, 4], [[0], [1]]), (450.0, [], [[0, 1, 2], [3, 4]]), (None, [], [[0, 1, 2], [3, 4]])],
+    [
+        (250.0, [2, 3, 4], [[0], [1]]),
+        (450.0, [], [[0, 1, 2], [3, 4]]),
+    ],
 )
-def test_tasks_split_at_the_top_plans_least_cost(
-    least: float | None, shared: list[int], chains: list[list[int]]
+def test_tasks_split_at_the_top_levels_least_cost_in_one_run(
+    least: float, shared: list[int], chains: list[list[int]]
 ) -> None:
+    """C₁ is read at the highest level before any task, so every task goes out at once: the highest level first,
+    the chains below C₁, and the levels above it as one run that waits for the highest level's plan."""
     calls: list[list[Task]] = []
-    outcomes = sweep_tasks(_levels(6), "targets_only", 2, _recorder(least, calls))
+    asked: list[Level] = []
+    outcomes = sweep_tasks(_levels(6), "targets_only", 2, _recorder(calls), _least_cost(least, asked))
     assert sorted(o.level.index for o in outcomes) == list(range(6))
-    assert len(calls) == 2
-    assert [[lv.index for lv in t.levels] for t in calls[0]] == [[5]]  # the highest level alone first
-    sharing = [t for t in calls[1] if t.share_from is not None]
-    assert [lv.index for t in sharing for lv in t.levels] == shared
-    assert all(t.share_from is not None and t.share_from.level.index == 5 for t in sharing)
-    assert [[lv.index for lv in t.levels] for t in calls[1] if t.share_from is None] == chains
+    assert [lv.index for lv in asked] == [5]
+    assert len(calls) == 1
+    first, *rest = calls[0]
+    assert [lv.index for lv in first.levels] == [5] and not first.shares_top
+    assert [lv.index for t in rest if t.shares_top for lv in t.levels] == shared
+    assert [[lv.index for lv in t.levels] for t in rest if not t.shares_top] == chains
+
+
+def test_without_a_least_cost_every_level_is_in_a_chain() -> None:
+    calls: list[list[Task]] = []
+    sweep_tasks(_levels(6), "targets_only", 2, _recorder(calls), _least_cost(None, []))
+    assert len(calls) == 1 and not any(t.shares_top for t in calls[0])
+    assert [[lv.index for lv in t.levels] for t in calls[0]] == [[0, 1, 2], [3, 4, 5]]
 
 
 def test_improve_access_never_shares() -> None:
     calls: list[list[Task]] = []
-    sweep_tasks(_levels(5), "improve_access", 2, _recorder(150.0, calls))
-    assert len(calls) == 1 and all(t.share_from is None for t in calls[0])
+    asked: list[Level] = []
+    sweep_tasks(_levels(5), "improve_access", 2, _recorder(calls), _least_cost(150.0, asked))
+    assert len(calls) == 1 and not any(t.shares_top for t in calls[0]) and asked == []
     assert [[lv.index for lv in t.levels] for t in calls[0]] == [[0, 1, 2], [3, 4]]

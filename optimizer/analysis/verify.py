@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import SupportsFloat, cast
 
 import numpy as np
+import pandas as pd
 
 from models.tolerances import FEASIBILITY_TOL, INTEGRALITY_TOL, ROUNDING_GUARD
 from optimizer.analysis.facility_checks import facility_rule_table
@@ -38,8 +39,9 @@ def check(
     violations: list[Violation] = []
     violations += _amounts(result, scenario, data)
     violations += _targets(result, scenario, data)
-    violations += _facility_rules(result, scenario, data)
-    violations += _rule_rows(result, scenario, data)
+    rules = facility_rule_table(result.allocation, scenario, data)  # recounted once, from the allocation table
+    violations += _facility_rules(rules)
+    violations += _rule_rows(result, rules, scenario, data)
     violations += _bed_categories(result, scenario)
     violations += _ambulances(result, scenario, data, matrix)
     violations += _subcentres(result, scenario, data, honour_named)
@@ -161,9 +163,9 @@ def _targets(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Vio
     return found
 
 
-def _facility_rules(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:
-    """Hard rules at single facilities (bands, standards, stated sizes, kept stock, named stations)."""
-    table = facility_rule_table(result.allocation, scenario, data)
+def _facility_rules(table: pd.DataFrame) -> list[Violation]:
+    """Hard rules at single facilities (bands, standards, stated sizes, kept stock, named stations), from the
+    recounted `facility_rule_table`."""
     missed = table[table["hard"] & ~table["met"]]
     found = []
     for row in missed.itertuples(index=False):
@@ -219,12 +221,12 @@ FACILITY_ROW_KINDS = frozenset(
 """Rows of targets.csv aggregated from facility_rules.csv (unit `facilities`)."""
 
 
-def _rule_rows(result: PlanResult, scenario: Scenario, data: Datasets) -> list[Violation]:
-    """The targets rows of the rules at facilities, the bed categories and the kept totals, recounted."""
+def _rule_rows(result: PlanResult, table: pd.DataFrame, scenario: Scenario, data: Datasets) -> list[Violation]:
+    """The targets rows of the rules at facilities (against `table`, the recounted `facility_rule_table`), the bed
+    categories and the kept totals, recounted."""
     issues: list[Violation] = []
     targets = result.targets
     rows = targets[targets["rule_kind"].isin(FACILITY_ROW_KINDS) & (targets["unit"] == "facilities")]
-    table = facility_rule_table(result.allocation, scenario, data)
     missed = table[~table["met"].astype(bool)]
     counted = (len(table), len(missed), float((missed["shortfall"] + missed["excess"]).sum()))
     reported = (int(rows["target"].sum()), int(rows["gap"].sum()), float(rows["gap_units"].sum()))

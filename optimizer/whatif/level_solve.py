@@ -75,11 +75,14 @@ def level_outcome(
     *,
     solved_as: str = SOLVED,
     dual_lps: BudgetDualLPs | None = None,
+    baselines_of_plan: Mapping[str, Any] | None = None,
 ) -> LevelOutcome:
     """The level's row (outcome, gap, plan summary, greedy baseline, budget duals), costs and snapshot; with
     `options.keep_solution` also its solution values and solver report (the next level's start).
 
-    `dual_lps`: the budget dual LPs a task keeps for its levels (None: built for this level)."""
+    `dual_lps`: the budget dual LPs a task keeps for its levels (None: built for this level).
+    `baselines_of_plan`: the `BASELINE_COLUMNS` of a level with the same plan (a shared level takes them: the
+    greedy sitings depend on the plan's sites and the towns, not on the budget); None: computed here."""
     settings = at.scenario.solver
     inputs, model, report = solved.inputs, solved.model, solved.report
     row: dict[str, Any] = {
@@ -105,7 +108,9 @@ def level_outcome(
         logger.error("level %d: verification: %s", level.index, violation)
     row["violations"] = len(solved.violations)
     row.update(plan_row(result))
-    if options.greedy:
+    if options.greedy and baselines_of_plan is not None:
+        row.update({column: baselines_of_plan[column] for column in BASELINE_COLUMNS})
+    elif options.greedy:
         row.update(_baseline_columns("subcentre", subcentre_baseline(inputs, model, settings)))
         row.update(_baseline_columns("ambulance", ambulance_baseline(inputs, model, settings)))
     if options.duals:
@@ -127,12 +132,14 @@ def level_outcome(
     )
 
 
+_BASELINE_FIELDS = ("sites", "plan_covered_pop", "greedy_covered_pop", "optimum_covered_pop", "greedy_gap")
+BASELINE_COLUMNS = tuple(f"{prefix}_{field}" for prefix in ("subcentre", "ambulance") for field in _BASELINE_FIELDS)
+"""The row's columns of the greedy siting baselines (optimizer/whatif/greedy.py)."""
+
+
 def _baseline_columns(prefix: str, baseline: SitingBaseline | None) -> dict[str, Any]:
     if baseline is None:
-        return {
-            f"{prefix}_{k}": math.nan
-            for k in ("sites", "plan_covered_pop", "greedy_covered_pop", "optimum_covered_pop", "greedy_gap")
-        }
+        return {f"{prefix}_{field}": math.nan for field in _BASELINE_FIELDS}
     return {
         f"{prefix}_sites": baseline.sites,
         f"{prefix}_plan_covered_pop": baseline.plan_covered,

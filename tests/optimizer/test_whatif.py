@@ -7,6 +7,7 @@ proven optimal within the scenario's gap in a few seconds.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,8 +18,10 @@ from models.outcome import SolveOutcome
 from models.planner import PlanInputs, build_plan_model
 from optimizer.cli.commands import app
 from optimizer.inputs.scenario_loading import load_scenario
+from optimizer.pipeline import ViolationPolicy, prepare, solve_plan
 from optimizer.solving.solve import solve
-from optimizer.whatif.greedy import greedy_max_cover, optimum_max_cover
+from optimizer.whatif.greedy import ambulance_baseline, greedy_max_cover, optimum_max_cover, subcentre_baseline
+from optimizer.whatif.level_solve import BASELINE_COLUMNS
 from optimizer.whatif.levels import SweepOptionError, budget_levels, param_levels
 from optimizer.whatif.marginal import BudgetDualLPs, budget_duals, finite_differences, next_yuan
 from optimizer.whatif.sweep import SweepResult, run_sweep
@@ -246,6 +249,29 @@ def test_sweep_table_has_one_row_per_level_with_every_column(lu_sweeps: dict[str
     assert (table["cost_cny"] <= table["budget_cny"] + TOL).all()
     assert (table["subcentre_greedy_covered_pop"] <= table["subcentre_optimum_covered_pop"] + TOL).all()
     assert math.isnan(table["objective_gain_per_1m_cny"].iloc[-1])
+
+
+@pytest.mark.slow
+def test_a_shared_level_takes_the_greedy_baselines_of_its_plan(lu_sweeps: dict[str, SweepResult]) -> None:
+    """A shared level copies its source's greedy baselines instead of recomputing them
+    (optimizer/whatif/level_solve.py), because they depend on the plan, not on the budget: on Lu's plan at its
+    own budget and at twice that budget, both baselines come out the same."""
+    prepared = prepare(LU_SCENARIO)
+    solved = solve_plan(prepared, on_violation=ViolationPolicy.RECORD)
+    settings = prepared.scenario.solver
+    doubled = replace(solved.inputs, budget_cny=2 * solved.inputs.budget_cny)
+    for baseline in (subcentre_baseline, ambulance_baseline):
+        own = baseline(solved.inputs, solved.model, settings)
+        assert own is not None and own.sites > 0
+        assert baseline(doubled, solved.model, settings) == own
+    table = lu_sweeps["reuse"].table.set_index("level")
+    shared = table[table["solved_as"].str.startswith("same_plan_as_level_")]
+    assert len(shared) >= 1
+    columns = list(BASELINE_COLUMNS)
+    for _, row in shared.iterrows():
+        source = table.loc[int(str(row["solved_as"]).removeprefix("same_plan_as_level_"))]
+        assert source["solved_as"] == "solved"
+        assert row[columns].tolist() == source[columns].tolist()
 
 
 @pytest.mark.slow

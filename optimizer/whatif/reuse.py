@@ -137,9 +137,8 @@ def sweep_tasks(
 def least_cost_at(prepared: PreparedScenario, level: Level) -> float | None:
     """C₁ at `level`: the least-cost phase (1) alone (optimizer/solving/spend.py), on the model a task builds and
     brings to the level's budget, so it is the C₁ the task solving that level finds first."""
-    at = prepared_at(prepared, level)
     inputs = build_plan_inputs(prepared.scenario, prepared.data, prepared.matrix)
-    return least_cost(LevelModel(inputs).at_budget(level.value).model, at.scenario.solver)
+    return least_cost(LevelModel(inputs).at_budget(level.value).model, prepared.scenario.solver)
 
 
 def _split(levels: Sequence[Level], chunks: int) -> list[Task]:

@@ -100,7 +100,8 @@ def run_sweep(
     Parameters
     ----------
     scenario_path
-        The scenario file; Dask workers re-read it.
+        The scenario file; under `strategy="independent"` Dask workers re-read it, a reuse sweep sends them
+        the prepared scenario.
     spec
         The swept parameter and its levels.
     mode

@@ -15,8 +15,9 @@ import pytest
 
 from optimizer.inputs.scenario_loading import load_scenario
 from optimizer.outputs.whatif_summary import whatif_markdown
+from optimizer.pipeline import prepare
 from optimizer.whatif.levels import Level, LevelOptions, LevelOutcome, budget_levels
-from optimizer.whatif.reuse import Task, sweep_tasks
+from optimizer.whatif.reuse import Task, least_cost_at, sweep_tasks
 from optimizer.whatif.sweep import SweepResult, run_sweep
 from tests.support import lu_variant
 
@@ -103,6 +104,18 @@ def test_whatif_markdown_names_the_shared_levels(sweeps: Sweeps) -> None:
     listed = sentence.split(": ", 1)[1]
     for source, levels in shared.groupby("solved_as")["level"]:
         assert f"level {', '.join(str(v) for v in levels)} → level {str(source).removeprefix(SHARED)}" in listed
+
+
+@pytest.mark.slow
+def test_the_least_cost_read_before_the_tasks_is_the_highest_levels_own(sweeps: Sweeps) -> None:
+    """The split is made on C₁ from the least-cost phase alone (`least_cost_at`), before any task: it is the C₁
+    the highest level's task then reports."""
+    top = sweeps.reuse.table.iloc[-1]
+    level = Level(int(top["level"]), "budget.budget_cny", float(top["value"]))
+    least = least_cost_at(prepare(sweeps.path), level)
+    assert least is not None
+    assert least == pytest.approx(float(top["cost_to_meet_targets_cny"]), rel=1e-9)
+    assert least < float(top["budget_cny"])
 
 
 # ---------------------------------------------------------------- the tasks, on levels alone

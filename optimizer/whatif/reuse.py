@@ -217,9 +217,8 @@ def _shared(
     spent = SpendSolve(report, least, ())
     solved = finish_plan(at, built.inputs, built.model, report, spent, on_violation=RECORD)
     solved_as = f"same_plan_as_level_{origin.level.index}"
-    baselines = origin.row if options.greedy else None
     return level_outcome(
-        at, level, solved, options, solved_as=solved_as, dual_lps=models.dual_lps, baselines_of_plan=baselines
+        at, level, solved, options, solved_as=solved_as, dual_lps=models.dual_lps, baselines_of_plan=origin.row
     )
 
 

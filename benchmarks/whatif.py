@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/whatif.py [--scenario scenarios/lu_county.toml] [--budget 60%..160%] [--steps 21]
                                 [--workers N] [--time-limit S] [--strategies independent,reuse]
-                                [--single-runs 3] [--out benchmarks/whatif.csv]
+                                [--single-runs 3] [--seeds 20250101,1,2] [--out benchmarks/whatif.csv]
 
 Default scenario: Lu County. Per strategy, on one local Dask cluster (its start-up is reported, not counted):
     independent   one Dask task per level, each a full `solve_plan` on its own model (the way before #18)
@@ -16,6 +16,9 @@ is not a level), the wall time of one plan run at the scenario's own budget (`so
 process; `single_run_s` is the median of `--single-runs` runs, since one run varied by 10 % between runs of the
 same code), their ratio, the levels proven optimal and the largest gap; the objective of each level against the
 independent sweep within `mip_rel_gap`, and whether the two reuse runs give the same plans (allocation totals).
+`--seeds` repeats all of it (single runs included) per HiGHS random seed, one row per seed and strategy: on Lu
+County one budget-binding level takes 7 s at the scenario's seed and runs to its limit at others, so one seed's
+ratio says little about the next.
 """
 
 from __future__ import annotations
@@ -32,13 +35,14 @@ from typing import Any
 import pandas as pd
 
 from optimizer.pipeline import PreparedScenario, ViolationPolicy, prepare, solve_plan
-from optimizer.whatif.levels import LevelOptions, budget_levels
+from optimizer.whatif.levels import LevelOptions, SweepSpec, budget_levels
 from optimizer.whatif.runner import available_cores
 from optimizer.whatif.sweep import SweepResult, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = (
     "scenario",
+    "seed",
     "strategy",
     "workers",
     "levels",
@@ -64,6 +68,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, help="seconds per solve (default: the scenario's)")
     parser.add_argument("--strategies", default=",".join(STRATEGIES), help=f"comma-separated, of {STRATEGIES}")
     parser.add_argument("--single-runs", type=int, default=3, help="single runs timed; their median is reported")
+    parser.add_argument("--seeds", help="comma-separated HiGHS random seeds (default: the scenario's own)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "whatif.csv")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -73,15 +78,13 @@ def main() -> None:
     settings = prepared.scenario.solver
     if args.time_limit is not None:
         settings = settings.model_copy(update={"time_limit_s": args.time_limit})
-    prepared = prepare(path, solver=settings)
-    single = statistics.median(_single_run(prepared) for _ in range(max(1, args.single_runs)))
+    seeds = [int(seed) for seed in args.seeds.split(",")] if args.seeds else [settings.random_seed]
     spec = budget_levels(args.budget, steps=args.steps, scenario_budget_cny=prepared.scenario.budget.budget_cny.value)
-    options = LevelOptions(solver=settings)
     chosen = [s.strip() for s in args.strategies.split(",") if s.strip()]
 
     from distributed import Client, LocalCluster
 
-    results: dict[str, tuple[SweepResult, float]] = {}
+    rows = []
     started = time.perf_counter()
     # distributed ships py.typed but leaves LocalCluster and Client untyped
     with (
@@ -95,38 +98,56 @@ def main() -> None:
         Client(cluster),  # type: ignore[no-untyped-call]
     ):
         startup = time.perf_counter() - started
-        for strategy in chosen:
-            began = time.perf_counter()
-            if strategy == "reuse_sequential":
-                result = run_sweep(path, spec, mode="sequential", chunks=args.workers, options=options)
-            else:
-                result = run_sweep(
-                    path,
-                    spec,
-                    mode="dask",
-                    scheduler=cluster.scheduler_address,
-                    strategy="reuse" if strategy == "reuse" else "independent",
-                    chunks=args.workers,
-                    options=options,
-                )
-            results[strategy] = (result, time.perf_counter() - began)
-
-    reference = results.get("independent", (None, 0.0))[0]
-    rows = []
-    for strategy, (result, wall) in results.items():
-        workers = 1 if strategy == "reuse_sequential" else args.workers
-        versus = _versus(result, reference, settings.mip_rel_gap) if reference is not None else ""
-        if strategy == "reuse_sequential" and "reuse" in results:
-            versus += "; " + _same_plans(result.table, results["reuse"][0].table)
-        rows.append(_row(path, strategy, workers, result, wall, single, startup, versus))
+        for seed in seeds:
+            seeded = settings.model_copy(update={"random_seed": seed})
+            single_prepared = prepare(path, solver=seeded)
+            single = statistics.median(_single_run(single_prepared) for _ in range(max(1, args.single_runs)))
+            results = _sweeps(path, spec, chosen, cluster.scheduler_address, args.workers, LevelOptions(solver=seeded))
+            reference = results.get("independent", (None, 0.0))[0]
+            for strategy, (result, wall) in results.items():
+                workers = 1 if strategy == "reuse_sequential" else args.workers
+                versus = _versus(result, reference, settings.mip_rel_gap) if reference is not None else ""
+                if strategy == "reuse_sequential" and "reuse" in results:
+                    versus += "; " + _same_plans(result.table, results["reuse"][0].table)
+                rows.append(_row(path, seed, strategy, workers, result, wall, single, startup, versus))
     _print(rows)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_header = not args.out.exists() or args.out.read_text(encoding="utf-8").split("\n", 1)[0] != ",".join(COLUMNS)
-    with args.out.open("w" if write_header else "a", newline="", encoding="utf-8") as stream:
-        writer = csv.DictWriter(stream, fieldnames=COLUMNS)
-        if write_header:
-            writer.writeheader()
-        writer.writerows(rows)
+    _append(args.out, rows)
+
+
+def _sweeps(
+    path: Path, spec: SweepSpec, chosen: list[str], scheduler: str, workers: int, options: LevelOptions
+) -> dict[str, tuple[SweepResult, float]]:
+    """Each chosen strategy's sweep and wall seconds, one after the other on the cluster at `scheduler`."""
+    results: dict[str, tuple[SweepResult, float]] = {}
+    for strategy in chosen:
+        began = time.perf_counter()
+        if strategy == "reuse_sequential":
+            result = run_sweep(path, spec, mode="sequential", chunks=workers, options=options)
+        else:
+            result = run_sweep(
+                path,
+                spec,
+                mode="dask",
+                scheduler=scheduler,
+                strategy="reuse" if strategy == "reuse" else "independent",
+                chunks=workers,
+                options=options,
+            )
+        results[strategy] = (result, time.perf_counter() - began)
+    return results
+
+
+def _append(out: Path, rows: list[dict[str, Any]]) -> None:
+    """Append `rows` to `out`; rows written under an older header are kept, their new columns left empty."""
+    kept: list[dict[str, Any]] = []
+    if out.exists():
+        with out.open(newline="", encoding="utf-8") as stream:
+            kept = list(csv.DictReader(stream))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=COLUMNS, restval="", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows([*kept, *rows])
 
 
 def _single_run(prepared: PreparedScenario) -> float:
@@ -161,6 +182,7 @@ def _same_plans(a: pd.DataFrame, b: pd.DataFrame) -> str:
 
 def _row(
     path: Path,
+    seed: int,
     strategy: str,
     workers: int,
     result: SweepResult,
@@ -173,6 +195,7 @@ def _row(
     gaps = pd.to_numeric(table["gap"], errors="coerce")
     return {
         "scenario": path.stem,
+        "seed": seed,
         "strategy": strategy,
         "workers": workers,
         "levels": len(table),

@@ -11,15 +11,22 @@ total beds.
 `spend = "targets_only"` (the default, decision A41) solves lexicographically:
     (1) least cost   min shortfall + coverage + siting + W_cost·cost / B       → shortfalls s₁, cost C₁
     (2) placement    min shortfall + coverage + siting + preference + W_cost·cost / B
-                     s.t. each target's shortfall (and excess) ≤ its value in (1) + tol (bounds),
+                     s.t. each target's shortfall (and excess) variable at its value in (1) ± tol (bounds),
                           cost ≤ C₁ + tol (row `spend_cap`, in (B1)'s units with FEASIBILITY_TOL of room,
                           1,000 CNY at 10⁹; omitted when C₁ is at the budget, where (B1) already caps it)
                           (1)'s objective ≥ the lower bound (1)'s solve proved (row
                           `least_cost_bound`, below)
 so money goes only where the plan's targets and standards ask for it, and (2) places what (1) pays for as
-close to residents as that money allows; no target is met less well than in (1). Within that money (2)
+close to residents as that money allows; no target is met less well than in (1). Each shortfall variable is a
+one-sided slack (served + shortfall ≥ required), so holding it at (1)'s value admits the same plans as capping it
+there (a plan may still meet a target better; the report counts what is served, not the slack), but (2) gets no
+credit for meeting a target better than (1) did: that is (1)'s question, settled within its gap. With only a cap,
+(2)'s relaxation spent that gap on fractional staff (Lu County at 967.5 M CNY: 0.011 of the 0.0045 the placement
+had to close, on physicians per 1,000), its bound sat a few ten-thousandths below its optimum, and at three of
+five HiGHS seeds the placement never proved its plan in 30 s; held, it proves in 2–4 s at each of them
+(benchmarks/README.md, #18.2). Within that money (2)
 may trade a little coverage for travel where the scenario's weights say so (capping the coverage part as
-well made Mianyang's placement solve twice as slow, for a 0.5 % change of the coverage term). The caps
+well made Mianyang's placement solve twice as slow, for a 0.5 % change of the coverage term). The bounds
 stay on the model after the solve (variable bounds, rows `spend_cap` and `least_cost_bound`). (2) starts
 from (1)'s plan. C₁ is `cost_to_meet_targets_cny`: the least cost that meets every target the plan can
 meet within the budget (an upper bound on it when (1) is not proven).
@@ -91,7 +98,7 @@ def _targets_only(model: PlanModel, settings: SolverSettings, budget_cny: float,
         problem.setObjective(full)
         return SpendSolve(least, None, (least,))
     cost = _value(model.cost)
-    _cap_at_current_values(model.terms.shortfall)
+    _hold_at_current_values(model.terms.shortfall)
     scale = budget_row_scale(budget_cny)
     if cost < budget_cny - FEASIBILITY_TOL * scale:
         cap = problem.get_constraint_by_name(COST_CAP)
@@ -166,13 +173,17 @@ def least_cost_settings(settings: SolverSettings) -> SolverSettings:
     return settings.model_copy(update={"highs_presolve": settings.least_cost_presolve})
 
 
-def shortfall_bounds(model: PlanModel) -> dict[str, float | None]:
-    """The upper bounds of the shortfall and excess variables as built: what `clear_spend_rows` restores."""
-    return {variable.name: variable.upBound for variable, weight in model.terms.shortfall.items() if weight > 0}
+ShortfallBounds = dict[str, tuple[float | None, float | None]]
+"""Shortfall and excess variable name → its (lower, upper) bound."""
 
 
-def clear_spend_rows(model: PlanModel, bounds: dict[str, float | None]) -> None:
-    """Undo what a `targets_only` solve leaves on `model` (row `spend_cap`, the shortfall caps) and set the whole
+def shortfall_bounds(model: PlanModel) -> ShortfallBounds:
+    """The bounds of the shortfall and excess variables as built: what `clear_spend_rows` restores."""
+    return {v.name: (v.lowBound, v.upBound) for v, weight in model.terms.shortfall.items() if weight > 0}
+
+
+def clear_spend_rows(model: PlanModel, bounds: ShortfallBounds) -> None:
+    """Undo what a `targets_only` solve leaves on `model` (row `spend_cap`, the shortfall bounds) and set the whole
     objective, so the model can be solved again, e.g. at another budget (a what-if worker keeps one model for its
     levels, optimizer/whatif/level_model.py). `bounds` is `shortfall_bounds(model)` taken before the first solve."""
     cap = model.problem.get_constraint_by_name(COST_CAP)
@@ -183,7 +194,7 @@ def clear_spend_rows(model: PlanModel, bounds: dict[str, float | None]) -> None:
         floor.constant = UNBOUNDED_RHS
     for variable, weight in model.terms.shortfall.items():
         if weight > 0:
-            variable.upBound = bounds[variable.name]
+            variable.lowBound, variable.upBound = bounds[variable.name]
     model.problem.setObjective(model.terms.full(model.cost))
 
 
@@ -202,15 +213,17 @@ def _combined(final: SolveReport, phases: tuple[SolveReport, ...]) -> SolveRepor
     )
 
 
-def _cap_at_current_values(shortfall: pulp.LpAffineExpression) -> None:
-    """Each shortfall and excess variable of the plan's targets bounded by its value in (1): no target is met
-    less well than in the least-cost plan. Bounds, not one summed row: a dense row over every target made the
-    placement solve twice as slow."""
+def _hold_at_current_values(shortfall: pulp.LpAffineExpression) -> None:
+    """Each shortfall and excess variable of the plan's targets held at its value in (1), within FEASIBILITY_TOL:
+    no target is met less well than in the least-cost plan (the upper bound), and (2) gets no credit for meeting
+    one better (the lower bound; module docstring). Bounds, not one summed row: a dense row over every target made
+    the placement solve twice as slow."""
     for variable, weight in shortfall.items():
         if weight > 0 and variable.varValue is not None:
             value = max(float(variable.varValue), 0.0)
-            cap = value + FEASIBILITY_TOL * max(1.0, value)
-            variable.upBound = cap if variable.upBound is None else min(variable.upBound, cap)
+            room = FEASIBILITY_TOL * max(1.0, value)
+            variable.upBound = value + room if variable.upBound is None else min(variable.upBound, value + room)
+            variable.lowBound = max(variable.lowBound or 0.0, value - room)
 
 
 def _row_scale(row: pulp.LpConstraint, cost: pulp.LpAffineExpression) -> float:

@@ -6,7 +6,7 @@ Why a plan can be shared (spend = "targets_only", optimizer/solving/spend.py)
 Write T(x) for the shortfall and coverage parts of the objective, c(x) for the cost, P(x) for the preference
 part and λ = W_cost / B for the weight of one CNY at budget B. At B the spend rule solves
     (1) min f_λ(x) = T(x) + λ·c(x)          s.t. c(x) ≤ B                       → x₁, C₁ = c(x₁)
-    (2) min F_λ(x) = T(x) + P(x) + λ·c(x)   s.t. x ∈ Q(x₁) = {shortfalls ≤ x₁'s, c(x) ≤ C₁}
+    (2) min F_λ(x) = T(x) + P(x) + λ·c(x)   s.t. x ∈ Q(x₁) = {shortfalls at x₁'s, c(x) ≤ C₁}
 Let x* be the plan solved at B_hi (λ_hi) with C₁ < B_hi, and B_lo in [C₁, B_hi). x* is feasible at every
 B ≥ C₁. The weight λ grows as B falls, so a cheaper plan may become better than x*: the plan is NOT shared
 on the strength of the higher solve alone. Write (x₁, x₂) for the phases' plans at B_hi, C₁ = c(x₁).

@@ -17,6 +17,7 @@ import pytest
 
 from models.outcome import SolveOutcome
 from models.planner import PlanInputs, build_plan_model
+from models.tolerances import FEASIBILITY_TOL
 from optimizer.inputs.scenario import SpendRule
 from optimizer.solving.spend import (
     COST_CAP,
@@ -74,6 +75,36 @@ def test_spend_rule_matches_enumeration(solver_name: str, rule: SpendRule) -> No
     assert len(spent.phases) == 2
     assert beds == _enumerated(rule)
     assert spent.cost_to_meet_targets_cny == pytest.approx(REQUIRED)
+
+
+SHORT_BUDGET = 3.0
+"""Three beds' cost: the budget binds and the target stays one bed short."""
+
+
+def test_where_the_budget_binds_the_placement_holds_each_shortfall_and_matches_enumeration(solver_name: str) -> None:
+    """Phase (2) holds each shortfall variable at its value in (1) (module docstring of spend.py): the plans it
+    may choose are those meeting every target at least as well as (1) within (1)'s cost, by enumeration here
+    the three beds placed where trips are shortest, and after the solve every held variable sits at (1)'s value
+    between its bounds; `clear_spend_rows` gives back the bounds it was built with."""
+    model = build_plan_model(replace(_instance(), budget_cny=SHORT_BUDGET))
+    built = shortfall_bounds(model)
+    spent = solve_with_spend_rule(model, exact(solver_name), "targets_only", SHORT_BUDGET, warm_start=False)
+    plans = [p for p in itertools.product(range(7), repeat=2) if _terms(*p)[2] <= SHORT_BUDGET]
+    cost_weight = WEIGHTS.cost / SHORT_BUDGET
+    least = min(_terms(*p)[0] + cost_weight * _terms(*p)[2] for p in plans)
+    tied = [p for p in plans if _terms(*p)[0] + cost_weight * _terms(*p)[2] <= least + 1e-9]
+    expected = min(tied, key=lambda p: sum(_terms(*p)[:2]) + cost_weight * _terms(*p)[2])
+    assert spent.report.outcome is SolveOutcome.OPTIMAL
+    assert tuple(round(model.allocation.amount["beds", f].varValue) for f in SITE) == expected == (1, 2)
+    held = [v for v, weight in model.terms.shortfall.items() if weight > 0]
+    assert held
+    for variable in held:
+        assert variable.lowBound is not None and variable.upBound is not None
+        assert variable.lowBound <= variable.varValue <= variable.upBound
+        assert variable.upBound - variable.lowBound <= 2.01 * FEASIBILITY_TOL * max(1.0, variable.varValue)
+    assert any(variable.varValue > 0.5 for variable in held)  # one bed short: the hold is not the trivial 0
+    clear_spend_rows(model, built)
+    assert {v.name: (v.lowBound, v.upBound) for v in held} == built
 
 
 def test_targets_only_buys_the_target_and_improve_access_the_shorter_trip() -> None:

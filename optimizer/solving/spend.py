@@ -18,13 +18,14 @@ total beds.
                           `least_cost_bound`, below)
 so money goes only where the plan's targets and standards ask for it, and (2) places what (1) pays for as
 close to residents as that money allows; no target is met less well than in (1). Each shortfall variable is a
-one-sided slack (served + shortfall ≥ required), so holding it at (1)'s value admits the same plans as capping it
+one-sided slack of its row (served + shortfall ≥ required, served − excess ≤ allowed: `AllocationRows.bounded`,
+the fleet and the feature targets), so holding it at (1)'s value admits the same plans as capping it
 there (a plan may still meet a target better; the report counts what is served, not the slack), but (2) gets no
 credit for meeting a target better than (1) did: that is (1)'s question, settled within its gap. With only a cap,
-(2)'s relaxation spent that gap on fractional staff (Lu County at 967.5 M CNY: 0.011 of the 0.0045 the placement
-had to close, on physicians per 1,000), its bound sat a few ten-thousandths below its optimum, and at three of
-five HiGHS seeds the placement never proved its plan in 30 s; held, it proves in 2–4 s at each of them
-(benchmarks/README.md, #18.2). Within that money (2)
+(2)'s relaxation spent that gap on fractional staff (Lu County at 967.5 M CNY: it took 0.011 off the physicians
+per 1,000 shortfall term, more than the 0.0045 a 0.1 % gap allows), its bound stalled below its optimum, and at three of
+five HiGHS seeds a 21-level sweep left that level unproven after 30 s; held, its placement proves in 2–4 s at
+each of the five (benchmarks/README.md, #18.2). Within that money (2)
 may trade a little coverage for travel where the scenario's weights say so (capping the coverage part as
 well made Mianyang's placement solve twice as slow, for a 0.5 % change of the coverage term). The bounds
 stay on the model after the solve (variable bounds, rows `spend_cap` and `least_cost_bound`). (2) starts

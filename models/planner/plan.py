@@ -100,7 +100,7 @@ class ObjectiveTerms:
                   ε tie-breaks toward the base-year stock (weighted)
     siting        the features' siting tie-break (models/planner/features.py): in both phases of the
                   spend rule, so the least-cost plan opens a feature where the plan would, but not a
-                  shortfall (the spend rule caps every shortfall variable at its least-cost value; capping
+                  shortfall (the spend rule holds every shortfall variable at its least-cost value; capping
                   the has-feature variables it weighs froze the least-cost phase's siting)
     cost_weight   weight of one CNY (W_cost / budget)
     The objective of (B1)'s model is `shortfall + coverage + preference + siting + cost_weight · cost`.

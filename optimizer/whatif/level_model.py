@@ -4,7 +4,7 @@ Across a budget sweep the model differs only in two numbers that depend on the b
 the right-hand side of row `budget` (B1), stated in units of `budget_row_scale` of the budget it was built at,
 and the objective's weight of one CNY, `W_cost / B` (`ObjectiveTerms.cost_weight`). `LevelModel.at_budget`
 changes exactly these, after `clear_spend_rows` (optimizer/solving/spend.py) has removed what the previous
-level's `targets_only` solve left on the model (row `spend_cap`, the shortfall caps) and restored the whole
+level's `targets_only` solve left on the model (row `spend_cap`, the shortfall bounds) and restored the whole
 objective. The row keeps the scale it was built with: B / scale is as exact in binary as the built row.
 The inputs differ in `budget_cny` alone, so they are built once too.
 Only budget sweeps reuse a model; another swept field (a sub-centre count, a radius) changes the model's shape.

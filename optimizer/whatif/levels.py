@@ -75,8 +75,9 @@ class LevelOptions:
 @dataclass(frozen=True)
 class PhaseOne:
     """What the least-cost phase (1) of a `targets_only` solve fixed for the placement phase (2): the least cost
-    C₁, the requirement part T(x₁) of its plan (shortfall and coverage) and the caps it put on the shortfall
-    variables. Two solves with equal `PhaseOne` hand phase (2) the same feasible set (optimizer/whatif/reuse.py)."""
+    C₁, the requirement part T(x₁) of its plan (shortfall and coverage) and the upper bounds at which it held the
+    shortfall variables (each lower bound follows from the same value, optimizer/solving/spend.py). Two solves with
+    equal `PhaseOne` hand phase (2) the same feasible set (optimizer/whatif/reuse.py)."""
 
     least_cost_cny: float
     requirement: float

@@ -11,7 +11,7 @@ Let x* be the plan solved at B_hi (λ_hi) with C₁ < B_hi, and B_lo in [C₁, B
 B ≥ C₁. The weight λ grows as B falls, so a cheaper plan may become better than x*: the plan is NOT shared
 on the strength of the higher solve alone. Write (x₁, x₂) for the phases' plans at B_hi, C₁ = c(x₁).
 The plan x₂ is shared when the solve at B_lo, started from x₂, returns the same phase (1) outcome (`PhaseOne`:
-the same C₁, the same T(x₁'), the same shortfall caps; x₁' itself may differ) and the same plan x₂. Then x₂ is
+the same C₁, the same T(x₁'), the same shortfall bounds; x₁' itself may differ) and the same plan x₂. Then x₂ is
 the spend rule's plan at every B in [B_lo, B_hi]:
     (1) x₁ is optimal at every B between. For y with c(y) ≥ C₁: f_λ(y) − f_λ(x₁) = [f_hi(y) − f_hi(x₁)] +
         W_cost (c(y) − C₁)(1/B − 1/B_hi), both terms ≥ 0 (x₁ optimal at B_hi over c ≤ B_hi, which holds y).
@@ -19,7 +19,7 @@ the spend rule's plan at every B in [B_lo, B_hi]:
         and lies below the line f_λ(x₁) = T(x₁) + λC₁. That line touches g at λ_hi (x₁ optimal) and at λ_lo
         (x₁' is optimal there and f_λ(x₁') = T(x₁') + λC₁ is the same line). A concave function touching a line
         at two points lies on it between them, so x₁ is optimal for every λ in [λ_hi, λ_lo].
-    (2) Phase (2)'s feasible set Q(x₁) depends only on x₁'s caps and C₁: it is the same set at both ends and
+    (2) Phase (2)'s feasible set Q(x₁) depends only on x₁'s shortfalls and C₁: it is the same set at both ends and
         at every B between. x₂ is optimal over it at λ_hi and λ_lo; F_λ(x₂) is linear in λ and the optimal
         value over a fixed set is concave, so the same argument gives every λ between.
 With gaps, the same argument bounds each phase's absolute gap between B_lo and B_hi by the larger of the two

@@ -139,7 +139,7 @@ def test_between_equal_sites_the_feature_opens_where_more_residents_live(solver:
 
 
 def test_the_spend_rule_places_the_opening_by_the_siting_tie_break_too() -> None:
-    """The tie-break is no shortfall: the spend rule caps every shortfall variable at its least-cost value, and
+    """The tie-break is no shortfall: the spend rule holds every shortfall variable at its least-cost value, and
     the has-feature variables it weighs were capped with them (a Lu budget sweep could not share a plan between
     levels whose least-cost plans differed only in where a PET-CT opened, and the placement phase could not
     move an opening). Both phases weigh it, so the ward still opens in F2. HiGHS only: CBC, started from a plan

@@ -28,16 +28,20 @@ import csv
 import logging
 import math
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from optimizer.pipeline import PreparedScenario, ViolationPolicy, prepare, solve_plan
-from optimizer.whatif.levels import LevelOptions, SweepSpec, budget_levels
-from optimizer.whatif.runner import available_cores
-from optimizer.whatif.sweep import SweepResult, run_sweep
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.rows import write_rows_csv  # noqa: E402
+from optimizer.pipeline import PreparedScenario, ViolationPolicy, prepare, solve_plan  # noqa: E402
+from optimizer.whatif.levels import LevelOptions, SweepSpec, budget_levels  # noqa: E402
+from optimizer.whatif.runner import available_cores  # noqa: E402
+from optimizer.whatif.sweep import SweepResult, run_sweep  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = (
@@ -138,16 +142,13 @@ def _sweeps(
 
 
 def _append(out: Path, rows: list[dict[str, Any]]) -> None:
-    """Append `rows` to `out`; rows written under an older header are kept, their new columns left empty."""
+    """Append `rows` to `out`, written atomically; rows written under an older header are kept, their new columns
+    left empty."""
     kept: list[dict[str, Any]] = []
     if out.exists():
         with out.open(newline="", encoding="utf-8") as stream:
             kept = list(csv.DictReader(stream))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.DictWriter(stream, fieldnames=COLUMNS, restval="", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows([*kept, *rows])
+    write_rows_csv([*kept, *rows], COLUMNS, out)
 
 
 def _single_run(prepared: PreparedScenario) -> float:
